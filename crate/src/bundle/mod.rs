@@ -1,0 +1,113 @@
+//! The model bundle: one file that the page and the CLI load, holding a JSON manifest and the
+//! weights in burn's burnpack format.
+//!
+//! Layout (all integers little-endian):
+//! ```text
+//! 0   8 bytes  magic "CAMTAG\r\n" (the CR LF catches text-mode transfers that mangle it)
+//! 8   u32      format version (FORMAT_VERSION)
+//! 12  u32      manifest length N
+//! 16  N bytes  manifest, UTF-8 JSON (see Manifest)
+//! ... rest     weights, burnpack; length and SHA-256 recorded in the manifest
+//! ```
+
+mod manifest;
+pub mod weights;
+
+pub use manifest::{Accuracy, Manifest, Source, WeightsDtype, WeightsInfo};
+
+use sha2::{Digest, Sha256};
+
+use crate::error::{CamtagError, Result};
+
+/// First bytes of every bundle.
+pub const MAGIC: &[u8; 8] = b"CAMTAG\r\n";
+/// The layout version this camtag writes and reads.
+pub const FORMAT_VERSION: u32 = 1;
+/// Conventional file extension.
+pub const EXTENSION: &str = "camtag";
+/// Upper bound on the manifest (labels of many thousand classes still fit easily).
+const MAX_MANIFEST_BYTES: usize = 16 << 20;
+
+/// Lowercase hex SHA-256.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A decoded bundle: its manifest, and the weights it vouches for.
+#[derive(Clone, Debug)]
+pub struct Bundle {
+    pub manifest: Manifest,
+    pub weights: Vec<u8>,
+}
+
+impl Bundle {
+    /// Builds a bundle, recording the weights' length and checksum in the manifest.
+    pub fn new(mut manifest: Manifest, weights: Vec<u8>) -> Self {
+        manifest.weights.bytes = weights.len() as u64;
+        manifest.weights.sha256 = sha256_hex(&weights);
+        Self { manifest, weights }
+    }
+
+    /// Serializes to the file layout above.
+    pub fn to_bytes(&self) -> Result<Vec<u8>> {
+        let manifest = serde_json::to_vec_pretty(&self.manifest)
+            .map_err(|e| CamtagError::Manifest(format!("cannot serialize: {e}")))?;
+        let mut out = Vec::with_capacity(16 + manifest.len() + self.weights.len());
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        out.extend_from_slice(&(manifest.len() as u32).to_le_bytes());
+        out.extend_from_slice(&manifest);
+        out.extend_from_slice(&self.weights);
+        Ok(out)
+    }
+
+    /// Reads only the manifest (checks magic, version and that the manifest is complete).
+    pub fn read_manifest(bytes: &[u8]) -> Result<(Manifest, usize)> {
+        if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
+            let what = if bytes.is_empty() {
+                "the file is empty".to_string()
+            } else if bytes.starts_with(b"\x89PNG") || bytes.starts_with(b"\xff\xd8") {
+                "it is a picture, not a model".to_string()
+            } else {
+                "it does not start with the camtag magic bytes".to_string()
+            };
+            return Err(CamtagError::NotABundle(what));
+        }
+        let header = bytes
+            .get(8..16)
+            .ok_or_else(|| CamtagError::Truncated(format!("{} bytes, the header needs 16", bytes.len())))?;
+        let version = u32::from_le_bytes(header[0..4].try_into().expect("4 bytes"));
+        if version != FORMAT_VERSION {
+            return Err(CamtagError::UnsupportedVersion { found: version, supported: FORMAT_VERSION });
+        }
+        let len = u32::from_le_bytes(header[4..8].try_into().expect("4 bytes")) as usize;
+        if len > MAX_MANIFEST_BYTES {
+            return Err(CamtagError::Manifest(format!("manifest length {len} is implausible")));
+        }
+        let json = bytes.get(16..16 + len).ok_or_else(|| {
+            CamtagError::Truncated(format!("manifest needs {len} bytes, only {} present", bytes.len().saturating_sub(16)))
+        })?;
+        let manifest: Manifest =
+            serde_json::from_slice(json).map_err(|e| CamtagError::Manifest(e.to_string()))?;
+        manifest.validate()?;
+        Ok((manifest, 16 + len))
+    }
+
+    /// Parses and verifies a bundle: magic, version, manifest, weights length and checksum.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        let (manifest, offset) = Self::read_manifest(bytes)?;
+        let weights = &bytes[offset..];
+        if weights.len() as u64 != manifest.weights.bytes {
+            return Err(CamtagError::Truncated(format!(
+                "weights are {} bytes, the manifest says {}",
+                weights.len(),
+                manifest.weights.bytes
+            )));
+        }
+        let actual = sha256_hex(weights);
+        if actual != manifest.weights.sha256 {
+            return Err(CamtagError::ChecksumMismatch { expected: manifest.weights.sha256.clone(), actual });
+        }
+        Ok(Self { manifest, weights: weights.to_vec() })
+    }
+}

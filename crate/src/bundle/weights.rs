@@ -1,0 +1,42 @@
+//! Weights in and out of burnpack bytes, in f32 or f16.
+
+use burn::module::Module;
+use burn::prelude::*;
+use burn::store::{BurnpackStore, HalfPrecisionAdapter, ModuleSnapshot};
+use burn::tensor::Bytes;
+
+use super::WeightsDtype;
+use crate::error::{CamtagError, Result};
+use crate::model::{Architecture, Network};
+
+/// Serializes a network's weights (convolution and linear weights cast to f16 when asked;
+/// batch-norm statistics always stay f32, as f16 underflows their variances).
+pub fn encode(network: &Network, dtype: WeightsDtype) -> Result<Vec<u8>> {
+    let mut store = BurnpackStore::from_bytes(None);
+    if dtype == WeightsDtype::F16 {
+        store = store.with_to_adapter(HalfPrecisionAdapter::new());
+    }
+    network.save_into(&mut store).map_err(|e| CamtagError::Weights(format!("cannot serialize: {e}")))?;
+    let bytes = store.get_bytes().map_err(|e| CamtagError::Weights(e.to_string()))?;
+    Ok(bytes.to_vec())
+}
+
+/// Builds `architecture` on `device` and loads `weights` into it. Every parameter must be
+/// present with the right shape; f16 weights are widened to f32.
+pub fn decode(architecture: &Architecture, weights: Vec<u8>, dtype: WeightsDtype, device: &Device) -> Result<Network> {
+    let mut network = architecture.init(device);
+    let mut store = BurnpackStore::from_bytes(Some(Bytes::from_bytes_vec(weights)));
+    if dtype == WeightsDtype::F16 {
+        // The adapter infers the direction from the stored dtype: f16 in the file → f32.
+        store = store.with_from_adapter(HalfPrecisionAdapter::new());
+    }
+    let result = network.load_from(&mut store).map_err(|e| CamtagError::Weights(e.to_string()))?;
+    if !result.missing.is_empty() {
+        let missing: Vec<_> = result.missing.iter().map(|(path, _)| path.as_str()).collect();
+        return Err(CamtagError::Weights(format!("missing tensors {missing:?}")));
+    }
+    if !result.unused.is_empty() {
+        return Err(CamtagError::Weights(format!("tensors the network does not have: {:?}", result.unused)));
+    }
+    Ok(network.no_grad())
+}

@@ -1,0 +1,68 @@
+//! A loaded model ready to tag pictures: bundle → network on a device → top-k classes.
+
+use burn::prelude::*;
+
+use crate::bundle::{Bundle, Manifest, weights};
+use crate::error::{CamtagError, Result};
+use crate::model::Network;
+use crate::preprocess::ImageView;
+use crate::topk::{Prediction, top_k};
+
+/// A network with its manifest, on one device.
+#[derive(Debug)]
+pub struct Classifier {
+    network: Network,
+    manifest: Manifest,
+    device: Device,
+}
+
+impl Classifier {
+    /// Loads a verified bundle onto `device`.
+    pub fn new(bundle: Bundle, device: &Device) -> Result<Self> {
+        let network = weights::decode(&bundle.manifest.architecture, bundle.weights, bundle.manifest.weights.dtype, device)?;
+        Ok(Self { network, manifest: bundle.manifest, device: device.clone() })
+    }
+
+    /// Parses, verifies and loads bundle bytes.
+    pub fn from_bytes(bytes: &[u8], device: &Device) -> Result<Self> {
+        Self::new(Bundle::from_bytes(bytes)?, device)
+    }
+
+    pub fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
+    pub fn device(&self) -> &Device {
+        &self.device
+    }
+
+    /// The preprocessed picture as the network's input, `[1, 3, crop, crop]`, on the device.
+    pub fn input(&self, image: &ImageView) -> Tensor<4> {
+        let spec = &self.manifest.preprocessing;
+        let side = spec.crop as usize;
+        let chw = spec.to_chw(image);
+        Tensor::<1>::from_floats(chw.as_slice(), &self.device).reshape([1, 3, side, side])
+    }
+
+    /// The network's class scores for a prepared input: `[1, 3, h, w]` → `[1, classes]`.
+    pub fn forward(&self, input: Tensor<4>) -> Tensor<2> {
+        self.network.forward(input)
+    }
+
+    /// Class scores for a picture, read back asynchronously: `[classes]`.
+    pub async fn logits(&self, image: &ImageView<'_>) -> Result<Vec<f32>> {
+        read_floats(self.forward(self.input(image))).await
+    }
+
+    /// The `k` most probable classes of a picture.
+    pub async fn classify(&self, image: &ImageView<'_>, k: usize) -> Result<Vec<Prediction>> {
+        let logits = self.logits(image).await?;
+        Ok(top_k(&logits, k, &self.manifest.labels))
+    }
+}
+
+/// Reads a tensor back to the host without blocking (the only safe way on WebGPU).
+pub async fn read_floats<const D: usize>(tensor: Tensor<D>) -> Result<Vec<f32>> {
+    let data = tensor.into_data_async().await.map_err(|e| CamtagError::Device(format!("reading results back: {e:?}")))?;
+    data.try_into_vec::<f32>().map_err(|e| CamtagError::Device(format!("reading results back: {e:?}")))
+}

@@ -1,0 +1,94 @@
+//! `camtag classify`: the top-k classes of pictures, as text or JSON, with the same
+//! preprocessing, network and top-k as the page.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use camtag::preprocess::ImageView;
+use camtag::{Backend, BackendChoice, Classifier, Prediction};
+use clap::Args;
+use serde::Serialize;
+
+#[derive(Args)]
+pub struct ClassifyArgs {
+    /// Pictures to classify.
+    #[arg(required = true)]
+    images: Vec<PathBuf>,
+    /// Model bundle [default: $CAMTAG_MODEL, else www/models/mobilenet_v2.camtag].
+    #[arg(long)]
+    model: Option<PathBuf>,
+    /// How many classes to print per picture.
+    #[arg(long, default_value_t = 5)]
+    top: usize,
+    /// Print JSON (one array, an object per picture) instead of text.
+    #[arg(long)]
+    json: bool,
+    /// Where the network runs: auto, cpu or wgpu.
+    #[arg(long, default_value = "auto")]
+    device: String,
+}
+
+#[derive(Serialize)]
+struct Report {
+    file: String,
+    width: u32,
+    height: u32,
+    backend: String,
+    ms: f64,
+    predictions: Vec<Prediction>,
+}
+
+pub fn run(args: ClassifyArgs) -> Result<ExitCode> {
+    let choice: BackendChoice = args.device.parse()?;
+    let backend = pollster::block_on(Backend::acquire(choice))?;
+    if let Some(reason) = &backend.fallback_reason {
+        eprintln!("camtag: running on the CPU ({reason})");
+    }
+    let model = args.model.unwrap_or_else(super::default_model);
+    let bytes = std::fs::read(&model).with_context(|| {
+        format!("{}: cannot read the model bundle (build it with ./build.sh, or pass --model)", model.display())
+    })?;
+    let classifier = Classifier::from_bytes(&bytes, &backend.device).with_context(|| model.display().to_string())?;
+
+    let mut reports = Vec::new();
+    let mut failed = false;
+    for path in &args.images {
+        let result = (|| -> Result<Report> {
+            let picture = super::decode::decode(path)?;
+            let view = ImageView::rgb(&picture.rgb, picture.width, picture.height)
+                .with_context(|| path.display().to_string())?;
+            let start = Instant::now();
+            let predictions = pollster::block_on(classifier.classify(&view, args.top))?;
+            Ok(Report {
+                file: path.display().to_string(),
+                width: picture.width,
+                height: picture.height,
+                backend: backend.kind.to_string(),
+                ms: start.elapsed().as_secs_f64() * 1e3,
+                predictions,
+            })
+        })();
+        match result {
+            Ok(report) if args.json => reports.push(report),
+            Ok(report) => print_text(&report),
+            Err(e) => {
+                eprintln!("camtag: error: {e:#}");
+                failed = true;
+            }
+        }
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&reports)?);
+    }
+    Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
+fn print_text(report: &Report) {
+    println!("{} ({}x{}, {}, {:.0} ms)", report.file, report.width, report.height, report.backend, report.ms);
+    for (rank, p) in report.predictions.iter().enumerate() {
+        println!("  {}. {:6.2}%  {} / {}  [{}]", rank + 1, p.prob * 100.0, p.zh, p.en, p.index);
+    }
+}
+

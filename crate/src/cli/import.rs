@@ -1,0 +1,42 @@
+//! `camtag import`: a pretrained checkpoint → a bundle file.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use camtag::bundle::WeightsDtype;
+use camtag::import::{Pretrained, import, write_atomically};
+use clap::{Args, ValueEnum};
+
+#[derive(Args)]
+pub struct ImportArgs {
+    /// The checkpoint, e.g. mobilenet_v2-b0353104.pth.
+    #[arg(long)]
+    pth: PathBuf,
+    /// Which pretrained network the checkpoint holds.
+    #[arg(long, value_enum, default_value = "mobilenet-v2")]
+    arch: Arch,
+    /// Where to write the bundle.
+    #[arg(long)]
+    out: PathBuf,
+    /// Store convolution and linear weights in half precision (about half the size).
+    #[arg(long)]
+    f16: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Arch {
+    MobilenetV2,
+}
+
+pub fn run(args: ImportArgs) -> Result<ExitCode> {
+    let which = match args.arch {
+        Arch::MobilenetV2 => Pretrained::MobileNetV2ImageNet,
+    };
+    let dtype = if args.f16 { WeightsDtype::F16 } else { WeightsDtype::F32 };
+    let bundle = import(which, &args.pth, dtype)?;
+    let bytes = bundle.to_bytes()?;
+    write_atomically(&args.out, &bytes)?;
+    println!("{}: {} ({:?} weights, {} bytes)", args.out.display(), bundle.manifest.name, dtype, bytes.len());
+    Ok(ExitCode::SUCCESS)
+}

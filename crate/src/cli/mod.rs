@@ -1,0 +1,48 @@
+//! Command-line parsing and dispatch. Each subcommand lives in its own file.
+
+mod classify;
+mod decode;
+mod import;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// camtag (看图识物): tag pictures with a convolutional network, in Chinese and English.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Convert pretrained weights (a torchvision .pth) into a camtag model bundle.
+    Import(import::ImportArgs),
+    /// Print the most probable classes of each picture.
+    Classify(classify::ClassifyArgs),
+}
+
+/// Where `build.sh` writes the default model; the CLI looks there when `--model` is absent.
+pub const DEFAULT_MODEL: &str = "www/models/mobilenet_v2.camtag";
+
+pub fn default_model() -> PathBuf {
+    std::env::var_os("CAMTAG_MODEL").map_or_else(|| PathBuf::from(DEFAULT_MODEL), PathBuf::from)
+}
+
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Import(args) => import::run(args),
+        Command::Classify(args) => classify::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("camtag: error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,134 @@
+//! The one preprocessing path, shared by the CLI, the tests, training and the browser: raw 8-bit
+//! pixels in, a normalized `[3, crop, crop]` float tensor out.
+//!
+//! It reproduces torchvision's ImageNet evaluation transform on a PIL image
+//! (`Resize(256)`, `CenterCrop(224)`, `ToTensor()`, `Normalize(mean, std)`; source:
+//! torchvision `transforms/transforms.py` and `transforms/functional.py`), so that weights trained
+//! with torchvision see exactly the input they were trained for.
+
+mod image;
+mod resample;
+
+pub use image::{ImageView, MAX_PIXELS, PixelLayout};
+pub use resample::{Window, resize, resize_window};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{CamtagError, Result};
+
+/// How a model wants its input: stored in every bundle's manifest.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Preprocessing {
+    /// The shorter side is resized to this many pixels (bilinear, aspect ratio kept).
+    pub resize_shorter: u32,
+    /// Then a centred square of this side is cut out.
+    pub crop: u32,
+    /// Per-channel mean (RGB), subtracted after scaling pixels to 0..1.
+    pub mean: [f32; 3],
+    /// Per-channel standard deviation (RGB), divided by after the mean.
+    pub std: [f32; 3],
+}
+
+impl Preprocessing {
+    /// torchvision's ImageNet evaluation transform. Mean and std: torchvision
+    /// `models/_api.py` / `transforms._presets.ImageClassification` defaults.
+    pub fn imagenet() -> Self {
+        Self { resize_shorter: 256, crop: 224, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] }
+    }
+
+    /// Checks the numbers make sense (a manifest is user input).
+    pub fn validate(&self) -> Result<()> {
+        let bad = |why: String| Err(CamtagError::Manifest(format!("preprocessing: {why}")));
+        if self.crop == 0 || self.crop > 4096 {
+            return bad(format!("crop {} must be within 1..=4096", self.crop));
+        }
+        if self.resize_shorter < self.crop || self.resize_shorter > 8192 {
+            return bad(format!("resize_shorter {} must be within crop..=8192", self.resize_shorter));
+        }
+        if self.std.iter().any(|s| !s.is_finite() || *s <= 0.0) || self.mean.iter().any(|m| !m.is_finite()) {
+            return bad("mean must be finite and std finite and positive".into());
+        }
+        Ok(())
+    }
+
+    /// Size of the picture after the resize step: torchvision's `_compute_resized_output_size`
+    /// (the shorter side becomes `resize_shorter`, the longer one `int(size * long / short)`).
+    pub fn resized_size(&self, width: usize, height: usize) -> (usize, usize) {
+        let size = self.resize_shorter as usize;
+        let (short, long) = if width <= height { (width, height) } else { (height, width) };
+        let new_long = (size as f64 * long as f64 / short as f64) as usize;
+        if width <= height { (size, new_long) } else { (new_long, size) }
+    }
+
+    /// The centred crop within the resized picture: torchvision's `center_crop`, which rounds
+    /// `(side - crop) / 2` half to even (Python's `round`).
+    pub fn crop_window(&self, resized_w: usize, resized_h: usize) -> Window {
+        let crop = self.crop as usize;
+        let offset = |side: usize| ((side - crop) as f64 / 2.0).round_ties_even() as usize;
+        Window { left: offset(resized_w), top: offset(resized_h), width: crop, height: crop }
+    }
+
+    /// The 8-bit RGB crop the network sees, row-major `[crop, crop, 3]`.
+    pub fn crop_rgb(&self, image: &ImageView) -> Vec<u8> {
+        let (w, h) = self.resized_size(image.width(), image.height());
+        resize_window(image, w, h, self.crop_window(w, h))
+    }
+
+    /// The network input, channel-major `[3, crop, crop]`: `(pixel / 255 - mean) / std` in f32,
+    /// the same operations in the same precision as `ToTensor` then `Normalize`.
+    pub fn to_chw(&self, image: &ImageView) -> Vec<f32> {
+        let rgb = self.crop_rgb(image);
+        let plane = rgb.len() / 3;
+        let mut out = vec![0f32; rgb.len()];
+        for (i, px) in rgb.chunks_exact(3).enumerate() {
+            for c in 0..3 {
+                out[c * plane + i] = (f32::from(px[c]) / 255.0 - self.mean[c]) / self.std[c];
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resized_size_follows_torchvision() {
+        let p = Preprocessing::imagenet();
+        assert_eq!(p.resized_size(451, 300), (384, 256)); // chelsea.png: int(256 * 451 / 300) = 384
+        assert_eq!(p.resized_size(640, 480), (341, 256));
+        assert_eq!(p.resized_size(300, 451), (256, 384));
+        assert_eq!(p.resized_size(1, 1), (256, 256));
+    }
+
+    #[test]
+    fn crop_rounds_half_to_even() {
+        let p = Preprocessing::imagenet();
+        // (341 - 224) / 2 = 58.5 -> 58 in Python, not 59.
+        assert_eq!(p.crop_window(341, 256), Window { left: 58, top: 16, width: 224, height: 224 });
+        assert_eq!(p.crop_window(343, 256).left, 60); // 59.5 -> 60
+    }
+
+    #[test]
+    fn output_is_normalized_chw() {
+        let p = Preprocessing::imagenet();
+        let px: Vec<u8> = [255u8, 0, 128].repeat(300 * 200);
+        let img = ImageView::rgb(&px, 300, 200).unwrap();
+        let x = p.to_chw(&img);
+        assert_eq!(x.len(), 3 * 224 * 224);
+        let plane = 224 * 224;
+        assert!((x[0] - (1.0 - 0.485) / 0.229).abs() < 1e-6);
+        assert!((x[plane] - (0.0 - 0.456) / 0.224).abs() < 1e-6);
+        assert!((x[2 * plane + 5] - (128.0 / 255.0 - 0.406) / 0.225).abs() < 1e-6);
+    }
+
+    #[test]
+    fn bad_sizes_are_errors() {
+        assert!(ImageView::rgba(&[], 0, 0).is_err());
+        assert!(ImageView::rgba(&[0; 12], 2, 2).is_err());
+        assert!(ImageView::rgba(&[0; 16], 2, 2).is_ok());
+        let huge = ImageView::rgba(&[], 20_000, 20_000).unwrap_err().to_string();
+        assert!(huge.contains("too large"), "{huge}");
+    }
+}

@@ -1,0 +1,188 @@
+//! Bilinear resampling that reproduces Pillow's `Image.resize(size, Image.BILINEAR)` bit for bit
+//! on 8-bit RGB, which is what torchvision's `Resize` runs on a PIL image.
+//!
+//! Source: Pillow `src/libImaging/Resample.c` (`precompute_coeffs`, `normalize_coeffs_8bpc`,
+//! `ImagingResampleHorizontal_8bpc`, `ImagingResampleVertical_8bpc`): a separable convolution
+//! whose triangle filter widens by the scale factor when shrinking (so downscaling is
+//! antialiased), with coefficients in 22-bit fixed point and a rounding to 8 bits between the
+//! horizontal and the vertical pass. Only the output window that is asked for is computed, which
+//! gives the same pixels as resizing the whole picture and cropping afterwards.
+
+use super::image::ImageView;
+
+/// Fixed-point precision of the 8-bit coefficients: `32 - 8 - 2` in Pillow.
+const PRECISION_BITS: u32 = 32 - 8 - 2;
+
+/// Pillow's bilinear (triangle) filter, support 1.
+fn triangle(x: f64) -> f64 {
+    let x = x.abs();
+    if x < 1.0 { 1.0 - x } else { 0.0 }
+}
+
+/// For each output sample: the first input sample it reads, how many, and their weights.
+struct Coefficients {
+    ksize: usize,
+    /// `(first input index, number of inputs)` per output sample.
+    bounds: Vec<(usize, usize)>,
+    /// `ksize` fixed-point weights per output sample.
+    weights: Vec<i32>,
+}
+
+impl Coefficients {
+    /// `precompute_coeffs` + `normalize_coeffs_8bpc` for the whole input range.
+    fn new(in_size: usize, out_size: usize) -> Self {
+        let scale = in_size as f64 / out_size as f64;
+        let filterscale = scale.max(1.0);
+        let support = 1.0 * filterscale;
+        let ksize = support.ceil() as usize * 2 + 1;
+        let mut bounds = Vec::with_capacity(out_size);
+        let mut weights = vec![0i32; out_size * ksize];
+        let mut k = vec![0f64; ksize];
+        for xx in 0..out_size {
+            let center = (xx as f64 + 0.5) * scale;
+            let ss = 1.0 / filterscale;
+            // C's `(int)` truncates toward zero, as `as i64` does.
+            let xmin = ((center - support + 0.5) as i64).max(0);
+            let xmax = ((center + support + 0.5) as i64).min(in_size as i64) - xmin;
+            let (xmin, len) = (xmin as usize, xmax.max(0) as usize);
+            let mut ww = 0.0;
+            for (x, w) in k.iter_mut().enumerate().take(len) {
+                *w = triangle(((x + xmin) as f64 - center + 0.5) * ss);
+                ww += *w;
+            }
+            let fixed = &mut weights[xx * ksize..(xx + 1) * ksize];
+            for (x, w) in k.iter().enumerate().take(len) {
+                let w = if ww != 0.0 { w / ww } else { *w };
+                let one = f64::from(1u32 << PRECISION_BITS);
+                fixed[x] = if w < 0.0 { (-0.5 + w * one) as i32 } else { (0.5 + w * one) as i32 };
+            }
+            bounds.push((xmin, len));
+        }
+        Self { ksize, bounds, weights }
+    }
+
+    fn of(&self, out: usize) -> (usize, &[i32]) {
+        let (start, len) = self.bounds[out];
+        (start, &self.weights[out * self.ksize..out * self.ksize + len])
+    }
+}
+
+/// Pillow's `clip8`: drop the fraction (arithmetic shift) and clamp to 0..=255.
+#[inline]
+fn clip8(acc: i32) -> u8 {
+    (acc >> PRECISION_BITS).clamp(0, 255) as u8
+}
+
+/// A rectangle of the resized picture, in its own pixel coordinates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Window {
+    pub left: usize,
+    pub top: usize,
+    pub width: usize,
+    pub height: usize,
+}
+
+/// Resizes `image` to `out_w` x `out_h` as Pillow does and returns the RGB bytes (row-major,
+/// `[window.height, window.width, 3]`) of `window` within the resized picture.
+///
+/// # Panics
+/// If the window does not lie within the resized picture (a caller bug, not an input error).
+pub fn resize_window(image: &ImageView, out_w: usize, out_h: usize, window: Window) -> Vec<u8> {
+    assert!(window.left + window.width <= out_w && window.top + window.height <= out_h);
+    let horizontal = Coefficients::new(image.width(), out_w);
+    let vertical = Coefficients::new(image.height(), out_h);
+
+    // Input rows that the window's output rows read.
+    let first_row = vertical.bounds[window.top].0;
+    let last = window.top + window.height - 1;
+    let end_row = vertical.bounds[last].0 + vertical.bounds[last].1;
+
+    // Horizontal pass, rounded to 8 bits: [end_row - first_row, window.width, 3].
+    let half = 1i32 << (PRECISION_BITS - 1);
+    let mut temp = vec![0u8; (end_row - first_row) * window.width * 3];
+    for y in first_row..end_row {
+        let row = &mut temp[(y - first_row) * window.width * 3..][..window.width * 3];
+        for (i, xx) in (window.left..window.left + window.width).enumerate() {
+            let (start, k) = horizontal.of(xx);
+            let mut acc = [half; 3];
+            for (j, &w) in k.iter().enumerate() {
+                for (c, a) in acc.iter_mut().enumerate() {
+                    *a += i32::from(image.at(start + j, y, c)) * w;
+                }
+            }
+            for c in 0..3 {
+                row[i * 3 + c] = clip8(acc[c]);
+            }
+        }
+    }
+
+    // Vertical pass: [window.height, window.width, 3].
+    let stride = window.width * 3;
+    let mut out = vec![0u8; window.height * stride];
+    for (i, yy) in (window.top..window.top + window.height).enumerate() {
+        let (start, k) = vertical.of(yy);
+        let dst = &mut out[i * stride..(i + 1) * stride];
+        for (x, d) in dst.iter_mut().enumerate() {
+            let mut acc = half;
+            for (j, &w) in k.iter().enumerate() {
+                acc += i32::from(temp[(start + j - first_row) * stride + x]) * w;
+            }
+            *d = clip8(acc);
+        }
+    }
+    out
+}
+
+/// Resizes the whole picture (the window is all of it).
+pub fn resize(image: &ImageView, out_w: usize, out_h: usize) -> Vec<u8> {
+    resize_window(image, out_w, out_h, Window { left: 0, top: 0, width: out_w, height: out_h })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gradient(w: u32, h: u32) -> Vec<u8> {
+        (0..w * h).flat_map(|i| {
+            let (x, y) = (i % w, i / w);
+            [(x * 7 + y) as u8, (y * 5) as u8, ((x ^ y) * 3) as u8]
+        }).collect()
+    }
+
+    #[test]
+    fn same_size_is_identity() {
+        let px = gradient(13, 9);
+        let img = ImageView::rgb(&px, 13, 9).unwrap();
+        assert_eq!(resize(&img, 13, 9), px);
+    }
+
+    #[test]
+    fn window_equals_crop_of_full_resize() {
+        let px = gradient(97, 61);
+        let img = ImageView::rgb(&px, 97, 61).unwrap();
+        let full = resize(&img, 40, 25);
+        let win = Window { left: 7, top: 3, width: 20, height: 19 };
+        let part = resize_window(&img, 40, 25, win);
+        for y in 0..win.height {
+            let a = &full[((y + win.top) * 40 + win.left) * 3..][..win.width * 3];
+            assert_eq!(&part[y * win.width * 3..][..win.width * 3], a, "row {y}");
+        }
+    }
+
+    #[test]
+    fn constant_picture_stays_constant_up_and_down() {
+        let px = vec![200u8; 31 * 17 * 3];
+        let img = ImageView::rgb(&px, 31, 17).unwrap();
+        assert!(resize(&img, 9, 5).iter().all(|&v| v == 200));
+        assert!(resize(&img, 300, 190).iter().all(|&v| v == 200));
+    }
+
+    #[test]
+    fn one_pixel_upscales() {
+        let px = [10u8, 20, 30, 255];
+        let img = ImageView::rgba(&px, 1, 1).unwrap();
+        let out = resize(&img, 256, 256);
+        assert_eq!(out.len(), 256 * 256 * 3);
+        assert!(out.chunks(3).all(|p| p == [10, 20, 30]));
+    }
+}

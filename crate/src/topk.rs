@@ -1,0 +1,70 @@
+//! Softmax and top-k on the host: only the logits leave the device, read back asynchronously
+//! (a synchronous readback, or a top-k on WebGPU, can stall or panic in a browser).
+
+use serde::Serialize;
+
+use crate::labels::Labels;
+
+/// One class of a classification result.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Prediction {
+    /// Class index in the model's output.
+    pub index: usize,
+    pub en: String,
+    pub zh: String,
+    /// Softmax probability, 0..=1.
+    pub prob: f64,
+    /// The raw score.
+    pub logit: f32,
+}
+
+/// Softmax in f64, stable for any logits (the maximum is subtracted first).
+pub fn softmax(logits: &[f32]) -> Vec<f64> {
+    let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max) as f64;
+    let exps: Vec<f64> = logits.iter().map(|&l| (l as f64 - max).exp()).collect();
+    let sum: f64 = exps.iter().sum();
+    exps.into_iter().map(|e| e / sum).collect()
+}
+
+/// The `k` most probable classes, most probable first (ties: lower index first).
+pub fn top_k(logits: &[f32], k: usize, labels: &Labels) -> Vec<Prediction> {
+    let probs = softmax(logits);
+    let mut order: Vec<usize> = (0..logits.len()).collect();
+    order.sort_by(|&a, &b| logits[b].total_cmp(&logits[a]).then(a.cmp(&b)));
+    order
+        .into_iter()
+        .take(k)
+        .map(|index| Prediction {
+            index,
+            en: labels.en.get(index).cloned().unwrap_or_default(),
+            zh: labels.zh.get(index).cloned().unwrap_or_default(),
+            prob: probs[index],
+            logit: logits[index],
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn labels(n: usize) -> Labels {
+        Labels { en: (0..n).map(|i| format!("c{i}")).collect(), zh: (0..n).map(|i| format!("类{i}")).collect() }
+    }
+
+    #[test]
+    fn softmax_sums_to_one_and_survives_large_logits() {
+        let p = softmax(&[1000.0, 999.0, -1000.0]);
+        assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+        assert!((p[0] / p[1] - std::f64::consts::E).abs() < 1e-9);
+    }
+
+    #[test]
+    fn top_k_orders_and_names() {
+        let top = top_k(&[0.1, 3.0, -2.0, 3.0, 1.0], 3, &labels(5));
+        let idx: Vec<usize> = top.iter().map(|p| p.index).collect();
+        assert_eq!(idx, [1, 3, 4]);
+        assert_eq!(top[0].zh, "类1");
+        assert_eq!(top_k(&[1.0, 2.0], 10, &labels(2)).len(), 2);
+    }
+}

@@ -1,0 +1,120 @@
+//! The browser binding: one thin layer over [`Classifier`]. Every entry point returns a typed
+//! `Result<_, JsError>`; every input is validated before any tensor work (wasm32 cannot unwind,
+//! so a panic would abort the module); results are read back from the GPU asynchronously only.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+use crate::preprocess::ImageView;
+use crate::{Backend, BackendChoice, Classifier, Prediction};
+
+#[wasm_bindgen(start)]
+fn start() {
+    console_error_panic_hook::set_once();
+}
+
+fn js_error(e: impl std::fmt::Display) -> JsError {
+    JsError::new(&e.to_string())
+}
+
+/// `performance.now()` in milliseconds (0 where there is no `performance`).
+fn now_ms() -> f64 {
+    let performance = js_sys::Reflect::get(&js_sys::global(), &"performance".into()).ok();
+    performance
+        .and_then(|p| {
+            let now = js_sys::Reflect::get(&p, &"now".into()).ok()?;
+            now.dyn_into::<js_sys::Function>().ok()?.call0(&p).ok()?.as_f64()
+        })
+        .unwrap_or(0.0)
+}
+
+/// A model loaded in the page.
+#[wasm_bindgen(js_name = Classifier)]
+pub struct WasmClassifier {
+    inner: Rc<Classifier>,
+    backend: Backend,
+    /// One classification at a time: a second call while one runs is refused, not queued.
+    busy: Rc<Cell<bool>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Classification {
+    predictions: Vec<Prediction>,
+    /// Resize, crop and normalize, on the CPU.
+    preprocess_ms: f64,
+    /// Upload, forward pass and readback of the scores.
+    inference_ms: f64,
+    total_ms: f64,
+    backend: String,
+}
+
+#[wasm_bindgen(js_class = Classifier)]
+impl WasmClassifier {
+    /// Loads a bundle. `backend` is `"auto"` (WebGPU when the browser gives an adapter, else the
+    /// CPU), `"webgpu"` or `"cpu"`.
+    pub async fn create(bundle: Vec<u8>, backend: Option<String>) -> Result<WasmClassifier, JsError> {
+        let choice: BackendChoice = backend.as_deref().unwrap_or("auto").parse().map_err(js_error)?;
+        let backend = Backend::acquire(choice).await.map_err(js_error)?;
+        let classifier = Classifier::from_bytes(&bundle, &backend.device).map_err(js_error)?;
+        Ok(Self { inner: Rc::new(classifier), backend, busy: Rc::new(Cell::new(false)) })
+    }
+
+    /// `"WebGPU"` or `"CPU"`.
+    #[wasm_bindgen(getter)]
+    pub fn backend(&self) -> String {
+        self.backend.kind.to_string()
+    }
+
+    /// Why `"auto"` ended up on the CPU, if it did.
+    #[wasm_bindgen(getter, js_name = fallbackReason)]
+    pub fn fallback_reason(&self) -> Option<String> {
+        self.backend.fallback_reason.clone()
+    }
+
+    /// The bundle's manifest (name, architecture, labels, source, accuracy…) as a JS object.
+    #[wasm_bindgen(getter)]
+    pub fn manifest(&self) -> Result<JsValue, JsError> {
+        let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+        self.inner.manifest().serialize(&serializer).map_err(js_error)
+    }
+
+    /// Classifies RGBA pixels (`width * height * 4` bytes, as `getImageData` gives them).
+    /// Resolves to `{predictions: [{index, en, zh, prob, logit}], preprocessMs, inferenceMs,
+    /// totalMs, backend}`.
+    pub fn classify(&self, rgba: &[u8], width: u32, height: u32, top_k: u32) -> Result<js_sys::Promise, JsError> {
+        if self.busy.get() {
+            return Err(JsError::new("a classification is already running on this model"));
+        }
+        let start = now_ms();
+        let view = ImageView::rgba(rgba, width, height).map_err(js_error)?;
+        let input = self.inner.input(&view);
+        let preprocess_ms = now_ms() - start;
+
+        let (inner, busy, backend) = (self.inner.clone(), self.busy.clone(), self.backend());
+        busy.set(true);
+        Ok(wasm_bindgen_futures::future_to_promise(async move {
+            let run = async {
+                let started = now_ms();
+                let logits = inner.forward(input);
+                let logits = crate::classifier::read_floats(logits).await.map_err(js_error)?;
+                let predictions = crate::topk::top_k(&logits, top_k as usize, &inner.manifest().labels);
+                let inference_ms = now_ms() - started;
+                let out = Classification {
+                    predictions,
+                    preprocess_ms,
+                    inference_ms,
+                    total_ms: now_ms() - start,
+                    backend,
+                };
+                out.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(js_error)
+            };
+            let result = run.await;
+            busy.set(false);
+            result.map_err(JsValue::from)
+        }))
+    }
+}

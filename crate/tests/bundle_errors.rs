@@ -1,0 +1,91 @@
+//! A damaged or foreign bundle is an error with a clear message, never a panic.
+
+mod common;
+
+use burn::prelude::Device;
+use camtag::bundle::{FORMAT_VERSION, WeightsDtype};
+use camtag::{Bundle, CamtagError, Classifier};
+use common::*;
+
+fn load(bytes: &[u8]) -> Result<Classifier, CamtagError> {
+    Classifier::from_bytes(bytes, &Device::flex())
+}
+
+fn good() -> Vec<u8> {
+    bundle(WeightsDtype::F32).to_bytes().unwrap()
+}
+
+fn manifest_end(bytes: &[u8]) -> usize {
+    16 + u32::from_le_bytes(bytes[12..16].try_into().unwrap()) as usize
+}
+
+#[test]
+fn empty_and_foreign_files() {
+    assert!(matches!(load(&[]), Err(CamtagError::NotABundle(m)) if m.contains("empty")));
+    let png = std::fs::read(fixture("photos/chelsea.png")).unwrap();
+    let err = load(&png).unwrap_err().to_string();
+    assert!(err.contains("picture, not a model"), "{err}");
+    let pth = std::fs::read(fixture("weights/mobilenet_v2-b0353104.pth")).unwrap();
+    assert!(matches!(load(&pth), Err(CamtagError::NotABundle(_))));
+}
+
+#[test]
+fn truncated_anywhere() {
+    let bytes = good();
+    let end = manifest_end(&bytes);
+    for cut in [4, 12, 15, 200, end - 1, end, end + 100, bytes.len() / 2, bytes.len() - 1] {
+        let err = load(&bytes[..cut]).unwrap_err();
+        assert!(
+            matches!(err, CamtagError::NotABundle(_) | CamtagError::Truncated(_)),
+            "cut at {cut}: {err}"
+        );
+    }
+}
+
+#[test]
+fn other_format_version() {
+    let mut bytes = good();
+    bytes[8..12].copy_from_slice(&(FORMAT_VERSION + 1).to_le_bytes());
+    let err = load(&bytes).unwrap_err();
+    assert!(matches!(err, CamtagError::UnsupportedVersion { found, .. } if found == FORMAT_VERSION + 1), "{err}");
+}
+
+#[test]
+fn flipped_weight_byte_fails_the_checksum() {
+    let mut bytes = good();
+    let last = bytes.len() - 1000;
+    bytes[last] ^= 0x40;
+    assert!(matches!(load(&bytes), Err(CamtagError::ChecksumMismatch { .. })));
+}
+
+#[test]
+fn manifest_that_disagrees_with_itself() {
+    let mut bundle = bundle(WeightsDtype::F32).clone();
+    bundle.manifest.labels.zh.pop();
+    let err = load(&bundle.to_bytes().unwrap()).unwrap_err().to_string();
+    assert!(err.contains("1000 English labels but 999 Chinese"), "{err}");
+
+    let mut bundle = self::bundle(WeightsDtype::F32).clone();
+    let camtag::model::Architecture::MobilenetV2(config) = &mut bundle.manifest.architecture;
+    config.num_classes = 10;
+    let err = load(&bundle.to_bytes().unwrap()).unwrap_err().to_string();
+    assert!(err.contains("10 outputs but the manifest has 1000 labels"), "{err}");
+}
+
+#[test]
+fn weights_of_another_shape() {
+    // A valid, checksummed bundle whose weights are for a narrower network.
+    let mut bundle = bundle(WeightsDtype::F32).clone();
+    let camtag::model::Architecture::MobilenetV2(config) = &mut bundle.manifest.architecture;
+    config.width_mult = 0.5;
+    let bundle = Bundle::new(bundle.manifest, bundle.weights);
+    let err = load(&bundle.to_bytes().unwrap()).unwrap_err();
+    assert!(matches!(err, CamtagError::Weights(_)), "{err}");
+}
+
+#[test]
+fn garbage_manifest_json() {
+    let mut bytes = good();
+    bytes[16] = b'#';
+    assert!(matches!(load(&bytes), Err(CamtagError::Manifest(_))));
+}

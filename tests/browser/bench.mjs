@@ -1,0 +1,42 @@
+// Browser timings (a benchmark, not a test): time from page load to the first tag, and the
+// median ms per frame over a run of frames, on the WebGPU and the CPU path, in headless
+// Chromium with the fake camera. Also saves a screenshot of the page for the README.
+//
+//   node tests/browser/bench.mjs [frames]     (after ./build.sh and tests/fixtures/golden.sh)
+
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+
+import { ROOT, launch, serveWww, y4mOf } from './harness.mjs';
+
+const frames = Number(process.argv[2] ?? 20);
+const server = await serveWww();
+const video = await y4mOf('chelsea.png');
+const rows = [];
+for (const backend of ['webgpu', 'cpu']) {
+  const browser = await launch({ camera: video });
+  const page = await browser.newPage({ viewport: { width: 1100, height: 720 } });
+  const t0 = Date.now();
+  await page.goto(`${server.origin}/?backend=${backend}`);
+  await page.waitForFunction(() => window.camtag?.frames > 0, null, { timeout: 300_000 });
+  const firstTag = Date.now() - t0;
+  const times = [];
+  let seen = await page.evaluate(() => window.camtag.frames);
+  while (times.length < frames) {
+    await page.waitForFunction((n) => window.camtag.frames > n, seen, { timeout: 300_000, polling: 10 });
+    const { frames: count, ms } = await page.evaluate(() => ({ frames: window.camtag.frames, ms: window.camtag.lastResult.totalMs }));
+    seen = count;
+    times.push(ms);
+  }
+  times.sort((a, b) => a - b);
+  const median = times[Math.floor(times.length / 2)];
+  const shown = await page.textContent('#backend');
+  rows.push({ backend: shown, firstTagMs: firstTag, medianMsPerFrame: Math.round(median), minMs: Math.round(times[0]), frames });
+  if (backend === 'webgpu') {
+    await mkdir(join(ROOT, 'docs'), { recursive: true });
+    await page.screenshot({ path: join(ROOT, 'docs/screenshot.png') });
+  }
+  await browser.close();
+}
+await server.close();
+console.table(rows);

@@ -1,0 +1,106 @@
+// The foundation slice end to end: the page, served on 127.0.0.1, tags what a fake camera shows
+// (chelsea the cat), on WebGPU (SwiftShader) and on the CPU, with the same probabilities as the
+// native CLI for the same frame; it talks to nobody but its own origin; a denied camera is
+// explained.
+
+import assert from 'node:assert/strict';
+import { writeFile, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+
+import { CAMTAG_BIN, launch, openPage, run, serveWww, waitForTags, y4mOf } from './harness.mjs';
+
+const DOMESTIC_CATS = [281, 282, 283, 284, 285]; // tabby, tiger cat, Persian, Siamese, Egyptian cat
+const FIRST_TAG_TIMEOUT = 60_000;
+
+let server;
+let video;
+before(async () => {
+  server = await serveWww();
+  video = await y4mOf('chelsea.png');
+});
+after(() => server?.close());
+
+/** Classifies the page's last frame with the native CLI and compares the top-5. */
+async function assertMatchesCli(page) {
+  const { png, result } = await page.evaluate(() => window.camtag.snapshot());
+  const dir = await mkdtemp(join(tmpdir(), 'camtag-'));
+  const file = join(dir, 'frame.png');
+  await writeFile(file, Buffer.from(png.split(',')[1], 'base64'));
+  const [cli] = JSON.parse(await run(CAMTAG_BIN, ['classify', file, '--json', '--top', '5', '--device', 'cpu']));
+  assert.deepEqual(result.predictions.map((p) => p.index), cli.predictions.map((p) => p.index), 'same top-5 classes');
+  for (const [i, p] of result.predictions.entries()) {
+    assert.ok(Math.abs(p.prob - cli.predictions[i].prob) < 1e-3, `${p.en}: page ${p.prob} vs CLI ${cli.predictions[i].prob}`);
+  }
+}
+
+function assertOnlyOwnOrigin(requests) {
+  const foreign = requests.filter((url) => !url.startsWith(`${server.origin}/`) && !/^(data|blob):/.test(url));
+  assert.deepEqual(foreign, [], 'requests off the page origin');
+}
+
+for (const backend of ['webgpu', 'cpu']) {
+  describe(`camera on the ${backend} path`, () => {
+    let browser;
+    before(async () => { browser = await launch({ camera: video }); });
+    after(() => browser?.close());
+
+    test('the cat is tagged, as the CLI tags the same frame, and nothing leaves the origin', async () => {
+      const { page, requests, console } = await openPage(browser, `${server.origin}/?backend=${backend}`);
+      let top;
+      try {
+        top = await waitForTags(page, FIRST_TAG_TIMEOUT);
+      } catch (e) {
+        throw new Error(`no tag within ${FIRST_TAG_TIMEOUT} ms; page said: ${await page.textContent('body')}\nconsole:\n${console.join('\n')}`);
+      }
+      assert.ok(DOMESTIC_CATS.includes(top[0].index), `top-1 ${top[0].index} is a cat`);
+      const shown = await page.textContent('#results li:first-child .zh');
+      assert.ok(shown.length > 0);
+      assert.equal(await page.textContent('#backend'), backend === 'webgpu' ? 'WebGPU' : 'CPU');
+      await assertMatchesCli(page);
+      assertOnlyOwnOrigin(requests);
+      await page.close();
+    });
+  });
+}
+
+describe('without camera permission', () => {
+  let browser;
+  before(async () => { browser = await launch({ camera: 'denied', webgpu: false }); });
+  after(() => browser?.close());
+
+  test('the page says the camera was denied, and the model still loads', async () => {
+    const { page } = await openPage(browser, `${server.origin}/?backend=cpu`);
+    await page.waitForSelector('#error:not([hidden])', { timeout: FIRST_TAG_TIMEOUT });
+    assert.match(await page.textContent('#error'), /Camera access was denied/);
+    assert.equal(await page.textContent('#backend'), 'CPU');
+    await page.close();
+  });
+});
+
+describe('in a browser without WebGPU', () => {
+  let browser;
+  before(async () => { browser = await launch({ camera: video }); });
+  after(() => browser?.close());
+
+  test('auto falls back to the CPU, says so, and tags', async () => {
+    const page = await browser.newPage();
+    await page.addInitScript(() => { delete Navigator.prototype.gpu; }); // as in a browser without WebGPU
+    await page.goto(`${server.origin}/`);
+    const top = await waitForTags(page, FIRST_TAG_TIMEOUT);
+    assert.ok(DOMESTIC_CATS.includes(top[0].index));
+    assert.equal(await page.textContent('#backend'), 'CPU');
+    assert.match(await page.textContent('#status') + await page.textContent('#fallback'), /WebGPU is not available/);
+    await page.close();
+  });
+
+  test('asking for WebGPU explicitly gives a clear error', async () => {
+    const page = await browser.newPage();
+    await page.addInitScript(() => { delete Navigator.prototype.gpu; });
+    await page.goto(`${server.origin}/?backend=webgpu`);
+    await page.waitForSelector('#error:not([hidden])', { timeout: FIRST_TAG_TIMEOUT });
+    assert.match(await page.textContent('#error'), /could not be loaded.*GPU/s);
+    await page.close();
+  });
+});

@@ -1,0 +1,98 @@
+// Shared by the browser tests: a static server for www/ on 127.0.0.1, Debian's Chromium with a
+// fake camera, and the native CLI for cross-checking. Never downloads a browser.
+
+import { spawn, execFile } from 'node:child_process';
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { dirname, extname, join, normalize, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { chromium } from 'playwright-core';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const WWW = join(ROOT, 'www');
+export const CACHE = process.env.CAMTAG_CACHE ?? join(ROOT, '.cache');
+export const CAMTAG_BIN = process.env.CAMTAG_BIN ?? join(process.env.CARGO_TARGET_DIR ?? join(ROOT, 'target'), 'release/camtag');
+export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+
+const MIME = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
+  '.wasm': 'application/wasm', '.json': 'application/json', '.camtag': 'application/octet-stream',
+  '.png': 'image/png', '.svg': 'image/svg+xml', '.ico': 'image/x-icon',
+};
+
+/** Serves www/ on an ephemeral 127.0.0.1 port. Resolves to `{ origin, close() }`. */
+export async function serveWww() {
+  const server = createServer((req, res) => {
+    const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    let file = normalize(join(WWW, path));
+    if (!file.startsWith(WWW)) { res.writeHead(403).end(); return; }
+    if (existsSync(file) && statSync(file).isDirectory()) file = join(file, 'index.html');
+    if (!existsSync(file)) { res.writeHead(404).end('not found'); return; }
+    res.writeHead(200, { 'content-type': MIME[extname(file)] ?? 'application/octet-stream', 'content-length': statSync(file).size });
+    createReadStream(file).pipe(res);
+  });
+  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  const { port } = server.address();
+  return { origin: `http://127.0.0.1:${port}`, close: () => new Promise((ok) => server.close(ok)) };
+}
+
+const BASE_ARGS = [
+  '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--disable-quic', '--no-first-run', '--disable-dev-shm-usage',
+];
+
+/**
+ * Launches headless Chromium. `camera`: a .y4m file the fake camera plays (permission granted),
+ * or `'denied'` (a fake camera exists but the permission prompt is refused). `webgpu`: expose
+ * WebGPU (SwiftShader).
+ */
+export async function launch({ camera, webgpu = true } = {}) {
+  const args = [...BASE_ARGS, '--use-fake-device-for-media-stream'];
+  if (camera === 'denied') args.push('--deny-permission-prompts');
+  else if (camera) args.push('--use-fake-ui-for-media-stream', `--use-file-for-fake-video-capture=${camera}`);
+  if (webgpu) args.push('--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-angle=swiftshader', '--use-webgpu-adapter=swiftshader');
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args });
+}
+
+/** Opens the page and records every request it makes, and its console, for the assertions. */
+export async function openPage(browser, url) {
+  const page = await browser.newPage();
+  const requests = [];
+  const console = [];
+  page.on('request', (r) => requests.push(r.url()));
+  page.on('console', (m) => console.push(`${m.type()}: ${m.text()}`));
+  page.on('pageerror', (e) => console.push(`pageerror: ${e.message}`));
+  await page.goto(url);
+  return { page, requests, console };
+}
+
+/** Makes (once) a y4m video of a photo for the fake camera. */
+export async function y4mOf(photo) {
+  const out = join(CACHE, 'video', photo.replace(/\.\w+$/, '.y4m'));
+  if (!existsSync(out)) {
+    await promisify(execFile)('mkdir', ['-p', dirname(out)]);
+    await run('ffmpeg', ['-loglevel', 'error', '-y', '-loop', '1', '-i', join(CACHE, 'photos', photo),
+      '-vf', 'scale=640:-2', '-frames:v', '30', '-pix_fmt', 'yuv420p', out]);
+  }
+  return out;
+}
+
+/** Runs a program, resolving to its stdout; rejects with its stderr. */
+export function run(program, args) {
+  return new Promise((ok, fail) => {
+    const child = spawn(program, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; });
+    child.on('error', fail);
+    child.on('close', (code) => (code === 0 ? ok(stdout) : fail(new Error(`${program} exited ${code}: ${stderr}`))));
+  });
+}
+
+/** Waits until the page shows a result; returns its top-5 as `[{index, prob}]`. */
+export async function waitForTags(page, timeout) {
+  await page.waitForFunction(() => window.camtag?.frames > 0, null, { timeout, polling: 250 });
+  return page.$$eval('#results li', (items) => items.map((li) => ({ index: Number(li.dataset.index), prob: Number(li.dataset.prob) })));
+}

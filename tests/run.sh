@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Runs every camtag test (the README's test command): builds the site and the CLI with
+# build.sh, fetches the test photos and computes the reference outputs, then runs the Rust
+# tests (unit, golden photos, bundle errors, wgpu on lavapipe) and the browser tests (Debian's
+# Chromium with a fake camera). Installs the system packages it needs when run as root.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
+
+need=()
+command -v chromium >/dev/null || need+=(chromium)
+command -v ffmpeg >/dev/null || need+=(ffmpeg)
+[[ -e /usr/share/vulkan/icd.d/lvp_icd.x86_64.json || -e /usr/share/vulkan/icd.d/lvp_icd.json ]] || need+=(mesa-vulkan-drivers)
+if ((${#need[@]})); then
+    if [[ $(id -u) == 0 ]]; then
+        apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need[@]}"
+    else
+        echo "tests/run.sh: please install: ${need[*]} (e.g. sudo apt-get install ${need[*]})" >&2
+        exit 1
+    fi
+fi
+
+"$ROOT/build.sh"
+"$ROOT/tests/fixtures/golden.sh"
+
+echo "==> Rust tests" >&2
+cargo test --release --locked -p camtag
+
+echo "==> browser tests" >&2
+cd "$ROOT/tests"
+npm ci --no-audit --no-fund --silent
+CAMTAG_BIN="$CARGO_TARGET_DIR/release/camtag" npm test

@@ -1,0 +1,39 @@
+// The single-flight camera loop: one frame in flight at a time, a new frame only when the video
+// has one, and nothing at all while paused.
+
+/**
+ * Calls `classify(imageData)` for each new video frame, never starting one before the previous
+ * one finished. Returns `stop()`.
+ */
+export function startLoop(video, classify, { maxSide = 640 } = {}) {
+  const canvas = document.createElement('canvas');
+  const context = canvas.getContext('2d', { willReadFrequently: true });
+  let running = true;
+  let lastTime = -1;
+
+  const schedule = () => {
+    if (!running) return;
+    if (video.requestVideoFrameCallback) video.requestVideoFrameCallback(() => tick());
+    else requestAnimationFrame(() => tick());
+  };
+
+  const tick = async () => {
+    if (!running) return;
+    const { videoWidth: w, videoHeight: h } = video;
+    if (!w || !h || video.currentTime === lastTime) return schedule(); // no frame yet, or the same one
+    lastTime = video.currentTime;
+    const scale = Math.min(1, maxSide / Math.max(w, h));
+    canvas.width = Math.round(w * scale);
+    canvas.height = Math.round(h * scale);
+    context.drawImage(video, 0, 0, canvas.width, canvas.height);
+    const frame = context.getImageData(0, 0, canvas.width, canvas.height);
+    try {
+      await classify(frame);
+    } finally {
+      schedule();
+    }
+  };
+
+  schedule();
+  return () => { running = false; };
+}
