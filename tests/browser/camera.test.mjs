@@ -4,12 +4,13 @@
 // explained.
 
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { writeFile, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { CAMTAG_BIN, launch, openPage, run, serveWww, waitForTags, y4mOf } from './harness.mjs';
+import { CAMTAG_BIN, WWW, launch, openPage, run, serveWww, waitForTags, y4mOf } from './harness.mjs';
 
 const DOMESTIC_CATS = [281, 282, 283, 284, 285]; // tabby, tiger cat, Persian, Siamese, Egyptian cat
 const FIRST_TAG_TIMEOUT = 60_000;
@@ -65,6 +66,30 @@ for (const backend of ['webgpu', 'cpu']) {
   });
 }
 
+describe('without a camera', () => {
+  let browser;
+  before(async () => { browser = await launch({ camera: 'none', webgpu: false }); });
+  after(() => browser?.close());
+
+  test('the page says there is no camera', async () => {
+    const { page } = await openPage(browser, `${server.origin}/?backend=cpu`);
+    await page.waitForSelector('#error:not([hidden])', { timeout: FIRST_TAG_TIMEOUT });
+    assert.match(await page.textContent('#error'), /No camera was found/);
+    await page.close();
+  });
+
+  test('a model that fails to load is explained', async () => {
+    const page = await browser.newPage();
+    const truncated = readFileSync(join(WWW, 'models/mobilenet_v2.camtag')).subarray(0, 5000);
+    await page.route('**/models/mobilenet_v2.camtag', (route) => route.fulfill({ body: truncated, contentType: 'application/octet-stream' }));
+    await page.goto(`${server.origin}/?backend=cpu`);
+    await page.waitForSelector('#error:not([hidden])', { timeout: FIRST_TAG_TIMEOUT });
+    assert.match(await page.textContent('#error'), /The model could not be loaded: .*truncated/);
+    assert.equal(await page.isDisabled('#camera-toggle'), true);
+    await page.close();
+  });
+});
+
 describe('without camera permission', () => {
   let browser;
   before(async () => { browser = await launch({ camera: 'denied', webgpu: false }); });
@@ -101,6 +126,21 @@ describe('in a browser without WebGPU', () => {
     await page.goto(`${server.origin}/?backend=webgpu`);
     await page.waitForSelector('#error:not([hidden])', { timeout: FIRST_TAG_TIMEOUT });
     assert.match(await page.textContent('#error'), /could not be loaded.*GPU/s);
+    await page.close();
+  });
+});
+
+describe('in a browser with WebGPU but no adapter', () => {
+  let browser;
+  before(async () => { browser = await launch({ camera: video, webgpu: false }); }); // navigator.gpu, no adapter
+  after(() => browser?.close());
+
+  test('auto falls back to the CPU and tags', async () => {
+    const { page } = await openPage(browser, `${server.origin}/`);
+    const top = await waitForTags(page, FIRST_TAG_TIMEOUT);
+    assert.ok(DOMESTIC_CATS.includes(top[0].index));
+    assert.equal(await page.textContent('#backend'), 'CPU');
+    assert.match(await page.textContent('#fallback'), /WebGPU is not available/);
     await page.close();
   });
 });

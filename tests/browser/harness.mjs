@@ -44,12 +44,14 @@ const BASE_ARGS = [
 
 /**
  * Launches headless Chromium. `camera`: a .y4m file the fake camera plays (permission granted),
- * or `'denied'` (a fake camera exists but the permission prompt is refused). `webgpu`: expose
+ * `'denied'` (a fake camera exists but the permission prompt is refused) or `'none'` (no camera). `webgpu`: expose
  * WebGPU (SwiftShader).
  */
 export async function launch({ camera, webgpu = true } = {}) {
-  const args = [...BASE_ARGS, '--use-fake-device-for-media-stream'];
+  const args = [...BASE_ARGS];
+  if (camera !== 'none') args.push('--use-fake-device-for-media-stream');
   if (camera === 'denied') args.push('--deny-permission-prompts');
+  else if (camera === 'none') args.push('--use-fake-ui-for-media-stream');
   else if (camera) args.push('--use-fake-ui-for-media-stream', `--use-file-for-fake-video-capture=${camera}`);
   if (webgpu) args.push('--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-angle=swiftshader', '--use-webgpu-adapter=swiftshader');
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args });

@@ -15,6 +15,9 @@ pub struct Decoded {
 /// Decodes PNG, JPEG, WebP, BMP or GIF (first frame) into 8-bit RGB, dropping alpha the way
 /// PIL's `convert("RGB")` does. Refuses pictures over [`MAX_PIXELS`] before decoding them.
 pub fn decode(path: &Path) -> Result<Decoded> {
+    if std::fs::metadata(path).is_ok_and(|m| m.len() == 0) {
+        bail!("{}: the file is empty", path.display());
+    }
     let reader = image::ImageReader::open(path)
         .with_context(|| format!("{}: cannot open", path.display()))?
         .with_guessed_format()

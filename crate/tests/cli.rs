@@ -1,0 +1,119 @@
+//! The `camtag` binary: the same top-5 as the library, and errors that name the file and the
+//! problem, with a non-zero exit status and no panic.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+use burn::prelude::Device;
+use camtag::bundle::WeightsDtype;
+use camtag::preprocess::ImageView;
+use camtag::{Bundle, Classifier};
+use common::*;
+
+fn camtag(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_camtag")).args(args).output().expect("run camtag")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn scratch() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("camtag-cli-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A bundle file written by `camtag import` itself.
+fn model() -> &'static Path {
+    static MODEL: OnceLock<PathBuf> = OnceLock::new();
+    MODEL.get_or_init(|| {
+        let out = scratch().join("mobilenet_v2.camtag");
+        let pth = fixture("weights/mobilenet_v2-b0353104.pth");
+        let run = camtag(&["import", "--pth", pth.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+        assert!(run.status.success(), "{}", stderr(&run));
+        out
+    })
+}
+
+#[test]
+fn import_writes_the_same_model_as_the_library() {
+    // Byte equality is too strict: burnpack records a random parameter id per tensor.
+    let written = Bundle::from_bytes(&std::fs::read(model()).unwrap()).unwrap();
+    let library = bundle(WeightsDtype::F32);
+    let mut manifest = written.manifest.clone();
+    manifest.weights.sha256.clone_from(&library.manifest.weights.sha256);
+    assert_eq!(manifest, library.manifest);
+    let device = Device::flex();
+    let (a, b) = (Classifier::new(written, &device).unwrap(), Classifier::new(library.clone(), &device).unwrap());
+    let (rgb, w, h) = photo_rgb("chelsea");
+    let view = ImageView::rgb(&rgb, w, h).unwrap();
+    assert_eq!(pollster::block_on(a.logits(&view)).unwrap(), pollster::block_on(b.logits(&view)).unwrap());
+}
+
+#[test]
+fn classify_json_gives_the_top5() {
+    let photo = fixture("photos/coffee.png");
+    let out = camtag(&["classify", photo.to_str().unwrap(), "--model", model().to_str().unwrap(), "--json", "--device", "cpu"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let predictions = json[0]["predictions"].as_array().unwrap();
+    assert_eq!(predictions.len(), 5);
+    assert_eq!(predictions[0]["index"], 967);
+    assert_eq!(predictions[0]["en"], "espresso");
+    assert_eq!(predictions[0]["zh"], "意式浓缩咖啡");
+    let reference = golden().photos["coffee"].top5[0].prob;
+    assert!((predictions[0]["prob"].as_f64().unwrap() - reference).abs() < 1e-3);
+}
+
+#[test]
+fn bad_pictures_are_named_and_the_rest_still_run() {
+    let dir = scratch();
+    let text = dir.join("notes.txt");
+    std::fs::write(&text, "not a picture").unwrap();
+    let broken = dir.join("broken.png");
+    let png = std::fs::read(fixture("photos/chelsea.png")).unwrap();
+    std::fs::write(&broken, &png[..png.len() / 3]).unwrap();
+    let empty = dir.join("empty.jpg");
+    std::fs::write(&empty, b"").unwrap();
+    let good = fixture("photos/chelsea.png");
+    let out = camtag(&[
+        "classify", "missing.jpg", text.to_str().unwrap(), broken.to_str().unwrap(), empty.to_str().unwrap(),
+        good.to_str().unwrap(), "--model", model().to_str().unwrap(), "--device", "cpu",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(!err.contains("panicked"), "{err}");
+    for (file, problem) in [("missing.jpg", "cannot open"), ("notes.txt", "not a picture"), ("broken.png", "not a valid picture"), ("empty.jpg", "the file is empty")] {
+        assert!(err.lines().any(|l| l.contains(file) && l.contains(problem)), "no '{problem}' for {file} in:\n{err}");
+    }
+    assert!(String::from_utf8_lossy(&out.stdout).contains("chelsea.png"), "the good picture is still classified");
+}
+
+#[test]
+fn bad_models_are_named() {
+    let photo = fixture("photos/chelsea.png");
+    let out = camtag(&["classify", photo.to_str().unwrap(), "--model", "nowhere.camtag"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("nowhere.camtag: cannot read the model bundle"), "{}", stderr(&out));
+
+    let foreign = photo.to_str().unwrap();
+    let out = camtag(&["classify", foreign, "--model", foreign]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("chelsea.png: not a camtag model bundle"), "{}", stderr(&out));
+
+    let out = camtag(&["import", "--pth", foreign, "--out", scratch().join("x.camtag").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("is not that of mobilenet_v2-b0353104.pth"), "{}", stderr(&out));
+}
+
+#[test]
+fn unknown_device_is_explained() {
+    let photo = fixture("photos/chelsea.png");
+    let out = camtag(&["classify", photo.to_str().unwrap(), "--model", model().to_str().unwrap(), "--device", "tpu"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("unknown backend \"tpu\""), "{}", stderr(&out));
+}
