@@ -29,7 +29,7 @@ async function assertMatchesCli(page) {
   const dir = await mkdtemp(join(tmpdir(), 'camtag-'));
   const file = join(dir, 'frame.png');
   await writeFile(file, Buffer.from(png.split(',')[1], 'base64'));
-  const [cli] = JSON.parse(await run(CAMTAG_BIN, ['classify', file, '--json', '--top', '5', '--device', 'cpu']));
+  const [cli] = JSON.parse(await run(CAMTAG_BIN, ['classify', file, '--model', join(WWW, 'models/mobilenet_v2.camtag'), '--json', '--top', '5', '--device', 'cpu']));
   assert.deepEqual(result.predictions.map((p) => p.index), cli.predictions.map((p) => p.index), 'same top-5 classes');
   for (const [i, p] of result.predictions.entries()) {
     assert.ok(Math.abs(p.prob - cli.predictions[i].prob) < 1e-3, `${p.en}: page ${p.prob} vs CLI ${cli.predictions[i].prob}`);
