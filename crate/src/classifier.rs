@@ -19,7 +19,7 @@ pub struct Classifier {
 impl Classifier {
     /// Loads a verified bundle onto `device`.
     pub fn new(bundle: Bundle, device: &Device) -> Result<Self> {
-        let network = weights::decode(&bundle.manifest.architecture, bundle.weights, bundle.manifest.weights.dtype, device)?;
+        let network = weights::decode(&bundle.manifest.architecture, bundle.weights, device)?;
         Ok(Self { network, manifest: bundle.manifest, device: device.clone() })
     }
 
@@ -51,13 +51,22 @@ impl Classifier {
 
     /// Class scores for a picture, read back asynchronously: `[classes]`.
     pub async fn logits(&self, image: &ImageView<'_>) -> Result<Vec<f32>> {
-        read_floats(self.forward(self.input(image))).await
+        check_finite(read_floats(self.forward(self.input(image))).await?)
     }
 
     /// The `k` most probable classes of a picture.
     pub async fn classify(&self, image: &ImageView<'_>, k: usize) -> Result<Vec<Prediction>> {
         let logits = self.logits(image).await?;
         Ok(top_k(&logits, k, &self.manifest.labels))
+    }
+}
+
+/// Scores that are NaN or infinite mean damaged weights: an error, not a nonsense ranking.
+pub fn check_finite(logits: Vec<f32>) -> Result<Vec<f32>> {
+    if logits.iter().all(|l| l.is_finite()) {
+        Ok(logits)
+    } else {
+        Err(CamtagError::Weights("the network produced scores that are not numbers (NaN or infinity): its weights are damaged".into()))
     }
 }
 

@@ -100,7 +100,7 @@ impl WasmClassifier {
             let run = async {
                 let started = now_ms();
                 let logits = inner.forward(input);
-                let logits = crate::classifier::read_floats(logits).await.map_err(js_error)?;
+                let logits = crate::classifier::read_floats(logits).await.and_then(crate::classifier::check_finite).map_err(js_error)?;
                 let predictions = crate::topk::top_k(&logits, top_k as usize, &inner.manifest().labels);
                 let inference_ms = now_ms() - started;
                 let out = Classification {

@@ -2,8 +2,11 @@
 
 mod common;
 
-use burn::prelude::Device;
-use camtag::bundle::{FORMAT_VERSION, WeightsDtype};
+use burn::module::Param;
+use burn::prelude::{Device, Tensor};
+use camtag::bundle::{FORMAT_VERSION, WeightsDtype, weights};
+use camtag::model::Network;
+use camtag::preprocess::ImageView;
 use camtag::{Bundle, CamtagError, Classifier};
 use common::*;
 
@@ -88,4 +91,29 @@ fn garbage_manifest_json() {
     let mut bytes = good();
     bytes[16] = b'#';
     assert!(matches!(load(&bytes), Err(CamtagError::Manifest(_))));
+}
+
+#[test]
+fn manifest_that_misstates_the_weights_dtype_still_computes_in_f32() {
+    let mut bundle = bundle(WeightsDtype::F32).clone();
+    bundle.manifest.weights.dtype = WeightsDtype::F16; // the weights are really f32
+    let classifier = load(&bundle.to_bytes().unwrap()).unwrap();
+    let (rgb, w, h) = photo_rgb("coffee");
+    let top = pollster::block_on(classifier.classify(&ImageView::rgb(&rgb, w, h).unwrap(), 1)).unwrap();
+    assert_eq!(top[0].index, 967);
+}
+
+#[test]
+fn nan_weights_are_an_error_not_a_ranking() {
+    let original = bundle(WeightsDtype::F32);
+    let device = Device::flex();
+    let Network::MobilenetV2(mut net) =
+        weights::decode(&original.manifest.architecture, original.weights.clone(), &device).unwrap();
+    net.classifier.bias = Some(Param::from_tensor(Tensor::<1>::full([1000], f32::NAN, &device)));
+    let bytes = weights::encode(&Network::MobilenetV2(net), WeightsDtype::F32).unwrap();
+    let damaged = Bundle::new(original.manifest.clone(), bytes).to_bytes().unwrap();
+    let classifier = load(&damaged).unwrap();
+    let (rgb, w, h) = photo_rgb("chelsea");
+    let err = pollster::block_on(classifier.classify(&ImageView::rgb(&rgb, w, h).unwrap(), 5)).unwrap_err();
+    assert!(err.to_string().contains("not numbers"), "{err}");
 }

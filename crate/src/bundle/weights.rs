@@ -2,8 +2,8 @@
 
 use burn::module::Module;
 use burn::prelude::*;
-use burn::store::{BurnpackStore, HalfPrecisionAdapter, ModuleSnapshot};
-use burn::tensor::Bytes;
+use burn::store::{BurnpackStore, FloatCastAdapter, HalfPrecisionAdapter, ModuleSnapshot};
+use burn::tensor::{Bytes, DType};
 
 use super::WeightsDtype;
 use crate::error::{CamtagError, Result};
@@ -22,14 +22,13 @@ pub fn encode(network: &Network, dtype: WeightsDtype) -> Result<Vec<u8>> {
 }
 
 /// Builds `architecture` on `device` and loads `weights` into it. Every parameter must be
-/// present with the right shape; f16 weights are widened to f32.
-pub fn decode(architecture: &Architecture, weights: Vec<u8>, dtype: WeightsDtype, device: &Device) -> Result<Network> {
+/// present with the right shape. Whatever float type the file stores (f16 from an f16 bundle, or
+/// anything a hand-made file may hold), parameters are cast to the f32 the network computes in,
+/// so a manifest that misstates its dtype cannot leave mixed types for the forward pass.
+pub fn decode(architecture: &Architecture, weights: Vec<u8>, device: &Device) -> Result<Network> {
     let mut network = architecture.init(device);
-    let mut store = BurnpackStore::from_bytes(Some(Bytes::from_bytes_vec(weights)));
-    if dtype == WeightsDtype::F16 {
-        // The adapter infers the direction from the stored dtype: f16 in the file → f32.
-        store = store.with_from_adapter(HalfPrecisionAdapter::new());
-    }
+    let mut store = BurnpackStore::from_bytes(Some(Bytes::from_bytes_vec(weights)))
+        .with_from_adapter(FloatCastAdapter::to(DType::F32));
     let result = network.load_from(&mut store).map_err(|e| CamtagError::Weights(e.to_string()))?;
     if !result.missing.is_empty() {
         let missing: Vec<_> = result.missing.iter().map(|(path, _)| path.as_str()).collect();
