@@ -104,14 +104,25 @@ describe('without camera permission', () => {
   });
 });
 
+/** A page as in a browser without WebGPU: no `navigator.gpu` in the page nor in its workers. */
+async function pageWithoutWebGpu(browser) {
+  const page = await browser.newPage();
+  await page.addInitScript(() => { delete Navigator.prototype.gpu; });
+  await page.route('**/js/worker.js', async (route) => {
+    const response = await route.fetch();
+    const body = `delete WorkerNavigator.prototype.gpu;\n${await response.text()}`;
+    await route.fulfill({ response, body });
+  });
+  return page;
+}
+
 describe('in a browser without WebGPU', () => {
   let browser;
   before(async () => { browser = await launch({ camera: video }); });
   after(() => browser?.close());
 
   test('auto falls back to the CPU, says so, and tags', async () => {
-    const page = await browser.newPage();
-    await page.addInitScript(() => { delete Navigator.prototype.gpu; }); // as in a browser without WebGPU
+    const page = await pageWithoutWebGpu(browser);
     await page.goto(`${server.origin}/`);
     const top = await waitForTags(page, FIRST_TAG_TIMEOUT);
     assert.ok(DOMESTIC_CATS.includes(top[0].index));
@@ -121,8 +132,7 @@ describe('in a browser without WebGPU', () => {
   });
 
   test('asking for WebGPU explicitly gives a clear error', async () => {
-    const page = await browser.newPage();
-    await page.addInitScript(() => { delete Navigator.prototype.gpu; });
+    const page = await pageWithoutWebGpu(browser);
     await page.goto(`${server.origin}/?backend=webgpu`);
     await page.waitForSelector('#error:not([hidden])', { timeout: FIRST_TAG_TIMEOUT });
     assert.match(await page.textContent('#error'), /could not be loaded.*GPU/s);

@@ -1,22 +1,28 @@
-// The page: load the model, open the camera, tag each frame, show the top-5.
+// The page: load a model in the inference worker, tag the camera's frames or a picture, show
+// the top-5.
 
 import { openCamera, closeCamera } from './camera.js';
+import { Engine } from './engine.js';
 import { startLoop } from './loop.js';
-import { loadModel } from './model.js';
+import { fetchModelIndex, fillPicker, modelUrl } from './models.js';
+import { acceptFiles, decodePicture, kindOf } from './picture.js';
 import { renderResults, rollingMedian } from './results.js';
 
-const MODEL_URL = new URL('../models/mobilenet_v2.camtag', import.meta.url);
 const TOP_K = 5;
 
 const $ = (id) => document.getElementById(id);
 const ui = {
-  video: $('video'), placeholder: $('placeholder'), toggle: $('camera-toggle'), select: $('backend-select'),
-  results: $('results'), fallback: $('fallback'), backend: $('backend'), ms: $('ms'), model: $('model-name'), status: $('status'), error: $('error'),
+  stage: $('stage'), video: $('video'), picture: $('picture'), placeholder: $('placeholder'),
+  toggle: $('camera-toggle'), fileInput: $('file-input'), backendSelect: $('backend-select'), modelSelect: $('model-select'),
+  results: $('results'), fallback: $('fallback'), backend: $('backend'), ms: $('ms'), model: $('model-name'),
+  status: $('status'), error: $('error'),
 };
+
+const engine = new Engine();
 
 // State the end-to-end tests (and the curious) can read: `window.camtag`.
 const state = {
-  classifier: null, stopLoop: null, lastFrame: null, lastResult: null, frames: 0, firstTagMs: null,
+  model: null, source: null, stopLoop: null, lastFrame: null, lastResult: null, frames: 0,
   /** The last classified frame as a PNG data URL, with the result shown for it. */
   snapshot() {
     if (!state.lastFrame) return null;
@@ -37,21 +43,29 @@ function showError(text) {
 
 const median = rollingMedian(15);
 
+/** Classifies one image in the worker and shows the result. */
+async function classify(image) {
+  const { result, frame } = await engine.classify(image, TOP_K);
+  state.lastFrame = frame;
+  state.lastResult = result;
+  state.frames += 1;
+  renderResults(ui.results, result);
+  ui.ms.textContent = `${median(result.totalMs).toFixed(0)} ms`;
+}
+
 async function classifyFrame(frame) {
-  const { classifier } = state;
-  if (!classifier) return;
   try {
-    const result = await classifier.classify(frame.data, frame.width, frame.height, TOP_K);
-    state.lastFrame = frame;
-    state.lastResult = result;
-    state.frames += 1;
-    state.firstTagMs ??= performance.now();
-    renderResults(ui.results, result);
-    ui.ms.textContent = `${median(result.totalMs).toFixed(0)} ms`;
-    showStatus('');
+    await classify(frame);
+    showError('');
   } catch (e) {
-    showError(`识别出错 Classification failed: ${e?.message ?? e}`);
+    showError(`识别出错 Classification failed: ${e.message}`);
   }
+}
+
+function showOnStage(what) {
+  ui.video.hidden = what !== 'video';
+  ui.picture.hidden = what !== 'picture';
+  ui.placeholder.hidden = what !== 'placeholder';
 }
 
 async function startCamera() {
@@ -60,10 +74,9 @@ async function startCamera() {
     await openCamera(ui.video);
   } catch (e) {
     showError(e.message);
-    ui.toggle.textContent = '开始 Start camera';
     return;
   }
-  ui.placeholder.hidden = true;
+  showOnStage('video');
   ui.toggle.textContent = '停止 Stop camera';
   state.stopLoop?.();
   state.stopLoop = startLoop(ui.video, classifyFrame);
@@ -73,33 +86,59 @@ function stopCamera() {
   state.stopLoop?.();
   state.stopLoop = null;
   closeCamera(ui.video);
-  ui.placeholder.hidden = false;
+  if (!ui.picture.hidden) return;
+  showOnStage('placeholder');
   ui.toggle.textContent = '开始 Start camera';
 }
 
-async function loadClassifier(backend) {
-  ui.toggle.disabled = true;
-  showStatus('正在加载模型… Loading the model…');
+async function showPicture(file) {
+  stopCamera();
+  ui.toggle.textContent = '开始 Start camera';
+  showError('');
   try {
-    const classifier = await loadModel(MODEL_URL, backend, (f) => showStatus(`正在加载模型 Loading the model… ${Math.round(f * 100)}%`));
-    state.classifier?.free();
-    state.classifier = classifier;
+    const image = await decodePicture(file, ui.picture);
+    showOnStage('picture');
+    await classify(image);
   } catch (e) {
     showError(e.message);
+  }
+}
+
+/** Loads a model (`{url}` or `{file}`) on a backend. On failure the previous model stays. */
+async function loadModel(source, backend) {
+  ui.toggle.disabled = !state.model;
+  showStatus('正在加载模型… Loading the model…');
+  let model;
+  try {
+    const from = source.file ? { bytes: await source.file.arrayBuffer() } : { url: source.url };
+    model = await engine.load(from, backend, (f) => showStatus(`正在加载模型 Loading the model… ${Math.round(f * 100)}%`));
+  } catch (e) {
+    showError(state.model ? `${e.message} (仍在使用 still using ${state.model.manifest.name})` : e.message);
     showStatus('');
+    ui.toggle.disabled = !state.model;
     return false;
   }
-  const { classifier } = state;
-  const manifest = classifier.manifest;
-  ui.backend.textContent = classifier.backend;
-  ui.model.textContent = `${manifest.name} (top-1 ${manifest.accuracy?.top1 ?? '?'}%)`;
-  ui.fallback.hidden = !classifier.fallbackReason;
-  ui.fallback.textContent = classifier.fallbackReason
-    ? `此浏览器没有可用的 WebGPU，改用 CPU（较慢）。 WebGPU is not available here, so camtag runs on the CPU (slower). (${classifier.fallbackReason})`
+  state.model = model;
+  state.source = source;
+  showError('');
+  ui.backend.textContent = model.backend;
+  const { manifest } = model;
+  const dtype = manifest.weights.dtype === 'f16' ? ' · f16' : '';
+  ui.model.textContent = `${manifest.name}${dtype}${manifest.accuracy ? ` (top-1 ${manifest.accuracy.top1}%)` : ''}`;
+  ui.fallback.hidden = !model.fallbackReason;
+  ui.fallback.textContent = model.fallbackReason
+    ? `此浏览器没有可用的 WebGPU，改用 CPU（较慢）。 WebGPU is not available here, so camtag runs on the CPU (slower). (${model.fallbackReason})`
     : '';
   showStatus('');
   ui.toggle.disabled = false;
   return true;
+}
+
+function onFile(file) {
+  const kind = kindOf(file);
+  if (kind === 'picture') showPicture(file);
+  else if (kind === 'model') loadModel({ file }, ui.backendSelect.value);
+  else showError(`${file.name}: 不是图片也不是 camtag 模型 is neither a picture nor a camtag model (.camtag).`);
 }
 
 function initialBackend() {
@@ -109,13 +148,21 @@ function initialBackend() {
 
 async function main() {
   const backend = initialBackend();
-  ui.select.value = backend;
+  ui.backendSelect.value = backend;
   ui.toggle.addEventListener('click', () => (ui.video.srcObject ? stopCamera() : startCamera()));
-  ui.select.addEventListener('change', async () => {
+  ui.fileInput.addEventListener('change', () => {
+    const [file] = ui.fileInput.files;
+    if (file) onFile(file);
+    ui.fileInput.value = '';
+  });
+  acceptFiles(ui.stage, onFile);
+  const reload = async (source) => {
     const wasRunning = Boolean(ui.video.srcObject);
     stopCamera();
-    if (await loadClassifier(ui.select.value) && wasRunning) await startCamera();
-  });
+    if ((await loadModel(source, ui.backendSelect.value)) && wasRunning) await startCamera();
+  };
+  ui.backendSelect.addEventListener('change', () => reload(state.source ?? { url: modelUrl(ui.modelSelect.value) }));
+  ui.modelSelect.addEventListener('change', () => reload({ url: modelUrl(ui.modelSelect.value) }));
   // Release the camera whenever the page is hidden; take it back when it returns.
   let resumeOnShow = false;
   document.addEventListener('visibilitychange', () => {
@@ -124,7 +171,15 @@ async function main() {
   });
   window.addEventListener('pagehide', stopCamera);
 
-  if (await loadClassifier(backend)) await startCamera();
+  let first = 'mobilenet_v2.camtag';
+  try {
+    const index = await fetchModelIndex();
+    fillPicker(ui.modelSelect, index);
+    first = index.default;
+  } catch (e) {
+    showError(`模型列表无法读取 The model list cannot be read: ${e.message}`);
+  }
+  if (await loadModel({ url: modelUrl(first) }, backend)) await startCamera();
 }
 
 main();

@@ -1,0 +1,129 @@
+// Pictures instead of the camera: a chosen file, a dropped file and a pasted image are tagged
+// like the CLI tags them; a dropped model bundle is used, a broken one is refused while the
+// previous model keeps working; inference runs off the main thread.
+
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+
+import { CACHE, CAMTAG_BIN, WWW, launch, openPage, run, serveWww } from './harness.mjs';
+
+const TIMEOUT = 60_000;
+const photo = (name) => join(CACHE, 'photos', name);
+
+let server;
+let browser;
+let page;
+before(async () => {
+  server = await serveWww();
+  browser = await launch({ camera: 'none' });
+  ({ page } = await openPage(browser, `${server.origin}/?backend=cpu`));
+  await page.waitForFunction(() => document.querySelector('#backend').textContent === 'CPU', null, { timeout: TIMEOUT });
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+/** Waits for the next result after `action`, returning its top-5. */
+async function nextResult(action) {
+  const before = await page.evaluate(() => window.camtag.frames);
+  await action();
+  await page.waitForFunction((n) => window.camtag.frames > n, before, { timeout: TIMEOUT });
+  return page.evaluate(() => window.camtag.lastResult.predictions);
+}
+
+async function cliTop5(file) {
+  const [report] = JSON.parse(await run(CAMTAG_BIN, ['classify', file, '--model', join(WWW, 'models/mobilenet_v2.camtag'), '--json', '--device', 'cpu']));
+  return report.predictions;
+}
+
+/** Hands a file to the page through a synthetic drop or paste event carrying a real DataTransfer. */
+function deliver(how, file, type) {
+  const base64 = readFileSync(file).toString('base64');
+  const name = file.split('/').pop();
+  return page.evaluate(({ how, base64, name, type }) => {
+    const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+    const data = new DataTransfer();
+    data.items.add(new File([bytes], name, { type }));
+    const event = how === 'drop'
+      ? new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true })
+      : new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true });
+    document.body.dispatchEvent(event);
+  }, { how, base64, name, type });
+}
+
+describe('pictures', () => {
+  test('a chosen file is tagged as the CLI tags it', async () => {
+    const top = await nextResult(() => page.setInputFiles('#file-input', photo('coffee.png')));
+    const cli = await cliTop5(photo('coffee.png'));
+    assert.equal(top[0].index, 967); // espresso
+    assert.deepEqual(top.map((p) => p.index), cli.map((p) => p.index));
+    for (const [i, p] of top.entries()) assert.ok(Math.abs(p.prob - cli[i].prob) < 1e-3, `${p.en}: ${p.prob} vs ${cli[i].prob}`);
+    assert.equal(await page.isVisible('#picture'), true);
+  });
+
+  test('a dropped photo is tagged', async () => {
+    const top = await nextResult(() => deliver('drop', photo('chelsea.png'), 'image/png'));
+    assert.ok([281, 282, 285].includes(top[0].index), `cat, got ${top[0].en}`);
+  });
+
+  test('a pasted JPEG is tagged', async () => {
+    const top = await nextResult(() => deliver('paste', photo('china.jpg'), 'image/jpeg'));
+    assert.equal(top[0].index, 698); // palace
+  });
+
+  test('a file that is not a picture is explained', async () => {
+    await deliver('drop', join(WWW, 'index.html'), 'text/html');
+    await page.waitForSelector('#error:not([hidden])');
+    assert.match(await page.textContent('#error'), /index\.html: .*neither a picture nor a camtag model/);
+  });
+});
+
+describe('models', () => {
+  test('a broken bundle dropped on the page is refused and the previous model keeps tagging', async () => {
+    const broken = join(CACHE, 'broken.camtag');
+    const good = readFileSync(join(WWW, 'models/mobilenet_v2.camtag'));
+    writeFileSync(broken, good.subarray(0, good.length - 4096));
+    await deliver('drop', broken, '');
+    await page.waitForFunction(() => /could not be loaded/.test(document.querySelector('#error').textContent), null, { timeout: TIMEOUT });
+    assert.match(await page.textContent('#error'), /truncated.*still using MobileNetV2/s);
+    const top = await nextResult(() => page.setInputFiles('#file-input', photo('coffee.png')));
+    assert.equal(top[0].index, 967);
+  });
+
+  test('a valid bundle dropped on the page is used', async () => {
+    await deliver('drop', join(WWW, 'models/mobilenet_v2_f16.camtag'), '');
+    await page.waitForFunction(() => /f16/.test(document.querySelector('#model-name').textContent), null, { timeout: TIMEOUT });
+    const top = await nextResult(() => page.setInputFiles('#file-input', photo('coffee.png')));
+    assert.equal(top[0].index, 967);
+  });
+
+  test('the picker lists the built models', async () => {
+    const options = await page.$$eval('#model-select option', (os) => os.map((o) => o.value));
+    assert.deepEqual(options, ['mobilenet_v2.camtag', 'mobilenet_v2_f16.camtag']);
+  });
+});
+
+describe('the main thread', () => {
+  test('keeps animating while the worker classifies', async () => {
+    const before = await page.evaluate(() => {
+      window.__ticks = 0;
+      window.__animating = true;
+      const tick = () => { window.__ticks += 1; if (window.__animating) requestAnimationFrame(tick); };
+      requestAnimationFrame(tick);
+      return window.camtag.frames;
+    });
+    await page.setInputFiles('#file-input', photo('astronaut.png'));
+    await page.waitForFunction((n) => window.camtag.frames > n, before, { timeout: TIMEOUT });
+    const { ticks, inferenceMs } = await page.evaluate(() => {
+      window.__animating = false;
+      return { ticks: window.__ticks, inferenceMs: window.camtag.lastResult.inferenceMs };
+    });
+    // Headless Chromium animates at 60 Hz; inference on the main thread would leave ~0 frames.
+    const expected = Math.floor((inferenceMs / 1000) * 60 * 0.5);
+    assert.ok(expected >= 5, `inference too short to tell (${inferenceMs} ms)`);
+    assert.ok(ticks >= expected, `${ticks} animation frames during ${inferenceMs.toFixed(0)} ms of inference`);
+  });
+});

@@ -1,0 +1,73 @@
+// The page's handle on the inference worker: promises over the worker's message protocol
+// (see worker.js). If the worker dies, every pending call fails with the reason and the next
+// load starts a fresh worker.
+
+export class Engine {
+  #worker = null;
+  #pending = new Map(); // id -> {resolve, reject, width, height}
+  #loading = null; // {resolve, reject, onProgress}
+  #nextId = 1;
+
+  #spawn() {
+    const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+    worker.onmessage = ({ data }) => this.#receive(data);
+    worker.onerror = (event) => {
+      event.preventDefault();
+      this.#fail(`推理线程崩溃 The inference worker stopped: ${event.message || 'unknown error'}`);
+    };
+    return worker;
+  }
+
+  #fail(message) {
+    this.#worker?.terminate();
+    this.#worker = null;
+    for (const { reject } of this.#pending.values()) reject(new Error(message));
+    this.#pending.clear();
+    this.#loading?.reject(new Error(message));
+    this.#loading = null;
+  }
+
+  #receive(data) {
+    if (data.type === 'progress') this.#loading?.onProgress(data.fraction);
+    else if (data.type === 'ready') {
+      this.#loading?.resolve(data);
+      this.#loading = null;
+    } else if (data.type === 'result' || (data.type === 'error' && data.during === 'classify')) {
+      const call = this.#pending.get(data.id);
+      this.#pending.delete(data.id);
+      if (!call) return;
+      const frame = new ImageData(new Uint8ClampedArray(data.rgba), call.width, call.height);
+      if (data.type === 'result') call.resolve({ result: data.result, frame });
+      else call.reject(Object.assign(new Error(data.message), { frame }));
+    } else if (data.type === 'error') {
+      this.#loading?.reject(new Error(data.message));
+      this.#loading = null;
+    }
+  }
+
+  /** Loads a model from a URL or from bundle bytes. Resolves to `{backend, fallbackReason, manifest}`. */
+  load({ url, bytes }, backend, onProgress = () => {}) {
+    this.#worker ??= this.#spawn();
+    this.#loading?.reject(new Error('superseded by another model'));
+    return new Promise((resolve, reject) => {
+      this.#loading = { resolve, reject, onProgress };
+      const transfer = bytes ? [bytes] : [];
+      this.#worker.postMessage({ type: 'load', url: url && String(url), bytes, backend }, transfer);
+    });
+  }
+
+  /**
+   * Classifies an ImageData; its buffer moves to the worker and comes back. Resolves to
+   * `{result, frame}` where `frame` is the ImageData that was classified.
+   */
+  classify(image, topK) {
+    if (!this.#worker) return Promise.reject(new Error('no model is loaded'));
+    const id = this.#nextId++;
+    const { width, height } = image;
+    const rgba = image.data.buffer;
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject, width, height });
+      this.#worker.postMessage({ type: 'classify', id, rgba, width, height, topK }, [rgba]);
+    });
+  }
+}

@@ -1,0 +1,63 @@
+// Pictures from outside the camera: a chosen file, a dropped file, a pasted image. Each becomes
+// full-resolution RGBA (the same pixels `camtag classify` would decode), drawn on the stage.
+
+/** Must match camtag's MAX_PIXELS (crate/src/preprocess/image.rs). */
+const MAX_PIXELS = 50_000_000;
+
+/** Decodes an image File/Blob into ImageData, drawing it on `canvas`. Throws a readable Error. */
+export async function decodePicture(blob, canvas) {
+  let bitmap;
+  try {
+    bitmap = await createImageBitmap(blob);
+  } catch {
+    throw new Error(`无法读取这张图片 This picture cannot be read: ${blob.name ?? 'pasted image'} is not a picture the browser can decode.`);
+  }
+  const { width, height } = bitmap;
+  if (width * height > MAX_PIXELS) {
+    bitmap.close();
+    throw new Error(`图片太大 The picture is too large (${width}x${height}; at most ${MAX_PIXELS / 1e6} megapixels).`);
+  }
+  canvas.width = width;
+  canvas.height = height;
+  const context = canvas.getContext('2d', { willReadFrequently: true });
+  context.drawImage(bitmap, 0, 0);
+  bitmap.close();
+  return context.getImageData(0, 0, width, height);
+}
+
+/** What a dropped or pasted file is, by type and name. */
+export function kindOf(file) {
+  if (file.name?.toLowerCase().endsWith('.camtag')) return 'model';
+  if (file.type.startsWith('image/')) return 'picture';
+  return 'unknown';
+}
+
+/**
+ * Calls `onFile(file)` for files dropped anywhere on the page or pasted, and marks `zone`
+ * while something is dragged over the page.
+ */
+export function acceptFiles(zone, onFile) {
+  const hasFiles = (event) => [...(event.dataTransfer?.types ?? [])].includes('Files');
+  window.addEventListener('dragover', (event) => {
+    if (!hasFiles(event)) return;
+    event.preventDefault();
+    zone.classList.add('dragging');
+  });
+  window.addEventListener('dragleave', (event) => {
+    if (event.relatedTarget === null) zone.classList.remove('dragging');
+  });
+  window.addEventListener('drop', (event) => {
+    zone.classList.remove('dragging');
+    if (!hasFiles(event)) return;
+    event.preventDefault();
+    const [file] = event.dataTransfer.files;
+    if (file) onFile(file);
+  });
+  window.addEventListener('paste', (event) => {
+    const file = [...(event.clipboardData?.files ?? [])][0];
+    if (file) {
+      event.preventDefault();
+      onFile(file);
+    }
+  });
+}

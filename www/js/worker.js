@@ -1,0 +1,44 @@
+// The inference worker: owns the wasm module and the classifier, so the page's main thread
+// (video, buttons) never waits for a forward pass. Protocol, one message at a time per kind:
+//
+//   in  {type: 'load', url | bytes, backend}          out {type: 'progress', fraction}
+//                                                      out {type: 'ready', backend, fallbackReason, manifest}
+//   in  {type: 'classify', id, rgba, width, height, topK}
+//                                                      out {type: 'result', id, result, rgba}
+//   any failure                                        out {type: 'error', id?, during, message, rgba?}
+//
+// `rgba` (an ArrayBuffer) is transferred both ways, so a frame is never copied. A failed load
+// keeps the previous classifier.
+
+import { createClassifier, fetchBundle } from './model.js';
+
+let classifier = null;
+
+const post = (message, transfer = []) => self.postMessage(message, transfer);
+
+async function load({ url, bytes, backend }) {
+  try {
+    const data = bytes ? new Uint8Array(bytes) : await fetchBundle(url, (fraction) => post({ type: 'progress', fraction }));
+    const next = await createClassifier(data, backend);
+    classifier?.free();
+    classifier = next;
+    post({ type: 'ready', backend: next.backend, fallbackReason: next.fallbackReason ?? null, manifest: next.manifest });
+  } catch (e) {
+    post({ type: 'error', during: 'load', message: e?.message ?? String(e) });
+  }
+}
+
+async function classify({ id, rgba, width, height, topK }) {
+  try {
+    if (!classifier) throw new Error('no model is loaded');
+    const result = await classifier.classify(new Uint8Array(rgba), width, height, topK);
+    post({ type: 'result', id, result, rgba }, [rgba]);
+  } catch (e) {
+    post({ type: 'error', id, during: 'classify', message: e?.message ?? String(e), rgba }, [rgba]);
+  }
+}
+
+self.onmessage = ({ data }) => {
+  if (data.type === 'load') load(data);
+  else if (data.type === 'classify') classify(data);
+};
