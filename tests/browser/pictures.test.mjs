@@ -77,7 +77,7 @@ describe('pictures', () => {
   test('a file that is not a picture is explained', async () => {
     await deliver('drop', join(WWW, 'index.html'), 'text/html');
     await page.waitForSelector('#error:not([hidden])');
-    assert.match(await page.textContent('#error'), /index\.html: .*neither a picture nor a camtag model/);
+    assert.match(await page.textContent('#error'), /index\.html is neither a picture nor a camtag model/);
   });
 });
 
@@ -88,7 +88,7 @@ describe('models', () => {
     writeFileSync(broken, good.subarray(0, good.length - 4096));
     await deliver('drop', broken, '');
     await page.waitForFunction(() => /could not be loaded/.test(document.querySelector('#error').textContent), null, { timeout: TIMEOUT });
-    assert.match(await page.textContent('#error'), /truncated.*still using MobileNetV2/s);
+    assert.match(await page.textContent('#error'), /truncated.*Still using MobileNetV2/s);
     const top = await nextResult(() => page.setInputFiles('#file-input', photo('coffee.png')));
     assert.equal(top[0].index, 967);
   });
@@ -103,6 +103,27 @@ describe('models', () => {
   test('the picker lists the built models', async () => {
     const options = await page.$$eval('#model-select option', (os) => os.map((o) => o.value));
     assert.deepEqual(options, ['mobilenet_v2.camtag', 'mobilenet_v2_f16.camtag']);
+  });
+});
+
+describe('language', () => {
+  test('English only, Chinese only or both, remembered across visits', async () => {
+    await page.selectOption('#language-select', 'en');
+    assert.equal(await page.textContent('.tagline'), 'Point the camera at anything: a CNN tells you what it sees, live.');
+    assert.equal(await page.getAttribute('html', 'lang'), 'en');
+    await page.reload();
+    await page.waitForFunction(() => document.querySelector('#backend').textContent === 'CPU', null, { timeout: TIMEOUT });
+    assert.equal(await page.inputValue('#language-select'), 'en');
+    assert.equal(await page.textContent('#camera-toggle'), 'Start camera');
+    const top = await nextResult(() => page.setInputFiles('#file-input', photo('coffee.png')));
+    assert.equal(top[0].en, 'espresso');
+    assert.equal(await page.isVisible('#results li:first-child .zh'), false);
+    assert.equal(await page.isVisible('#results li:first-child .en'), true);
+    await page.selectOption('#language-select', 'zh');
+    assert.equal(await page.textContent('.tagline'), '对准任何东西，卷积神经网络实时告诉你它看到了什么。');
+    assert.equal(await page.isVisible('#results li:first-child .en'), false);
+    assert.equal(await page.textContent('#results li:first-child .zh'), '意式浓缩咖啡');
+    await page.selectOption('#language-select', 'both');
   });
 });
 

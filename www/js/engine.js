@@ -2,6 +2,8 @@
 // (see worker.js). If the worker dies, every pending call fails with the reason and the next
 // load starts a fresh worker.
 
+import { Problem } from './problem.js';
+
 export class Engine {
   #worker = null;
   #pending = new Map(); // id -> {resolve, reject, width, height}
@@ -13,17 +15,17 @@ export class Engine {
     worker.onmessage = ({ data }) => this.#receive(data);
     worker.onerror = (event) => {
       event.preventDefault();
-      this.#fail(`推理线程崩溃 The inference worker stopped: ${event.message || 'unknown error'}`);
+      this.#fail(new Problem('workerStopped', {}, event.message || 'unknown error'));
     };
     return worker;
   }
 
-  #fail(message) {
+  #fail(problem) {
     this.#worker?.terminate();
     this.#worker = null;
-    for (const { reject } of this.#pending.values()) reject(new Error(message));
+    for (const { reject } of this.#pending.values()) reject(problem);
     this.#pending.clear();
-    this.#loading?.reject(new Error(message));
+    this.#loading?.reject(problem);
     this.#loading = null;
   }
 
@@ -38,9 +40,9 @@ export class Engine {
       if (!call) return;
       const frame = new ImageData(new Uint8ClampedArray(data.rgba), call.width, call.height);
       if (data.type === 'result') call.resolve({ result: data.result, frame });
-      else call.reject(Object.assign(new Error(data.message), { frame }));
+      else call.reject(Object.assign(Problem.from(data.problem), { frame }));
     } else if (data.type === 'error') {
-      this.#loading?.reject(new Error(data.message));
+      this.#loading?.reject(Problem.from(data.problem));
       this.#loading = null;
     }
   }
@@ -48,7 +50,7 @@ export class Engine {
   /** Loads a model from a URL or from bundle bytes. Resolves to `{backend, fallbackReason, manifest}`. */
   load({ url, bytes }, backend, onProgress = () => {}) {
     this.#worker ??= this.#spawn();
-    this.#loading?.reject(new Error('superseded by another model'));
+    this.#loading?.reject(new Problem('loadFailed', {}, 'superseded by another model'));
     return new Promise((resolve, reject) => {
       this.#loading = { resolve, reject, onProgress };
       const transfer = bytes ? [bytes] : [];
@@ -61,7 +63,7 @@ export class Engine {
    * `{result, frame}` where `frame` is the ImageData that was classified.
    */
   classify(image, topK) {
-    if (!this.#worker) return Promise.reject(new Error('no model is loaded'));
+    if (!this.#worker) return Promise.reject(new Problem('classifyFailed', {}, 'no model is loaded'));
     const id = this.#nextId++;
     const { width, height } = image;
     const rgba = image.data.buffer;

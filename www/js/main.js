@@ -3,9 +3,11 @@
 
 import { openCamera, closeCamera } from './camera.js';
 import { Engine } from './engine.js';
+import { currentLanguage, explain, setLanguage, t, translate } from './i18n.js';
 import { startLoop } from './loop.js';
 import { fetchModelIndex, fillPicker, modelUrl } from './models.js';
 import { acceptFiles, decodePicture, kindOf } from './picture.js';
+import { Problem } from './problem.js';
 import { renderResults, rollingMedian } from './results.js';
 
 const TOP_K = 5;
@@ -14,6 +16,7 @@ const $ = (id) => document.getElementById(id);
 const ui = {
   stage: $('stage'), video: $('video'), picture: $('picture'), placeholder: $('placeholder'),
   toggle: $('camera-toggle'), fileInput: $('file-input'), backendSelect: $('backend-select'), modelSelect: $('model-select'),
+  languageSelect: $('language-select'),
   results: $('results'), fallback: $('fallback'), backend: $('backend'), ms: $('ms'), model: $('model-name'),
   status: $('status'), error: $('error'),
 };
@@ -58,7 +61,7 @@ async function classifyFrame(frame) {
     await classify(frame);
     showError('');
   } catch (e) {
-    showError(`识别出错 Classification failed: ${e.message}`);
+    showError(explain(e));
   }
 }
 
@@ -73,11 +76,11 @@ async function startCamera() {
   try {
     await openCamera(ui.video);
   } catch (e) {
-    showError(e.message);
+    showError(explain(e));
     return;
   }
   showOnStage('video');
-  ui.toggle.textContent = '停止 Stop camera';
+  setToggle('stopCamera');
   state.stopLoop?.();
   state.stopLoop = startLoop(ui.video, classifyFrame);
 }
@@ -88,32 +91,37 @@ function stopCamera() {
   closeCamera(ui.video);
   if (!ui.picture.hidden) return;
   showOnStage('placeholder');
-  ui.toggle.textContent = '开始 Start camera';
+  setToggle('startCamera');
+}
+
+function setToggle(key) {
+  ui.toggle.dataset.i18n = key;
+  ui.toggle.textContent = t(key);
 }
 
 async function showPicture(file) {
   stopCamera();
-  ui.toggle.textContent = '开始 Start camera';
+  setToggle('startCamera');
   showError('');
   try {
     const image = await decodePicture(file, ui.picture);
     showOnStage('picture');
     await classify(image);
   } catch (e) {
-    showError(e.message);
+    showError(explain(e));
   }
 }
 
 /** Loads a model (`{url}` or `{file}`) on a backend. On failure the previous model stays. */
 async function loadModel(source, backend) {
   ui.toggle.disabled = !state.model;
-  showStatus('正在加载模型… Loading the model…');
+  showStatus(t('loadingModel', { percent: '' }));
   let model;
   try {
     const from = source.file ? { bytes: await source.file.arrayBuffer() } : { url: source.url };
-    model = await engine.load(from, backend, (f) => showStatus(`正在加载模型 Loading the model… ${Math.round(f * 100)}%`));
+    model = await engine.load(from, backend, (f) => showStatus(t('loadingModel', { percent: `${Math.round(f * 100)}%` })));
   } catch (e) {
-    showError(state.model ? `${e.message} (仍在使用 still using ${state.model.manifest.name})` : e.message);
+    showError(state.model ? `${explain(e)} ${t('stillUsing', { name: state.model.manifest.name })}` : explain(e));
     showStatus('');
     ui.toggle.disabled = !state.model;
     return false;
@@ -126,9 +134,7 @@ async function loadModel(source, backend) {
   const dtype = manifest.weights.dtype === 'f16' ? ' · f16' : '';
   ui.model.textContent = `${manifest.name}${dtype}${manifest.accuracy ? ` (top-1 ${manifest.accuracy.top1}%)` : ''}`;
   ui.fallback.hidden = !model.fallbackReason;
-  ui.fallback.textContent = model.fallbackReason
-    ? `此浏览器没有可用的 WebGPU，改用 CPU（较慢）。 WebGPU is not available here, so camtag runs on the CPU (slower). (${model.fallbackReason})`
-    : '';
+  ui.fallback.textContent = model.fallbackReason ? `${t('fallback')} (${model.fallbackReason})` : '';
   showStatus('');
   ui.toggle.disabled = false;
   return true;
@@ -138,7 +144,7 @@ function onFile(file) {
   const kind = kindOf(file);
   if (kind === 'picture') showPicture(file);
   else if (kind === 'model') loadModel({ file }, ui.backendSelect.value);
-  else showError(`${file.name}: 不是图片也不是 camtag 模型 is neither a picture nor a camtag model (.camtag).`);
+  else showError(explain(new Problem('notPictureNorModel', { name: file.name })));
 }
 
 function initialBackend() {
@@ -149,6 +155,12 @@ function initialBackend() {
 async function main() {
   const backend = initialBackend();
   ui.backendSelect.value = backend;
+  ui.languageSelect.value = currentLanguage();
+  translate();
+  ui.languageSelect.addEventListener('change', () => {
+    setLanguage(ui.languageSelect.value);
+    if (state.lastResult) renderResults(ui.results, state.lastResult);
+  });
   ui.toggle.addEventListener('click', () => (ui.video.srcObject ? stopCamera() : startCamera()));
   ui.fileInput.addEventListener('change', () => {
     const [file] = ui.fileInput.files;
@@ -177,7 +189,7 @@ async function main() {
     fillPicker(ui.modelSelect, index);
     first = index.default;
   } catch (e) {
-    showError(`模型列表无法读取 The model list cannot be read: ${e.message}`);
+    showError(explain(new Problem('modelListFailed', {}, e.message)));
   }
   if (await loadModel({ url: modelUrl(first) }, backend)) await startCamera();
 }

@@ -2,6 +2,7 @@
 // relative to this file, so the site works from any sub-path (GitHub project pages).
 
 import init, { Classifier } from '../pkg/camtag.js';
+import { Problem } from './problem.js';
 
 let wasmReady;
 
@@ -14,7 +15,7 @@ export function loadWasm() {
 /** Downloads a bundle, reporting progress as a fraction. */
 export async function fetchBundle(url, onProgress = () => {}) {
   const response = await fetch(url);
-  if (!response.ok) throw new Error(`模型下载失败 Model download failed: ${url} (HTTP ${response.status})`);
+  if (!response.ok) throw new Problem('downloadFailed', {}, `${url} (HTTP ${response.status})`);
   const total = Number(response.headers.get('content-length')) || 0;
   if (!response.body || !total) return new Uint8Array(await response.arrayBuffer());
   const reader = response.body.getReader();
@@ -36,6 +37,6 @@ export async function createClassifier(bytes, backend) {
   try {
     return await Classifier.create(bytes, backend);
   } catch (e) {
-    throw new Error(`模型无法加载 The model could not be loaded: ${e?.message ?? e}`);
+    throw new Problem('loadFailed', {}, e?.message ?? String(e));
   }
 }

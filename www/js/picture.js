@@ -1,21 +1,23 @@
 // Pictures from outside the camera: a chosen file, a dropped file, a pasted image. Each becomes
 // full-resolution RGBA (the same pixels `camtag classify` would decode), drawn on the stage.
 
+import { Problem } from './problem.js';
+
 /** Must match camtag's MAX_PIXELS (crate/src/preprocess/image.rs). */
 const MAX_PIXELS = 50_000_000;
 
-/** Decodes an image File/Blob into ImageData, drawing it on `canvas`. Throws a readable Error. */
+/** Decodes an image File/Blob into ImageData, drawing it on `canvas`. Throws a Problem. */
 export async function decodePicture(blob, canvas) {
   let bitmap;
   try {
     bitmap = await createImageBitmap(blob);
   } catch {
-    throw new Error(`无法读取这张图片 This picture cannot be read: ${blob.name ?? 'pasted image'} is not a picture the browser can decode.`);
+    throw new Problem('cannotRead', { name: blob.name || 'image' });
   }
   const { width, height } = bitmap;
   if (width * height > MAX_PIXELS) {
     bitmap.close();
-    throw new Error(`图片太大 The picture is too large (${width}x${height}; at most ${MAX_PIXELS / 1e6} megapixels).`);
+    throw new Problem('tooLarge', { size: `${width}x${height}`, max: MAX_PIXELS / 1e6 });
   }
   canvas.width = width;
   canvas.height = height;

@@ -5,14 +5,17 @@
 //                                                      out {type: 'ready', backend, fallbackReason, manifest}
 //   in  {type: 'classify', id, rgba, width, height, topK}
 //                                                      out {type: 'result', id, result, rgba}
-//   any failure                                        out {type: 'error', id?, during, message, rgba?}
+//   any failure                                        out {type: 'error', id?, during, problem, rgba?}
 //
 // `rgba` (an ArrayBuffer) is transferred both ways, so a frame is never copied. A failed load
 // keeps the previous classifier.
 
 import { createClassifier, fetchBundle } from './model.js';
+import { Problem } from './problem.js';
 
 let classifier = null;
+
+const asProblem = (e, key) => (e instanceof Problem ? e : new Problem(key, {}, e?.message ?? String(e)));
 
 const post = (message, transfer = []) => self.postMessage(message, transfer);
 
@@ -24,17 +27,17 @@ async function load({ url, bytes, backend }) {
     classifier = next;
     post({ type: 'ready', backend: next.backend, fallbackReason: next.fallbackReason ?? null, manifest: next.manifest });
   } catch (e) {
-    post({ type: 'error', during: 'load', message: e?.message ?? String(e) });
+    post({ type: 'error', during: 'load', problem: asProblem(e, 'loadFailed').toJSON() });
   }
 }
 
 async function classify({ id, rgba, width, height, topK }) {
   try {
-    if (!classifier) throw new Error('no model is loaded');
+    if (!classifier) throw new Problem('loadFailed', {}, 'no model is loaded');
     const result = await classifier.classify(new Uint8Array(rgba), width, height, topK);
     post({ type: 'result', id, result, rgba }, [rgba]);
   } catch (e) {
-    post({ type: 'error', id, during: 'classify', message: e?.message ?? String(e), rgba }, [rgba]);
+    post({ type: 'error', id, during: 'classify', problem: asProblem(e, 'classifyFailed').toJSON(), rgba }, [rgba]);
   }
 }
 

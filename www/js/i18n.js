@@ -1,0 +1,76 @@
+// The page's words in Chinese and English, and the reader's choice among 中文, English or both
+// (remembered in localStorage). Elements carry `data-i18n="key"` (text) or
+// `data-i18n-aria="key"` (aria-label); messages built in code call `t(key, values)`.
+
+const STRINGS = {
+  tagline: ['对准任何东西，卷积神经网络实时告诉你它看到了什么。', 'Point the camera at anything: a CNN tells you what it sees, live.'],
+  startCamera: ['开始', 'Start camera'],
+  stopCamera: ['停止', 'Stop camera'],
+  choosePicture: ['选择图片', 'Choose a picture'],
+  backend: ['计算', 'Backend'],
+  auto: ['自动', 'Auto'],
+  model: ['模型', 'Model'],
+  language: ['语言', 'Language'],
+  results: ['识别结果', 'Top-5'],
+  msPerFrame: ['每帧用时', 'ms / frame'],
+  camera: ['摄像头', 'camera'],
+  picture: ['图片', 'picture'],
+  dropHint: ['拖入或粘贴图片', 'Drop or paste a picture'],
+  privacy: ['所有计算都在本机完成，画面不会离开你的设备。', 'Everything runs on this device; camera frames never leave it.'],
+  loadingModel: ['正在加载模型… {percent}', 'Loading the model… {percent}'],
+  fallback: ['此浏览器没有可用的 WebGPU，改用 CPU（较慢）。', 'WebGPU is not available here, so camtag runs on the CPU (slower).'],
+  stillUsing: ['仍在使用 {name}。', 'Still using {name}.'],
+  classifyFailed: ['识别出错：', 'Classification failed:'],
+  modelListFailed: ['模型列表无法读取：', 'The model list cannot be read:'],
+  downloadFailed: ['模型下载失败：', 'Model download failed:'],
+  loadFailed: ['模型无法加载：', 'The model could not be loaded:'],
+  workerStopped: ['推理线程崩溃，请重新加载模型：', 'The inference worker stopped; load a model again:'],
+  notPictureNorModel: ['{name} 不是图片，也不是 camtag 模型（.camtag）。', '{name} is neither a picture nor a camtag model (.camtag).'],
+  cannotRead: ['无法读取这张图片：{name}。', 'This picture cannot be read: {name}.'],
+  tooLarge: ['图片太大（{size}，最多 {max} 百万像素）。', 'The picture is too large ({size}; at most {max} megapixels).'],
+  insecure: ['此页面无法使用摄像头：需要 https 或 localhost。', 'The camera needs a secure page: open it over https or on localhost, not a LAN address over http.'],
+  cameraDenied: ['摄像头权限被拒绝。请在地址栏允许使用摄像头后刷新。', 'Camera access was denied: allow it in the address bar, then reload.'],
+  noCamera: ['没有找到摄像头。可以选择、拖入或粘贴图片。', 'No camera was found on this device. You can choose, drop or paste a picture.'],
+  cameraBusy: ['摄像头被其他程序占用。', 'The camera is in use by another application.'],
+  cameraFailed: ['无法打开摄像头：', 'Cannot open the camera:'],
+};
+
+import { Problem } from './problem.js';
+
+export const LANGUAGES = ['both', 'zh', 'en'];
+const KEY = 'camtag.language';
+let language = LANGUAGES.includes(localStorage.getItem(KEY)) ? localStorage.getItem(KEY) : 'both';
+
+export function currentLanguage() {
+  return language;
+}
+
+/** The text for `key` in the chosen language(s), with `{name}` placeholders filled. */
+export function t(key, values = {}) {
+  const [zh, en] = STRINGS[key] ?? [key, key];
+  const fill = (s) => s.replace(/\{(\w+)\}/g, (_, k) => String(values[k] ?? '')).trim();
+  if (language === 'zh') return fill(zh);
+  if (language === 'en') return fill(en);
+  return `${fill(zh)} ${fill(en)}`;
+}
+
+/** A readable message for any error: translated when it is a Problem, with its detail. */
+export function explain(error) {
+  if (error instanceof Problem) return `${t(error.key, error.values)}${error.detail ? ` ${error.detail}` : ''}`;
+  return String(error?.message ?? error);
+}
+
+/** Chooses the language, remembers it and retranslates `root`. */
+export function setLanguage(next, root = document) {
+  language = LANGUAGES.includes(next) ? next : 'both';
+  localStorage.setItem(KEY, language);
+  translate(root);
+}
+
+/** Fills every `data-i18n` element's text and every `data-i18n-aria` element's aria-label. */
+export function translate(root = document) {
+  document.documentElement.lang = language === 'en' ? 'en' : 'zh-CN';
+  document.documentElement.dataset.language = language;
+  for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
+  for (const el of root.querySelectorAll('[data-i18n-aria]')) el.setAttribute('aria-label', t(el.dataset.i18nAria));
+}
