@@ -115,14 +115,31 @@ build_wasm() {
     log "www/pkg/camtag_bg.wasm: raw $(stat -c %s "$raw") bytes, optimized $size bytes, gzipped $(gzip -9c "$pkg/camtag_bg.wasm" | wc -c) bytes"
 }
 
+# www/precache.js: what the service worker (www/sw.js) caches for offline use, and a version
+# that changes with any of those files.
+write_precache() {
+    local www=$ROOT/www files=(./ index.html css/style.css)
+    local f
+    for f in "$www"/js/*.js; do files+=("js/${f##*/}"); done
+    files+=(pkg/camtag.js pkg/camtag_bg.wasm models/index.json models/mobilenet_v2.camtag)
+    local version
+    version=$( (cd "$www" && sha256sum index.html "${files[@]:2}") | sha256sum | cut -c1-16)
+    {
+        echo "// Written by build.sh: the files www/sw.js caches, and their version."
+        printf 'self.CAMTAG_PRECACHE = {\n  version: "%s",\n  files: [\n' "$version"
+        printf '    "%s",\n' "${files[@]}"
+        printf '  ],\n};\n'
+    } >"$www/precache.js"
+}
+
 serve() {
     log "serving www/ on http://127.0.0.1:$PORT/ (Ctrl-C to stop)"
     exec "$PY" -m http.server --bind 127.0.0.1 --directory "$ROOT/www" "$PORT"
 }
 
 case ${1:-build} in
-    build) build_models; build_wasm ;;
-    serve) build_models; build_wasm; serve ;;
+    build) build_models; build_wasm; write_precache ;;
+    serve) build_models; build_wasm; write_precache; serve ;;
     weights) fetch_weights ;;
     *) echo "usage: $0 [build|serve|weights]" >&2; exit 2 ;;
 esac

@@ -79,7 +79,7 @@ describe('without a camera', () => {
   });
 
   test('a model that fails to load is explained', async () => {
-    const page = await browser.newPage();
+    const page = await browser.newPage({ serviceWorkers: 'block' }); // so the route sees every request
     const truncated = readFileSync(join(WWW, 'models/mobilenet_v2.camtag')).subarray(0, 5000);
     await page.route('**/models/mobilenet_v2.camtag', (route) => route.fulfill({ body: truncated, contentType: 'application/octet-stream' }));
     await page.goto(`${server.origin}/?backend=cpu`);
@@ -106,7 +106,7 @@ describe('without camera permission', () => {
 
 /** A page as in a browser without WebGPU: no `navigator.gpu` in the page nor in its workers. */
 async function pageWithoutWebGpu(browser) {
-  const page = await browser.newPage();
+  const page = await browser.newPage({ serviceWorkers: 'block' }); // so the route sees worker.js
   await page.addInitScript(() => { delete Navigator.prototype.gpu; });
   await page.route('**/js/worker.js', async (route) => {
     const response = await route.fetch();

@@ -194,4 +194,11 @@ async function main() {
   if (await loadModel({ url: modelUrl(first) }, backend)) await startCamera();
 }
 
+/** Caches the app for offline use (www/sw.js); the page works the same without it. */
+function registerServiceWorker() {
+  if (!('serviceWorker' in navigator)) return;
+  navigator.serviceWorker.register('sw.js').catch((e) => console.warn(`camtag: no offline cache (${e.message})`));
+}
+
 main();
+registerServiceWorker();

@@ -1,0 +1,35 @@
+// Offline: after one visit the service worker has the page, the wasm and the default model, so
+// a reload with the server gone and the network off still classifies the camera.
+
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+
+import { launch, serveWww, waitForTags, y4mOf } from './harness.mjs';
+
+const TIMEOUT = 60_000;
+let browser;
+before(async () => { browser = await launch({ camera: await y4mOf('chelsea.png'), webgpu: false }); });
+after(() => browser?.close());
+
+test('a reload with no server and no network still tags the camera', async () => {
+  const server = await serveWww();
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${server.origin}/?backend=cpu`);
+  await waitForTags(page, TIMEOUT);
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: TIMEOUT });
+  await page.evaluate(async () => {
+    // The new version is installed (everything cached) before it controls the page.
+    const registration = await navigator.serviceWorker.ready;
+    return registration.active.state;
+  });
+
+  await server.close();
+  await context.setOffline(true);
+  await page.reload();
+  const top = await waitForTags(page, TIMEOUT);
+  assert.ok([281, 282, 283, 284, 285].includes(top[0].index), `a cat, got ${top[0].index}`);
+  assert.equal(await page.textContent('#backend'), 'CPU');
+  assert.equal(await page.isHidden('#error'), true, await page.textContent('#error'));
+  await context.close();
+});
