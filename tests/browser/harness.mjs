@@ -47,15 +47,16 @@ const BASE_ARGS = [
 
 /**
  * Launches headless Chromium. `camera`: a .y4m file the fake camera plays (permission granted),
- * `'denied'` (a fake camera exists but the permission prompt is refused) or `'none'` (no camera). `webgpu`: expose
- * WebGPU (SwiftShader).
+ * `'synthetic'` (Chromium's generated test pattern, as many cameras as `cameras`; a file gives
+ * only one), `'denied'` (a fake camera exists but the permission prompt is refused) or `'none'`
+ * (no camera). `webgpu`: expose WebGPU (SwiftShader).
  */
-export async function launch({ camera, webgpu = true } = {}) {
+export async function launch({ camera, webgpu = true, cameras = 1 } = {}) {
   const args = [...BASE_ARGS];
-  if (camera !== 'none') args.push('--use-fake-device-for-media-stream');
-  if (camera === 'denied') args.push('--deny-permission-prompts');
+  if (camera === 'synthetic') args.push(`--use-fake-device-for-media-stream=device-count=${cameras}`, '--use-fake-ui-for-media-stream');
+  else if (camera === 'denied') args.push('--use-fake-device-for-media-stream', '--deny-permission-prompts');
   else if (camera === 'none') args.push('--use-fake-ui-for-media-stream');
-  else if (camera) args.push('--use-fake-ui-for-media-stream', `--use-file-for-fake-video-capture=${camera}`);
+  else if (camera) args.push('--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', `--use-file-for-fake-video-capture=${camera}`);
   if (webgpu) args.push('--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-angle=swiftshader', '--use-webgpu-adapter=swiftshader');
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args });
 }

@@ -2,15 +2,22 @@
 
 import { Problem } from './problem.js';
 
-/** Opens the camera. Resolves to the MediaStream, or throws a Problem saying why not. */
-export async function openCamera(video, { facingMode = 'environment' } = {}) {
+/**
+ * Opens a camera: the one with `deviceId` when given, else the one facing `facingMode` (the back
+ * camera of a phone by default). Resolves to the MediaStream, or throws a Problem saying why not.
+ */
+export async function openCamera(video, { deviceId = null, facingMode = 'environment' } = {}) {
   if (!window.isSecureContext || !navigator.mediaDevices?.getUserMedia) {
     throw new Problem('insecure');
   }
   let stream;
   try {
     stream = await navigator.mediaDevices.getUserMedia({
-      video: { facingMode: { ideal: facingMode }, width: { ideal: 640 }, height: { ideal: 480 } },
+      video: {
+        ...(deviceId ? { deviceId: { exact: deviceId } } : { facingMode: { ideal: facingMode } }),
+        width: { ideal: 640 },
+        height: { ideal: 480 },
+      },
       audio: false,
     });
   } catch (e) {
@@ -19,6 +26,17 @@ export async function openCamera(video, { facingMode = 'environment' } = {}) {
   video.srcObject = stream;
   await video.play();
   return stream;
+}
+
+/** The cameras this device has (`[{deviceId, label}]`; labels appear once permission is given). */
+export async function listCameras() {
+  const devices = (await navigator.mediaDevices?.enumerateDevices?.()) ?? [];
+  return devices.filter((d) => d.kind === 'videoinput').map(({ deviceId, label }, i) => ({ deviceId, label: label || `#${i + 1}` }));
+}
+
+/** The device id of the camera `video` is showing, if any. */
+export function currentCameraId(video) {
+  return video.srcObject?.getVideoTracks()[0]?.getSettings().deviceId ?? null;
 }
 
 /** Stops every track so the camera light goes off. */

@@ -1,7 +1,7 @@
 // The page: load a model in the inference worker, tag the camera's frames or a picture, show
 // the top-5.
 
-import { openCamera, closeCamera } from './camera.js';
+import { closeCamera, currentCameraId, listCameras, openCamera } from './camera.js';
 import { Engine } from './engine.js';
 import { currentLanguage, explain, setLanguage, t, translate } from './i18n.js';
 import { startLoop } from './loop.js';
@@ -16,7 +16,8 @@ const $ = (id) => document.getElementById(id);
 const ui = {
   stage: $('stage'), video: $('video'), picture: $('picture'), placeholder: $('placeholder'),
   toggle: $('camera-toggle'), fileInput: $('file-input'), backendSelect: $('backend-select'), modelSelect: $('model-select'),
-  languageSelect: $('language-select'),
+  languageSelect: $('language-select'), pause: $('pause-toggle'), snapshot: $('snapshot'),
+  cameraChoice: $('camera-choice'), cameraSelect: $('camera-select'),
   results: $('results'), fallback: $('fallback'), backend: $('backend'), ms: $('ms'), model: $('model-name'),
   status: $('status'), error: $('error'),
 };
@@ -25,7 +26,7 @@ const engine = new Engine();
 
 // State the end-to-end tests (and the curious) can read: `window.camtag`.
 const state = {
-  model: null, source: null, stopLoop: null, lastFrame: null, lastResult: null, frames: 0,
+  model: null, source: null, stopLoop: null, lastFrame: null, lastResult: null, frames: 0, cameraId: null,
   /** The last classified frame as a PNG data URL, with the result shown for it. */
   snapshot() {
     if (!state.lastFrame) return null;
@@ -53,6 +54,7 @@ async function classify(image) {
   state.lastResult = result;
   state.frames += 1;
   renderResults(ui.results, result);
+  ui.snapshot.disabled = false;
   ui.ms.textContent = `${median(result.totalMs).toFixed(0)} ms`;
 }
 
@@ -73,22 +75,58 @@ function showOnStage(what) {
 
 async function startCamera() {
   showError('');
+  closeCamera(ui.video);
   try {
-    await openCamera(ui.video);
+    await openCamera(ui.video, { deviceId: state.cameraId });
   } catch (e) {
     showError(explain(e));
     return;
   }
+  state.cameraId = currentCameraId(ui.video);
   showOnStage('video');
   setToggle('stopCamera');
+  setPaused(false);
+  ui.pause.hidden = false;
+  await offerCameras();
+}
+
+/** Shows the camera picker when there is more than one camera. */
+async function offerCameras() {
+  const cameras = await listCameras();
+  ui.cameraChoice.hidden = cameras.length < 2;
+  ui.cameraSelect.replaceChildren(...cameras.map((c) => new Option(c.label, c.deviceId, false, c.deviceId === state.cameraId)));
+}
+
+/** Pausing freezes the picture and the tags; the camera stays open. */
+function setPaused(paused) {
   state.stopLoop?.();
-  state.stopLoop = startLoop(ui.video, classifyFrame);
+  state.stopLoop = null;
+  ui.pause.dataset.i18n = paused ? 'resume' : 'pause';
+  ui.pause.textContent = t(ui.pause.dataset.i18n);
+  ui.pause.setAttribute('aria-pressed', String(paused));
+  if (paused) ui.video.pause();
+  else {
+    ui.video.play();
+    state.stopLoop = startLoop(ui.video, classifyFrame);
+  }
+}
+
+/** Saves the last classified frame as a PNG named after its top tag. */
+function saveSnapshot() {
+  const shot = state.snapshot();
+  if (!shot) return;
+  const top = shot.result.predictions[0];
+  const name = (currentLanguage() === 'en' ? top.en : top.zh).replace(/[\\/:*?"<>|\s]+/g, '_');
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
+  const link = Object.assign(document.createElement('a'), { href: shot.png, download: `camtag-${name}-${stamp}.png` });
+  link.click();
 }
 
 function stopCamera() {
   state.stopLoop?.();
   state.stopLoop = null;
   closeCamera(ui.video);
+  ui.pause.hidden = true;
   if (!ui.picture.hidden) return;
   showOnStage('placeholder');
   setToggle('startCamera');
@@ -162,6 +200,12 @@ async function main() {
     if (state.lastResult) renderResults(ui.results, state.lastResult);
   });
   ui.toggle.addEventListener('click', () => (ui.video.srcObject ? stopCamera() : startCamera()));
+  ui.pause.addEventListener('click', () => setPaused(ui.pause.dataset.i18n === 'pause'));
+  ui.snapshot.addEventListener('click', saveSnapshot);
+  ui.cameraSelect.addEventListener('change', () => {
+    state.cameraId = ui.cameraSelect.value;
+    startCamera();
+  });
   ui.fileInput.addEventListener('change', () => {
     const [file] = ui.fileInput.files;
     if (file) onFile(file);
