@@ -2,6 +2,7 @@
 // the top-5.
 
 import { closeCamera, currentCameraId, listCameras, openCamera } from './camera.js';
+import { setupCollect } from './collect.js';
 import { Engine } from './engine.js';
 import { currentLanguage, explain, setLanguage, t, translate } from './i18n.js';
 import { startLoop } from './loop.js';
@@ -23,6 +24,10 @@ const ui = {
 };
 
 const engine = new Engine();
+const collect = setupCollect({
+  video: ui.video, panel: $('collect'), tagInput: $('tag-input'), capture: $('capture'),
+  exportButton: $('export'), groups: $('sample-groups'),
+});
 
 // State the end-to-end tests (and the curious) can read: `window.camtag`.
 const state = {
@@ -88,6 +93,7 @@ async function startCamera() {
   setPaused(false);
   ui.pause.hidden = false;
   await offerCameras();
+  collect.refresh();
 }
 
 /** Shows the camera picker when there is more than one camera. */
@@ -127,6 +133,7 @@ function stopCamera() {
   state.stopLoop = null;
   closeCamera(ui.video);
   ui.pause.hidden = true;
+  collect.refresh();
   if (!ui.picture.hidden) return;
   showOnStage('placeholder');
   setToggle('startCamera');

@@ -1,0 +1,75 @@
+// Collecting your own tags: hold to capture frames under a tag, remove a bad one, export a zip in
+// the ImageFolder layout (TAG/0001.png) that `camtag train --data` reads.
+
+import assert from 'node:assert/strict';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+
+import { launch, openPage, run, serveWww, waitForTags, y4mOf } from './harness.mjs';
+
+const TIMEOUT = 60_000;
+let server;
+let browser;
+let page;
+before(async () => {
+  server = await serveWww();
+  browser = await launch({ camera: await y4mOf('chelsea.png'), webgpu: false });
+  ({ page } = await openPage(browser, `${server.origin}/?backend=cpu`));
+  await waitForTags(page, TIMEOUT);
+  await page.click('#collect summary');
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+const count = (tag) => page.$$eval(`.sample-group[data-tag="${tag}"] .thumb`, (thumbs) => thumbs.length);
+
+async function hold(ms) {
+  const box = await page.locator('#capture').boundingBox();
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.down();
+  await page.waitForTimeout(ms);
+  await page.mouse.up();
+  await page.waitForTimeout(300); // the last capture's PNG encoding
+}
+
+test('holding the button captures frames under the typed tag', async () => {
+  assert.equal(await page.isDisabled('#capture'), true, 'no tag yet');
+  await page.fill('#tag-input', '猫');
+  await hold(1000);
+  assert.ok((await count('猫')) >= 3, `${await count('猫')} frames`);
+  await page.fill('#tag-input', '多云');
+  await hold(600);
+  assert.ok((await count('多云')) >= 2);
+});
+
+test('clicking a thumbnail removes that sample', async () => {
+  const before = await count('猫');
+  await page.click('.sample-group[data-tag="猫"] .thumb >> nth=0');
+  assert.equal(await count('猫'), before - 1);
+});
+
+test('the export is a valid zip in ImageFolder layout', async () => {
+  const expected = { 猫: await count('猫'), 多云: await count('多云') };
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export')]);
+  assert.equal(download.suggestedFilename(), 'camtag-samples.zip');
+  const file = join(await mkdtemp(join(tmpdir(), 'camtag-')), 'samples.zip');
+  await download.saveAs(file);
+  const listing = JSON.parse(await run('python3', ['-c', `
+import json, sys, zipfile
+z = zipfile.ZipFile(sys.argv[1])
+assert z.testzip() is None, "CRC error"
+print(json.dumps([[i.filename, z.read(i)[:8].hex(), i.flag_bits & 0x800] for i in z.infolist()]))`, file]));
+  const byTag = {};
+  for (const [name, magic, utf8] of listing) {
+    assert.match(name, /^(猫|多云)\/\d{4}\.png$/);
+    assert.equal(magic, '89504e470d0a1a0a', `${name} is a PNG`);
+    assert.ok(utf8, `${name} is flagged UTF-8`);
+    const tag = name.split('/')[0];
+    byTag[tag] = (byTag[tag] ?? 0) + 1;
+  }
+  assert.deepEqual(byTag, expected);
+});
