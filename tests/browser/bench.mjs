@@ -1,13 +1,10 @@
 // Browser timings (a benchmark, not a test): time from page load to the first tag, and the
 // median ms per frame over a run of frames, on the WebGPU and the CPU path, in headless
-// Chromium with the fake camera. Also saves a screenshot of the page for the README.
+// Chromium with the fake camera.
 //
 //   node tests/browser/bench.mjs [frames]     (after ./build.sh and tests/fixtures/golden.sh)
 
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
-
-import { ROOT, launch, serveWww, y4mOf } from './harness.mjs';
+import { launch, serveWww, y4mOf } from './harness.mjs';
 
 const frames = Number(process.argv[2] ?? 20);
 const server = await serveWww();
@@ -32,10 +29,6 @@ for (const backend of ['webgpu', 'cpu']) {
   const median = times[Math.floor(times.length / 2)];
   const shown = await page.textContent('#backend');
   rows.push({ backend: shown, firstTagMs: firstTag, medianMsPerFrame: Math.round(median), minMs: Math.round(times[0]), frames });
-  if (backend === 'webgpu') {
-    await mkdir(join(ROOT, 'docs'), { recursive: true });
-    await page.screenshot({ path: join(ROOT, 'docs/screenshot.png') });
-  }
   await browser.close();
 }
 await server.close();

@@ -3,7 +3,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { launch, openPage, serveWww, waitForTags } from './harness.mjs';
+import { join } from 'node:path';
+
+import { CACHE, launch, openPage, serveWww, waitForTags } from './harness.mjs';
 
 const TIMEOUT = 60_000;
 let server;
@@ -54,6 +56,18 @@ test('a snapshot saves the classified frame as a PNG named after its tag', async
   for await (const chunk of stream) chunks.push(chunk);
   const png = Buffer.concat(chunks);
   assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+});
+
+test('a picture chosen while the camera runs replaces its tags for good', async () => {
+  const before = await frames();
+  await page.setInputFiles('#file-input', join(CACHE, 'photos/coffee.png'));
+  await page.waitForFunction((n) => window.camtag.frames > n && !document.querySelector('#picture').hidden, before, { timeout: TIMEOUT });
+  await page.waitForTimeout(1500); // a camera frame in flight must not overwrite the picture's tags
+  assert.equal(await page.evaluate(() => window.camtag.lastResult.predictions[0].index), 967);
+  assert.equal(await page.getAttribute('#results li:first-child', 'data-index'), '967');
+  assert.equal(await page.evaluate(() => document.querySelector('#video').srcObject), null, 'the camera is off');
+  await page.click('#camera-toggle'); // back to the camera
+  await moreFrames(await frames());
 });
 
 test('stopping the camera turns it off', async () => {

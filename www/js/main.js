@@ -32,6 +32,8 @@ const collect = setupCollect({
 // State the end-to-end tests (and the curious) can read: `window.camtag`.
 const state = {
   model: null, source: null, stopLoop: null, lastFrame: null, lastResult: null, frames: 0, cameraId: null,
+  /** Bumped whenever the stage changes source, so a late result for the old one is dropped. */
+  generation: 0,
   /** The last classified frame as a PNG data URL, with the result shown for it. */
   snapshot() {
     if (!state.lastFrame) return null;
@@ -52,9 +54,11 @@ function showError(text) {
 
 const median = rollingMedian(15);
 
-/** Classifies one image in the worker and shows the result. */
+/** Classifies one image in the worker and shows the result, unless the stage moved on meanwhile. */
 async function classify(image) {
+  const generation = state.generation;
   const { result, frame } = await engine.classify(image, TOP_K);
+  if (generation !== state.generation) return;
   state.lastFrame = frame;
   state.lastResult = result;
   state.frames += 1;
@@ -79,6 +83,7 @@ function showOnStage(what) {
 }
 
 async function startCamera() {
+  state.generation += 1;
   showError('');
   closeCamera(ui.video);
   try {
@@ -146,6 +151,8 @@ function setToggle(key) {
 
 async function showPicture(file) {
   stopCamera();
+  state.generation += 1;
+  ui.results.replaceChildren(); // the camera's tags do not describe the picture
   setToggle('startCamera');
   showError('');
   try {

@@ -7,8 +7,8 @@
 //                                                      out {type: 'result', id, result, rgba}
 //   any failure                                        out {type: 'error', id?, during, problem, rgba?}
 //
-// `rgba` (an ArrayBuffer) is transferred both ways, so a frame is never copied. A failed load
-// keeps the previous classifier.
+// `rgba` (an ArrayBuffer) is transferred both ways, so a frame is never copied. Messages are
+// handled one at a time in arrival order. A failed load keeps the previous classifier.
 
 import { createClassifier, fetchBundle } from './model.js';
 import { Problem } from './problem.js';
@@ -41,7 +41,9 @@ async function classify({ id, rgba, width, height, topK }) {
   }
 }
 
+// One thing at a time, in arrival order: a classification never overlaps another or a load.
+let queue = Promise.resolve();
 self.onmessage = ({ data }) => {
-  if (data.type === 'load') load(data);
-  else if (data.type === 'classify') classify(data);
+  if (data.type === 'load') queue = queue.then(() => load(data));
+  else if (data.type === 'classify') queue = queue.then(() => classify(data));
 };
