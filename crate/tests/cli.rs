@@ -111,6 +111,28 @@ fn bad_models_are_named() {
 }
 
 #[test]
+fn info_gives_the_layer_table_at_any_size() {
+    let out = camtag(&["info", "--model", model().to_str().unwrap(), "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["size"], 224);
+    assert_eq!(json["params"], 3_504_872);
+    let layers = json["summary"]["layers"].as_array().unwrap();
+    let head = layers.iter().find(|l| l["name"] == "head").unwrap();
+    assert_eq!(head["output"], serde_json::json!([1280, 7, 7]));
+
+    let out = camtag(&["info", "--model", model().to_str().unwrap(), "--size", "320"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("MobileNetV2 at 320x320"), "{text}");
+    assert!(text.lines().any(|l| l.starts_with("head") && l.contains("1280x10x10")), "{text}");
+    assert!(text.lines().any(|l| l.starts_with("total") && l.contains("3,504,872")), "{text}");
+
+    let out = camtag(&["info", "--model", model().to_str().unwrap(), "--size", "8"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("--size 8"), "{}", stderr(&out));
+}
+
+#[test]
 fn unknown_device_is_explained() {
     let photo = fixture("photos/chelsea.png");
     let out = camtag(&["classify", photo.to_str().unwrap(), "--model", model().to_str().unwrap(), "--device", "tpu"]);

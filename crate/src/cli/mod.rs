@@ -3,6 +3,7 @@
 mod classify;
 mod decode;
 mod import;
+mod info;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -23,6 +24,8 @@ enum Command {
     Import(import::ImportArgs),
     /// Print the most probable classes of each picture.
     Classify(classify::ClassifyArgs),
+    /// Show what a model bundle holds and its layer table at an input size.
+    Info(info::InfoArgs),
 }
 
 /// Where `build.sh` writes the default model; the CLI looks there when `--model` is absent.
@@ -37,6 +40,7 @@ pub fn run() -> ExitCode {
     let result = match cli.command {
         Command::Import(args) => import::run(args),
         Command::Classify(args) => classify::run(args),
+        Command::Info(args) => info::run(args),
     };
     match result {
         Ok(code) => code,

@@ -2,6 +2,7 @@
 
 pub mod conv_norm;
 pub mod mobilenet_v2;
+pub mod summary;
 
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -21,6 +22,13 @@ impl Architecture {
     pub fn num_classes(&self) -> usize {
         match self {
             Self::MobilenetV2(c) => c.num_classes,
+        }
+    }
+
+    /// The layer table at a `size` x `size` input.
+    pub fn summary(&self, size: usize) -> summary::Summary {
+        match self {
+            Self::MobilenetV2(c) => c.summary(size),
         }
     }
 

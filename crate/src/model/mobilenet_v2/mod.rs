@@ -27,6 +27,7 @@ use burn::nn::{Linear, LinearConfig};
 use burn::prelude::*;
 
 use crate::model::conv_norm::{ConvNorm, ConvNormConfig};
+use crate::model::summary::{LayerKind, Summary, SummaryBuilder};
 
 /// `(t, c, n, s)` per stage: expansion, output channels, repeats, stride of the first repeat.
 /// Source: the paper's table 2, and torchvision `models/mobilenetv2.py`.
@@ -84,6 +85,27 @@ impl MobileNetV2Config {
         make_divisible(1280.0 * self.width_mult.max(1.0), 8)
     }
 
+    /// The layer table at `size` x `size` input (see [`Summary`]).
+    pub fn summary(&self, size: usize) -> Summary {
+        let mut s = SummaryBuilder::new([3, size, size]);
+        s.conv("stem".into(), LayerKind::Conv, self.stem_channels(), 3, 2, 1, false, true);
+        for (i, block) in self.blocks().iter().enumerate() {
+            let hidden = block.in_channels * block.expand_ratio;
+            if block.expand_ratio != 1 {
+                s.conv(format!("blocks.{i}.expand"), LayerKind::Expand1x1, hidden, 1, 1, 1, false, true);
+            }
+            s.conv(format!("blocks.{i}.depthwise"), LayerKind::Depthwise, hidden, 3, block.stride, hidden, false, true);
+            s.conv(format!("blocks.{i}.project"), LayerKind::Reduce1x1, block.out_channels, 1, 1, 1, false, true);
+            if block.stride == 1 && block.in_channels == block.out_channels {
+                s.residual(format!("blocks.{i}.residual"));
+            }
+        }
+        s.conv("head".into(), LayerKind::Expand1x1, self.head_channels(), 1, 1, 1, false, true);
+        s.global_avg_pool("pool".into());
+        s.linear("classifier".into(), self.num_classes);
+        s.finish()
+    }
+
     pub fn init(&self, device: &Device) -> MobileNetV2 {
         let blocks = self.blocks();
         let last = blocks.last().map_or(self.stem_channels(), |b| b.out_channels);
@@ -124,6 +146,8 @@ impl MobileNetV2 {
 
 #[cfg(test)]
 mod tests {
+    use burn::module::Module;
+
     use super::*;
 
     #[test]
@@ -159,6 +183,29 @@ mod tests {
             assert_eq!(x.dims(), [1, c, s, s]);
         }
         assert_eq!(net.head.forward(x).dims(), [1, 1280, 7, 7]);
+    }
+
+    #[test]
+    fn summary_matches_the_published_figures_and_the_module() {
+        let config = MobileNetV2Config::imagenet();
+        let summary = config.summary(224);
+        // torchvision's MobileNet_V2_Weights.IMAGENET1K_V1: 3,504,872 parameters.
+        assert_eq!(summary.params(), 3_504_872);
+        // burn's count includes the batch norms' running mean and variance; PyTorch's does not.
+        let bn_channels: usize = config.stem_channels()
+            + config.head_channels()
+            + config.blocks().iter().map(|b| {
+                let hidden = b.in_channels * b.expand_ratio;
+                let expand = if b.expand_ratio != 1 { hidden } else { 0 };
+                expand + hidden + b.out_channels
+            }).sum::<usize>();
+        assert_eq!(summary.params() as usize + 2 * bn_channels, config.init(&Device::flex()).num_params());
+        // The paper's table 4: 300 M multiply-adds at 224.
+        let macs = summary.macs() as f64 / 1e6;
+        assert!((295.0..=305.0).contains(&macs), "{macs} M MACs");
+        let head = summary.layers.iter().find(|l| l.name == "head").unwrap();
+        assert_eq!(head.output, [1280, 7, 7]);
+        assert_eq!(config.summary(160).layers.iter().find(|l| l.name == "head").unwrap().output, [1280, 5, 5]);
     }
 
     #[test]

@@ -1,0 +1,99 @@
+//! `camtag info`: what a bundle holds, and its layer table (output shape, parameters, MACs per
+//! layer) at any input size.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use camtag::Bundle;
+use camtag::model::summary::{LayerKind, LayerSummary, Summary};
+use clap::Args;
+use serde::Serialize;
+
+#[derive(Args)]
+pub struct InfoArgs {
+    /// Model bundle [default: $CAMTAG_MODEL, else www/models/mobilenet_v2.camtag].
+    #[arg(long)]
+    model: Option<PathBuf>,
+    /// Input side in pixels [default: the model's own, e.g. 224].
+    #[arg(long)]
+    size: Option<usize>,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Serialize)]
+struct Report<'a> {
+    name: &'a str,
+    size: usize,
+    params: u64,
+    macs: u64,
+    summary: &'a Summary,
+}
+
+pub fn run(args: InfoArgs) -> Result<ExitCode> {
+    let model = args.model.unwrap_or_else(super::default_model);
+    let bytes = std::fs::read(&model).with_context(|| format!("{}: cannot read the model bundle", model.display()))?;
+    let (manifest, _) = Bundle::read_manifest(&bytes).with_context(|| model.display().to_string())?;
+    let size = args.size.unwrap_or(manifest.preprocessing.crop as usize);
+    if !(32..=4096).contains(&size) {
+        bail!("--size {size}: use 32 to 4096 pixels (the network halves the picture 5 times)");
+    }
+    let summary = manifest.architecture.summary(size);
+    if args.json {
+        let report = Report { name: &manifest.name, size, params: summary.params(), macs: summary.macs(), summary: &summary };
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("{} at {size}x{size}, {} classes", manifest.name, manifest.labels.len());
+    println!("{:<22} {:<14} {:>16} {:>11} {:>11}", "layer", "kind", "output", "params", "MACs");
+    for layer in &summary.layers {
+        let [c, h, w] = layer.output;
+        println!(
+            "{:<22} {:<14} {:>16} {:>11} {:>11}",
+            layer.name,
+            kind(layer),
+            format!("{c}x{h}x{w}"),
+            thousands(layer.params),
+            millions(layer.macs)
+        );
+    }
+    println!("{:<22} {:<14} {:>16} {:>11} {:>11}", "total", "", "", thousands(summary.params()), millions(summary.macs()));
+    if let Some(a) = &manifest.accuracy {
+        println!("published accuracy: top-1 {} %, top-5 {} % ({})", a.top1, a.top5, a.measured_on);
+    }
+    println!("weights: {:?}, {} bytes, from {} ({})", manifest.weights.dtype, manifest.weights.bytes, manifest.source.file, manifest.source.licence);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn kind(layer: &LayerSummary) -> String {
+    let k = layer.kernel.unwrap_or(1);
+    let stride = if layer.stride > 1 { format!(" /{}", layer.stride) } else { String::new() };
+    match layer.kind {
+        LayerKind::Conv => format!("conv {k}x{k}{stride}"),
+        LayerKind::Depthwise => format!("depthwise {k}x{k}{stride}"),
+        LayerKind::Expand1x1 => "1x1 expand".into(),
+        LayerKind::Reduce1x1 => "1x1 reduce".into(),
+        LayerKind::ResidualAdd => "residual add".into(),
+        LayerKind::MaxPool => format!("max pool {k}x{k}{stride}"),
+        LayerKind::GlobalAvgPool => "global avg pool".into(),
+        LayerKind::Linear => "linear".into(),
+    }
+}
+
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+fn millions(n: u64) -> String {
+    if n == 0 { "-".into() } else { format!("{:.1} M", n as f64 / 1e6) }
+}
