@@ -133,6 +133,20 @@ fn info_gives_the_layer_table_at_any_size() {
 }
 
 #[test]
+fn info_by_architecture_shows_the_googlenet_stem() {
+    let out = camtag(&["info", "--arch", "googlenet"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    for (layer, shape) in [("conv1", "64x112x112"), ("pool1", "64x56x56"), ("conv3", "192x56x56"), ("pool2", "192x28x28")] {
+        assert!(text.lines().any(|l| l.starts_with(layer) && l.contains(shape)), "{layer} {shape} in\n{text}");
+    }
+    assert!(text.contains("inception3a.branch3_reduce") && text.contains("1x1 reduce"), "{text}");
+    let out = camtag(&["info", "--arch", "alexnet"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("unknown architecture \"alexnet\""), "{}", stderr(&out));
+}
+
+#[test]
 fn unknown_device_is_explained() {
     let photo = fixture("photos/chelsea.png");
     let out = camtag(&["classify", photo.to_str().unwrap(), "--model", model().to_str().unwrap(), "--device", "tpu"]);

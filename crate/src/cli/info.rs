@@ -1,11 +1,12 @@
 //! `camtag info`: what a bundle holds, and its layer table (output shape, parameters, MACs per
-//! layer) at any input size.
+//! layer) at any input size; or, with `--arch`, the table of an architecture by name.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use camtag::Bundle;
+use camtag::model::Architecture;
 use camtag::model::summary::{LayerKind, LayerSummary, Summary};
 use clap::Args;
 use serde::Serialize;
@@ -18,6 +19,10 @@ pub struct InfoArgs {
     /// Input side in pixels [default: the model's own, e.g. 224].
     #[arg(long)]
     size: Option<usize>,
+    /// An architecture instead of a bundle: mobilenet-v2, vgg11, vgg16, vgg-small, googlenet,
+    /// resnet18, resnet-small (1000 classes).
+    #[arg(long, conflicts_with = "model")]
+    arch: Option<String>,
     /// Print JSON instead of a table.
     #[arg(long)]
     json: bool,
@@ -33,25 +38,35 @@ struct Report<'a> {
 }
 
 pub fn run(args: InfoArgs) -> Result<ExitCode> {
-    let model = args.model.unwrap_or_else(super::default_model);
-    let bytes = std::fs::read(&model).with_context(|| format!("{}: cannot read the model bundle", model.display()))?;
-    let (manifest, _) = Bundle::read_manifest(&bytes).with_context(|| model.display().to_string())?;
-    let size = args.size.unwrap_or(manifest.preprocessing.crop as usize);
+    let (name, architecture, manifest) = match &args.arch {
+        Some(arch) => {
+            let architecture = Architecture::named(arch)
+                .with_context(|| format!("unknown architecture {arch:?}: use one of {}", Architecture::NAMES.join(", ")))?;
+            (arch.clone(), architecture, None)
+        }
+        None => {
+            let model = args.model.unwrap_or_else(super::default_model);
+            let bytes = std::fs::read(&model).with_context(|| format!("{}: cannot read the model bundle", model.display()))?;
+            let (manifest, _) = Bundle::read_manifest(&bytes).with_context(|| model.display().to_string())?;
+            (manifest.name.clone(), manifest.architecture.clone(), Some(manifest))
+        }
+    };
+    let size = args.size.or(manifest.as_ref().map(|m| m.preprocessing.crop as usize)).unwrap_or(224);
     if !(32..=4096).contains(&size) {
-        bail!("--size {size}: use 32 to 4096 pixels (the network halves the picture 5 times)");
+        bail!("--size {size}: use 32 to 4096 pixels (the networks halve the picture 5 times)");
     }
-    let summary = manifest.architecture.summary(size);
+    let summary = architecture.summary(size);
     if args.json {
-        let report = Report { name: &manifest.name, size, params: summary.params(), macs: summary.macs(), summary: &summary };
+        let report = Report { name: &name, size, params: summary.params(), macs: summary.macs(), summary: &summary };
         println!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(ExitCode::SUCCESS);
     }
-    println!("{} at {size}x{size}, {} classes", manifest.name, manifest.labels.len());
-    println!("{:<22} {:<14} {:>16} {:>11} {:>11}", "layer", "kind", "output", "params", "MACs");
+    println!("{name} at {size}x{size}, {} classes", architecture.num_classes());
+    println!("{:<28} {:<16} {:>14} {:>11} {:>9}", "layer", "kind", "output", "params", "MACs");
     for layer in &summary.layers {
         let [c, h, w] = layer.output;
         println!(
-            "{:<22} {:<14} {:>16} {:>11} {:>11}",
+            "{:<28} {:<16} {:>14} {:>11} {:>9}",
             layer.name,
             kind(layer),
             format!("{c}x{h}x{w}"),
@@ -59,11 +74,14 @@ pub fn run(args: InfoArgs) -> Result<ExitCode> {
             millions(layer.macs)
         );
     }
-    println!("{:<22} {:<14} {:>16} {:>11} {:>11}", "total", "", "", thousands(summary.params()), millions(summary.macs()));
-    if let Some(a) = &manifest.accuracy {
-        println!("published accuracy: top-1 {} %, top-5 {} % ({})", a.top1, a.top5, a.measured_on);
+    println!("{:<28} {:<16} {:>14} {:>11} {:>9}", "total", "", "", thousands(summary.params()), millions(summary.macs()));
+    if let Some(manifest) = manifest {
+        if let Some(a) = &manifest.accuracy {
+            println!("published accuracy: top-1 {} %, top-5 {} % ({})", a.top1, a.top5, a.measured_on);
+        }
+        let w = &manifest.weights;
+        println!("weights: {:?}, {} bytes, from {} ({})", w.dtype, w.bytes, manifest.source.file, manifest.source.licence);
     }
-    println!("weights: {:?}, {} bytes, from {} ({})", manifest.weights.dtype, manifest.weights.bytes, manifest.source.file, manifest.source.licence);
     Ok(ExitCode::SUCCESS)
 }
 

@@ -1,11 +1,45 @@
-//! Convolution → batch norm → optional ReLU6: the building brick of MobileNetV2 (torchvision's
+//! Convolution → batch norm → activation: the building brick of every network here (torchvision's
 //! `Conv2dNormActivation`). With `groups == channels` it is a depthwise convolution; with a 1x1
-//! kernel it mixes channels only (expand or project).
+//! kernel it mixes channels only (expand, reduce or project).
 
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::{BatchNorm, BatchNormConfig, PaddingConfig2d};
 use burn::prelude::*;
-use burn::tensor::activation::relu6;
+use burn::tensor::activation::{relu, relu6};
+use serde::{Deserialize, Serialize};
+
+/// What follows the batch norm.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Activation {
+    /// Nothing: a linear layer (MobileNetV2's bottleneck projection, ResNet's last conv of a block).
+    None,
+    Relu,
+    /// `min(max(x, 0), 6)`: MobileNetV2 and EfficientNet-Lite.
+    Relu6,
+}
+
+impl Activation {
+    fn apply<const D: usize>(self, x: Tensor<D>) -> Tensor<D> {
+        match self {
+            Self::None => x,
+            Self::Relu => relu(x),
+            Self::Relu6 => relu6(x),
+        }
+    }
+
+    const fn code(self) -> u8 {
+        self as u8
+    }
+
+    const fn from_code(code: u8) -> Self {
+        match code {
+            1 => Self::Relu,
+            2 => Self::Relu6,
+            _ => Self::None,
+        }
+    }
+}
 
 /// Configuration of a [`ConvNorm`].
 #[derive(Config, Debug)]
@@ -19,9 +53,9 @@ pub struct ConvNormConfig {
     /// `1` for a full convolution, `channels[0]` for a depthwise one.
     #[config(default = 1)]
     pub groups: usize,
-    /// Whether ReLU6 follows the batch norm (not on the linear bottleneck projection).
-    #[config(default = true)]
-    pub relu6: bool,
+    /// What follows the batch norm.
+    #[config(default = "Activation::Relu6")]
+    pub activation: Activation,
     /// Batch-norm epsilon: 1e-5 is PyTorch's default, which torchvision's MobileNetV2 keeps.
     #[config(default = 1e-5)]
     pub bn_epsilon: f64,
@@ -38,23 +72,23 @@ impl ConvNormConfig {
                 .with_bias(false)
                 .init(device),
             bn: BatchNormConfig::new(self.channels[1]).with_epsilon(self.bn_epsilon).init(device),
-            relu6: self.relu6,
+            activation: self.activation.code(),
         }
     }
 }
 
-/// Conv (no bias) → BatchNorm → ReLU6 (optional).
+/// Conv (no bias) → BatchNorm → activation.
 #[derive(Module, Debug)]
 pub struct ConvNorm {
     pub conv: Conv2d,
     pub bn: BatchNorm,
-    pub relu6: bool,
+    /// [`Activation`] as a plain value (a module field must be a module or a primitive).
+    pub activation: u8,
 }
 
 impl ConvNorm {
     /// `[batch, in, h, w]` → `[batch, out, h / stride, w / stride]` (rounded up).
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        let x = self.bn.forward(self.conv.forward(x));
-        if self.relu6 { relu6(x) } else { x }
+        Activation::from_code(self.activation).apply(self.bn.forward(self.conv.forward(x)))
     }
 }

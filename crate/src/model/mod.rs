@@ -1,13 +1,21 @@
-//! The networks camtag runs, and the one enum that names them in a bundle's manifest.
+//! The networks camtag runs (one file per architecture, shapes documented in each), and the one
+//! enum that names them in a bundle's manifest. Every one ends in global average pooling, so it
+//! runs at any input size.
 
 pub mod conv_norm;
+pub mod googlenet;
 pub mod mobilenet_v2;
+pub mod resnet;
 pub mod summary;
+pub mod vgg;
 
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use googlenet::{GoogLeNet, GoogLeNetConfig};
 use mobilenet_v2::{MobileNetV2, MobileNetV2Config};
+use resnet::{ResNet, ResNetConfig};
+use vgg::{Vgg, VggConfig};
 
 /// Which network a bundle holds, with its configuration (serialized as
 /// `{"kind": "mobilenet_v2", "config": {...}}`).
@@ -15,13 +23,36 @@ use mobilenet_v2::{MobileNetV2, MobileNetV2Config};
 #[serde(tag = "kind", content = "config", rename_all = "snake_case")]
 pub enum Architecture {
     MobilenetV2(MobileNetV2Config),
+    Vgg(VggConfig),
+    Googlenet(GoogLeNetConfig),
+    Resnet(ResNetConfig),
 }
 
 impl Architecture {
+    /// The architectures by the names the CLI uses, with 1000 classes (ImageNet's).
+    pub fn named(name: &str) -> Option<Self> {
+        Some(match name {
+            "mobilenet-v2" => Self::MobilenetV2(MobileNetV2Config::imagenet()),
+            "vgg11" => Self::Vgg(VggConfig::vgg11(1000)),
+            "vgg16" => Self::Vgg(VggConfig::vgg16(1000)),
+            "vgg-small" => Self::Vgg(VggConfig::small(1000)),
+            "googlenet" => Self::Googlenet(GoogLeNetConfig::new()),
+            "resnet18" => Self::Resnet(ResNetConfig::resnet18(1000)),
+            "resnet-small" => Self::Resnet(ResNetConfig::small(1000)),
+            _ => return None,
+        })
+    }
+
+    /// The names [`Architecture::named`] knows.
+    pub const NAMES: [&str; 7] = ["mobilenet-v2", "vgg11", "vgg16", "vgg-small", "googlenet", "resnet18", "resnet-small"];
+
     /// Number of output classes.
     pub fn num_classes(&self) -> usize {
         match self {
             Self::MobilenetV2(c) => c.num_classes,
+            Self::Vgg(c) => c.num_classes,
+            Self::Googlenet(c) => c.num_classes,
+            Self::Resnet(c) => c.num_classes,
         }
     }
 
@@ -29,6 +60,9 @@ impl Architecture {
     pub fn summary(&self, size: usize) -> summary::Summary {
         match self {
             Self::MobilenetV2(c) => c.summary(size),
+            Self::Vgg(c) => c.summary(size),
+            Self::Googlenet(c) => c.summary(size),
+            Self::Resnet(c) => c.summary(size),
         }
     }
 
@@ -36,6 +70,9 @@ impl Architecture {
     pub fn init(&self, device: &Device) -> Network {
         match self {
             Self::MobilenetV2(c) => Network::MobilenetV2(c.init(device)),
+            Self::Vgg(c) => Network::Vgg(c.init(device)),
+            Self::Googlenet(c) => Network::Googlenet(c.init(device)),
+            Self::Resnet(c) => Network::Resnet(c.init(device)),
         }
     }
 }
@@ -44,6 +81,9 @@ impl Architecture {
 #[derive(Module, Debug)]
 pub enum Network {
     MobilenetV2(MobileNetV2),
+    Vgg(Vgg),
+    Googlenet(GoogLeNet),
+    Resnet(ResNet),
 }
 
 impl Network {
@@ -51,6 +91,9 @@ impl Network {
     pub fn forward(&self, images: Tensor<4>) -> Tensor<2> {
         match self {
             Self::MobilenetV2(net) => net.forward(images),
+            Self::Vgg(net) => net.forward(images),
+            Self::Googlenet(net) => net.forward(images),
+            Self::Resnet(net) => net.forward(images),
         }
     }
 }

@@ -6,7 +6,7 @@
 
 use burn::prelude::*;
 
-use crate::model::conv_norm::{ConvNorm, ConvNormConfig};
+use crate::model::conv_norm::{Activation, ConvNorm, ConvNormConfig};
 
 /// Configuration of an [`InvertedResidual`].
 #[derive(Config, Debug)]
@@ -29,7 +29,7 @@ impl InvertedResidualConfig {
                 .with_stride(self.stride)
                 .with_groups(hidden)
                 .init(device),
-            project: ConvNormConfig::new([hidden, self.out_channels], 1).with_relu6(false).init(device),
+            project: ConvNormConfig::new([hidden, self.out_channels], 1).with_activation(Activation::None).init(device),
             residual: self.stride == 1 && self.in_channels == self.out_channels,
         }
     }
