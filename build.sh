@@ -103,6 +103,10 @@ build_wasm() {
     log "building the wasm package (release)"
     cargo build --release --locked -p camtag --lib --target wasm32-unknown-unknown
     local pkg=$ROOT/www/pkg raw=$TARGET_DIR/wasm32-unknown-unknown/release/camtag.wasm
+    if [[ -f $pkg/camtag.js && $pkg/camtag_bg.wasm -nt $raw ]]; then
+        log "www/pkg is up to date"
+        return 0
+    fi
     wasm-bindgen --target web --no-typescript --out-dir "$pkg.tmp" "$raw"
     log "optimizing with wasm-opt -Os"
     "$CACHE/tools/node_modules/.bin/wasm-opt" -Os --enable-bulk-memory --enable-nontrapping-float-to-int \

@@ -69,7 +69,9 @@ fn manifest_that_disagrees_with_itself() {
     assert!(err.contains("1000 English labels but 999 Chinese"), "{err}");
 
     let mut bundle = self::bundle(WeightsDtype::F32).clone();
-    let camtag::model::Architecture::MobilenetV2(config) = &mut bundle.manifest.architecture;
+    let camtag::model::Architecture::MobilenetV2(config) = &mut bundle.manifest.architecture else {
+        panic!("the imported bundle is a MobileNetV2")
+    };
     config.num_classes = 10;
     let err = load(&bundle.to_bytes().unwrap()).unwrap_err().to_string();
     assert!(err.contains("10 outputs but the manifest has 1000 labels"), "{err}");
@@ -79,7 +81,9 @@ fn manifest_that_disagrees_with_itself() {
 fn weights_of_another_shape() {
     // A valid, checksummed bundle whose weights are for a narrower network.
     let mut bundle = bundle(WeightsDtype::F32).clone();
-    let camtag::model::Architecture::MobilenetV2(config) = &mut bundle.manifest.architecture;
+    let camtag::model::Architecture::MobilenetV2(config) = &mut bundle.manifest.architecture else {
+        panic!("the imported bundle is a MobileNetV2")
+    };
     config.width_mult = 0.5;
     let bundle = Bundle::new(bundle.manifest, bundle.weights);
     let err = load(&bundle.to_bytes().unwrap()).unwrap_err();
@@ -107,8 +111,9 @@ fn manifest_that_misstates_the_weights_dtype_still_computes_in_f32() {
 fn nan_weights_are_an_error_not_a_ranking() {
     let original = bundle(WeightsDtype::F32);
     let device = Device::flex();
-    let Network::MobilenetV2(mut net) =
-        weights::decode(&original.manifest.architecture, original.weights.clone(), &device).unwrap();
+    let Network::MobilenetV2(mut net) = weights::decode(&original.manifest.architecture, original.weights.clone(), &device).unwrap() else {
+        panic!("the imported bundle is a MobileNetV2")
+    };
     net.classifier.bias = Some(Param::from_tensor(Tensor::<1>::full([1000], f32::NAN, &device)));
     let bytes = weights::encode(&Network::MobilenetV2(net), WeightsDtype::F32).unwrap();
     let damaged = Bundle::new(original.manifest.clone(), bytes).to_bytes().unwrap();
