@@ -77,6 +77,12 @@ impl Architecture {
     }
 }
 
+/// Global average pooling: `[b, c, h, w]` → `[b, c]`, the mean of each channel over the picture.
+/// It is why every network here accepts any input size.
+pub fn global_avg_pool(x: Tensor<4>) -> Tensor<2> {
+    x.mean_dim(3).mean_dim(2).flatten::<2>(1, 3)
+}
+
 /// A network of any supported architecture.
 #[derive(Module, Debug)]
 pub enum Network {

@@ -42,6 +42,9 @@ pub struct LayerSummary {
     pub output: [usize; 3],
     pub params: u64,
     pub macs: u64,
+    /// Batch-norm running mean and variance: state, not parameters (PyTorch leaves them out of
+    /// its count; burn's `num_params` includes them).
+    pub running_stats: u64,
 }
 
 /// The whole table.
@@ -59,6 +62,10 @@ impl Summary {
 
     pub fn macs(&self) -> u64 {
         self.layers.iter().map(|l| l.macs).sum()
+    }
+
+    pub fn running_stats(&self) -> u64 {
+        self.layers.iter().map(|l| l.running_stats).sum()
     }
 }
 
@@ -91,6 +98,9 @@ impl SummaryBuilder {
         let weights = (c / groups * kernel * kernel * out) as u64;
         let params = weights + if bias { out as u64 } else { 0 } + if bn { 2 * out as u64 } else { 0 };
         self.push(name, kind, Some(kernel), stride, [out, ho, wo], params, weights * (ho * wo) as u64);
+        if bn {
+            self.summary.layers.last_mut().expect("just pushed").running_stats = 2 * out as u64;
+        }
     }
 
     /// Adding the block input: no parameters, no MACs.
@@ -127,7 +137,7 @@ impl SummaryBuilder {
     #[allow(clippy::too_many_arguments)]
     fn push(&mut self, name: String, kind: LayerKind, kernel: Option<usize>, stride: usize, output: [usize; 3], params: u64, macs: u64) {
         self.shape = output;
-        self.summary.layers.push(LayerSummary { name, kind, kernel, stride, output, params, macs });
+        self.summary.layers.push(LayerSummary { name, kind, kernel, stride, output, params, macs, running_stats: 0 });
     }
 
     pub fn finish(self) -> Summary {

@@ -27,6 +27,7 @@ use burn::nn::{Linear, LinearConfig};
 use burn::prelude::*;
 
 use crate::model::conv_norm::{ConvNorm, ConvNormConfig};
+use crate::model::global_avg_pool;
 use crate::model::summary::{LayerKind, Summary, SummaryBuilder};
 
 /// `(t, c, n, s)` per stage: expansion, output channels, repeats, stride of the first repeat.
@@ -139,7 +140,7 @@ impl MobileNetV2 {
     /// torchvision) only acts in training, so inference leaves it out.
     pub fn forward(&self, images: Tensor<4>) -> Tensor<2> {
         let x = self.features(images);
-        let x = x.mean_dim(3).mean_dim(2).flatten::<2>(1, 3); // [b, 1280]: global average pooling
+        let x = global_avg_pool(x); // [b, channels]
         self.classifier.forward(x) // [b, classes]
     }
 }
@@ -192,14 +193,8 @@ mod tests {
         // torchvision's MobileNet_V2_Weights.IMAGENET1K_V1: 3,504,872 parameters.
         assert_eq!(summary.params(), 3_504_872);
         // burn's count includes the batch norms' running mean and variance; PyTorch's does not.
-        let bn_channels: usize = config.stem_channels()
-            + config.head_channels()
-            + config.blocks().iter().map(|b| {
-                let hidden = b.in_channels * b.expand_ratio;
-                let expand = if b.expand_ratio != 1 { hidden } else { 0 };
-                expand + hidden + b.out_channels
-            }).sum::<usize>();
-        assert_eq!(summary.params() as usize + 2 * bn_channels, config.init(&Device::flex()).num_params());
+        assert_eq!(summary.params() + summary.running_stats(), config.init(&Device::flex()).num_params() as u64);
+        assert_eq!(summary.running_stats(), 2 * 17_056); // 17,056 batch-normalized channels
         // The paper's table 4: 300 M multiply-adds at 224.
         let macs = summary.macs() as f64 / 1e6;
         assert!((295.0..=305.0).contains(&macs), "{macs} M MACs");
