@@ -82,6 +82,17 @@ impl WasmClassifier {
         self.inner.manifest().serialize(&serializer).map_err(js_error)
     }
 
+    /// The layer table at a `size` x `size` input: `{input, layers: [{name, kind, kernel, stride,
+    /// output: [c, h, w], params, macs, running_stats}]}`, the numbers `camtag info` prints.
+    #[wasm_bindgen(js_name = layerTable)]
+    pub fn layer_table(&self, size: u32) -> Result<JsValue, JsError> {
+        if !(32..=4096).contains(&size) {
+            return Err(JsError::new(&format!("input size {size} is outside 32..=4096 pixels")));
+        }
+        let summary = self.inner.manifest().architecture.summary(size as usize);
+        summary.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(js_error)
+    }
+
     /// Classifies RGBA pixels (`width * height * 4` bytes, as `getImageData` gives them).
     /// Resolves to `{predictions: [{index, en, zh, prob, logit}], preprocessMs, inferenceMs,
     /// totalMs, backend}`.

@@ -34,6 +34,11 @@ export class Engine {
     else if (data.type === 'ready') {
       this.#loading?.resolve(data);
       this.#loading = null;
+    } else if (data.type === 'layers' || (data.type === 'error' && data.during === 'layers')) {
+      const call = this.#pending.get(data.id);
+      this.#pending.delete(data.id);
+      if (data.type === 'layers') call?.resolve(data.summary);
+      else call?.reject(Problem.from(data.problem));
     } else if (data.type === 'result' || (data.type === 'error' && data.during === 'classify')) {
       const call = this.#pending.get(data.id);
       this.#pending.delete(data.id);
@@ -55,6 +60,16 @@ export class Engine {
       this.#loading = { resolve, reject, onProgress };
       const transfer = bytes ? [bytes] : [];
       this.#worker.postMessage({ type: 'load', url: url && String(url), bytes, backend }, transfer);
+    });
+  }
+
+  /** The active model's layer table at `size` x `size` (see `camtag info`). */
+  layers(size) {
+    if (!this.#worker) return Promise.reject(new Problem('loadFailed', {}, 'no model is loaded'));
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      this.#worker.postMessage({ type: 'layers', id, size });
     });
   }
 

@@ -4,6 +4,7 @@
 import { closeCamera, currentCameraId, listCameras, openCamera } from './camera.js';
 import { setupCollect } from './collect.js';
 import { Engine } from './engine.js';
+import { renderLayerTable } from './layers.js';
 import { currentLanguage, explain, setLanguage, t, translate } from './i18n.js';
 import { startLoop } from './loop.js';
 import { fetchModelIndex, fillPicker, modelUrl } from './models.js';
@@ -189,7 +190,19 @@ async function loadModel(source, backend) {
   ui.fallback.textContent = model.fallbackReason ? `${t('fallback')} (${model.fallbackReason})` : '';
   showStatus('');
   ui.toggle.disabled = false;
+  showLayers();
   return true;
+}
+
+/** Fills the layer table for the active model at the chosen input size, when it is open. */
+async function showLayers() {
+  const panel = $('layers-panel');
+  if (!panel.open || !state.model) return;
+  try {
+    renderLayerTable($('layers-table'), await engine.layers(Number($('layers-size').value)));
+  } catch (e) {
+    showError(explain(e));
+  }
 }
 
 function onFile(file) {
@@ -211,6 +224,7 @@ async function main() {
   translate();
   ui.languageSelect.addEventListener('change', () => {
     setLanguage(ui.languageSelect.value);
+    showLayers();
     if (state.lastResult) renderResults(ui.results, state.lastResult);
   });
   ui.toggle.addEventListener('click', () => (ui.video.srcObject ? stopCamera() : startCamera()));
@@ -226,6 +240,8 @@ async function main() {
     ui.fileInput.value = '';
   });
   acceptFiles(ui.stage, onFile);
+  $('layers-panel').addEventListener('toggle', showLayers);
+  $('layers-size').addEventListener('change', showLayers);
   const reload = async (source) => {
     const wasRunning = Boolean(ui.video.srcObject);
     stopCamera();

@@ -5,6 +5,7 @@
 //                                                      out {type: 'ready', backend, fallbackReason, manifest}
 //   in  {type: 'classify', id, rgba, width, height, topK}
 //                                                      out {type: 'result', id, result, rgba}
+//   in  {type: 'layers', id, size}                     out {type: 'layers', id, summary}
 //   any failure                                        out {type: 'error', id?, during, problem, rgba?}
 //
 // `rgba` (an ArrayBuffer) is transferred both ways, so a frame is never copied. Messages are
@@ -41,9 +42,19 @@ async function classify({ id, rgba, width, height, topK }) {
   }
 }
 
+function layers({ id, size }) {
+  try {
+    if (!classifier) throw new Problem('loadFailed', {}, 'no model is loaded');
+    post({ type: 'layers', id, summary: classifier.layerTable(size) });
+  } catch (e) {
+    post({ type: 'error', id, during: 'layers', problem: asProblem(e, 'loadFailed').toJSON() });
+  }
+}
+
 // One thing at a time, in arrival order: a classification never overlaps another or a load.
 let queue = Promise.resolve();
 self.onmessage = ({ data }) => {
   if (data.type === 'load') queue = queue.then(() => load(data));
   else if (data.type === 'classify') queue = queue.then(() => classify(data));
+  else if (data.type === 'layers') queue = queue.then(() => layers(data));
 };
