@@ -23,8 +23,8 @@ export function startLoop(video, classify, { maxSide = 640 } = {}) {
     if (!w || !h || video.currentTime === lastTime) return schedule(); // no frame yet, or the same one
     lastTime = video.currentTime;
     const scale = Math.min(1, maxSide / Math.max(w, h));
-    canvas.width = Math.round(w * scale);
-    canvas.height = Math.round(h * scale);
+    const [cw, ch] = [Math.round(w * scale), Math.round(h * scale)];
+    if (canvas.width !== cw || canvas.height !== ch) [canvas.width, canvas.height] = [cw, ch]; // resizing clears and reallocates
     context.drawImage(video, 0, 0, canvas.width, canvas.height);
     const frame = context.getImageData(0, 0, canvas.width, canvas.height);
     try {
