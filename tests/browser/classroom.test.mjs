@@ -2,23 +2,15 @@
 
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
-import { CAMTAG_BIN, WWW, launch, openPage, run, serveWww } from './harness.mjs';
+import { CAMTAG_BIN, WWW, pageForTests, run } from './harness.mjs';
 
 const TIMEOUT = 60_000;
-let server;
-let browser;
 let page;
-before(async () => {
-  server = await serveWww();
-  browser = await launch({ camera: 'none', webgpu: false });
-  ({ page } = await openPage(browser, `${server.origin}/?backend=cpu`));
+pageForTests({ camera: 'none', webgpu: false }, '/?backend=cpu', async (p) => {
+  page = p;
   await page.waitForFunction(() => document.querySelector('#backend').textContent === 'CPU', null, { timeout: TIMEOUT });
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
 });
 
 const cells = (selector) => page.$$eval(selector, (tds) => tds.map((td) => td.textContent));

@@ -5,24 +5,16 @@ import assert from 'node:assert/strict';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
-import { launch, openPage, run, serveWww, waitForTags, y4mOf } from './harness.mjs';
+import { pageForTests, run, waitForTags, y4mOf } from './harness.mjs';
 
 const TIMEOUT = 60_000;
-let server;
-let browser;
 let page;
-before(async () => {
-  server = await serveWww();
-  browser = await launch({ camera: await y4mOf('chelsea.png'), webgpu: false });
-  ({ page } = await openPage(browser, `${server.origin}/?backend=cpu`));
+pageForTests(async () => ({ camera: await y4mOf('chelsea.png'), webgpu: false }), '/?backend=cpu', async (p) => {
+  page = p;
   await waitForTags(page, TIMEOUT);
   await page.click('#collect summary');
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
 });
 
 const count = (tag) => page.$$eval(`.sample-group[data-tag="${tag}"] .thumb`, (thumbs) => thumbs.length);

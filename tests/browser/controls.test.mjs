@@ -1,25 +1,17 @@
 // Camera controls: choose among several cameras, pause and resume, save a snapshot.
 
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
 import { join } from 'node:path';
 
-import { CACHE, launch, openPage, serveWww, waitForTags } from './harness.mjs';
+import { CACHE, pageForTests, waitForTags } from './harness.mjs';
 
 const TIMEOUT = 60_000;
-let server;
-let browser;
 let page;
-before(async () => {
-  server = await serveWww();
-  browser = await launch({ camera: 'synthetic', webgpu: false, cameras: 2 });
-  ({ page } = await openPage(browser, `${server.origin}/?backend=cpu`));
+pageForTests({ camera: 'synthetic', webgpu: false, cameras: 2 }, '/?backend=cpu', async (p) => {
+  page = p;
   await waitForTags(page, TIMEOUT);
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
 });
 
 const frames = () => page.evaluate(() => window.camtag.frames);

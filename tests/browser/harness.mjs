@@ -6,6 +6,7 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { dirname, extname, join, normalize, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { after, before } from 'node:test';
 import { promisify } from 'node:util';
 import { chromium } from 'playwright-core';
 
@@ -71,6 +72,26 @@ export async function openPage(browser, url) {
   page.on('pageerror', (e) => console.push(`pageerror: ${e.message}`));
   await page.goto(url);
   return { page, requests, console };
+}
+
+/**
+ * For a test file that works on one page: before its tests, serve www/, launch Chromium with
+ * `options` (an object, or an async function returning one), open `path` and call
+ * `ready(page)`; after them, close everything.
+ */
+export function pageForTests(options, path, ready) {
+  let server;
+  let browser;
+  before(async () => {
+    server = await serveWww();
+    browser = await launch(typeof options === 'function' ? await options() : options);
+    const { page } = await openPage(browser, `${server.origin}${path}`);
+    await ready(page);
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
 }
 
 /** Makes (once) a y4m video of a photo for the fake camera. */

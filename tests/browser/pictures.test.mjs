@@ -5,25 +5,17 @@
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
-import { CACHE, CAMTAG_BIN, WWW, launch, openPage, run, serveWww } from './harness.mjs';
+import { CACHE, CAMTAG_BIN, WWW, pageForTests, run } from './harness.mjs';
 
 const TIMEOUT = 60_000;
 const photo = (name) => join(CACHE, 'photos', name);
 
-let server;
-let browser;
 let page;
-before(async () => {
-  server = await serveWww();
-  browser = await launch({ camera: 'none' });
-  ({ page } = await openPage(browser, `${server.origin}/?backend=cpu`));
+pageForTests({ camera: 'none' }, '/?backend=cpu', async (p) => {
+  page = p;
   await page.waitForFunction(() => document.querySelector('#backend').textContent === 'CPU', null, { timeout: TIMEOUT });
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
 });
 
 /** Waits for the next result after `action`, returning its top-5. */
