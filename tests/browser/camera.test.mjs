@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { CAMTAG_BIN, WWW, launch, openPage, run, serveWww, waitForTags, y4mOf } from './harness.mjs';
+import { CAMTAG_BIN, WWW, browserForTests, openPage, run, serveWww, waitForTags, y4mOf } from './harness.mjs';
 
 const DOMESTIC_CATS = [281, 282, 283, 284, 285]; // tabby, tiger cat, Persian, Siamese, Egyptian cat
 const FIRST_TAG_TIMEOUT = 60_000;
@@ -43,12 +43,10 @@ function assertOnlyOwnOrigin(requests) {
 
 for (const backend of ['webgpu', 'cpu']) {
   describe(`camera on the ${backend} path`, () => {
-    let browser;
-    before(async () => { browser = await launch({ camera: video }); });
-    after(() => browser?.close());
+    const chromium = browserForTests(() => ({ camera: video }));
 
     test('the cat is tagged, as the CLI tags the same frame, and nothing leaves the origin', async () => {
-      const { page, requests, console } = await openPage(browser, `${server.origin}/?backend=${backend}`);
+      const { page, requests, console } = await openPage(chromium.browser, `${server.origin}/?backend=${backend}`);
       let top;
       try {
         top = await waitForTags(page, FIRST_TAG_TIMEOUT);
@@ -67,19 +65,17 @@ for (const backend of ['webgpu', 'cpu']) {
 }
 
 describe('without a camera', () => {
-  let browser;
-  before(async () => { browser = await launch({ camera: 'none', webgpu: false }); });
-  after(() => browser?.close());
+  const chromium = browserForTests(() => ({ camera: 'none', webgpu: false }));
 
   test('the page says there is no camera', async () => {
-    const { page } = await openPage(browser, `${server.origin}/?backend=cpu`);
+    const { page } = await openPage(chromium.browser, `${server.origin}/?backend=cpu`);
     await page.waitForSelector('#error:not([hidden])', { timeout: FIRST_TAG_TIMEOUT });
     assert.match(await page.textContent('#error'), /No camera was found/);
     await page.close();
   });
 
   test('a model that fails to load is explained', async () => {
-    const page = await browser.newPage({ serviceWorkers: 'block' }); // so the route sees every request
+    const page = await chromium.browser.newPage({ serviceWorkers: 'block' }); // so the route sees every request
     const truncated = readFileSync(join(WWW, 'models/mobilenet_v2.camtag')).subarray(0, 5000);
     await page.route('**/models/mobilenet_v2.camtag', (route) => route.fulfill({ body: truncated, contentType: 'application/octet-stream' }));
     await page.goto(`${server.origin}/?backend=cpu`);
@@ -91,12 +87,10 @@ describe('without a camera', () => {
 });
 
 describe('without camera permission', () => {
-  let browser;
-  before(async () => { browser = await launch({ camera: 'denied', webgpu: false }); });
-  after(() => browser?.close());
+  const chromium = browserForTests(() => ({ camera: 'denied', webgpu: false }));
 
   test('the page says the camera was denied, and the model still loads', async () => {
-    const { page } = await openPage(browser, `${server.origin}/?backend=cpu`);
+    const { page } = await openPage(chromium.browser, `${server.origin}/?backend=cpu`);
     await page.waitForSelector('#error:not([hidden])', { timeout: FIRST_TAG_TIMEOUT });
     assert.match(await page.textContent('#error'), /Camera access was denied/);
     assert.equal(await page.textContent('#backend'), 'CPU');
@@ -117,12 +111,10 @@ async function pageWithoutWebGpu(browser) {
 }
 
 describe('in a browser without WebGPU', () => {
-  let browser;
-  before(async () => { browser = await launch({ camera: video }); });
-  after(() => browser?.close());
+  const chromium = browserForTests(() => ({ camera: video }));
 
   test('auto falls back to the CPU, says so, and tags', async () => {
-    const page = await pageWithoutWebGpu(browser);
+    const page = await pageWithoutWebGpu(chromium.browser);
     await page.goto(`${server.origin}/`);
     const top = await waitForTags(page, FIRST_TAG_TIMEOUT);
     assert.ok(DOMESTIC_CATS.includes(top[0].index));
@@ -132,7 +124,7 @@ describe('in a browser without WebGPU', () => {
   });
 
   test('asking for WebGPU explicitly gives a clear error', async () => {
-    const page = await pageWithoutWebGpu(browser);
+    const page = await pageWithoutWebGpu(chromium.browser);
     await page.goto(`${server.origin}/?backend=webgpu`);
     await page.waitForSelector('#error:not([hidden])', { timeout: FIRST_TAG_TIMEOUT });
     assert.match(await page.textContent('#error'), /could not be loaded.*GPU/s);
@@ -141,12 +133,10 @@ describe('in a browser without WebGPU', () => {
 });
 
 describe('in a browser with WebGPU but no adapter', () => {
-  let browser;
-  before(async () => { browser = await launch({ camera: video, webgpu: false }); }); // navigator.gpu, no adapter
-  after(() => browser?.close());
+  const chromium = browserForTests(() => ({ camera: video, webgpu: false })); // navigator.gpu, no adapter
 
   test('auto falls back to the CPU and tags', async () => {
-    const { page } = await openPage(browser, `${server.origin}/`);
+    const { page } = await openPage(chromium.browser, `${server.origin}/`);
     const top = await waitForTags(page, FIRST_TAG_TIMEOUT);
     assert.ok(DOMESTIC_CATS.includes(top[0].index));
     assert.equal(await page.textContent('#backend'), 'CPU');

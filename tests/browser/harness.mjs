@@ -75,11 +75,24 @@ export async function openPage(browser, url) {
 }
 
 /**
+ * Inside a test file or `describe`: launch Chromium with `options` (an object, or an async
+ * function returning one) before its tests, close it after. The handle's `browser` is set once
+ * launched.
+ */
+export function browserForTests(options) {
+  const handle = { browser: null };
+  before(async () => { handle.browser = await launch(typeof options === 'function' ? await options() : options); });
+  after(() => handle.browser?.close());
+  return handle;
+}
+
+/**
  * For a test file that works on one page: before its tests, serve www/, launch Chromium with
- * `options` (an object, or an async function returning one), open `path` and call
- * `ready(page)`; after them, close everything.
+ * `options`, open `path` and call `ready(page)`; after them, close everything.
  */
 export function pageForTests(options, path, ready) {
+  // One hook, not three: split into separate top-level before() hooks, the page hook ran
+  // before the server existed (node 20's runner).
   let server;
   let browser;
   before(async () => {

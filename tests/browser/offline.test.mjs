@@ -2,18 +2,16 @@
 // a reload with the server gone and the network off still classifies the camera.
 
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
-import { launch, serveWww, waitForTags, y4mOf } from './harness.mjs';
+import { browserForTests, serveWww, waitForTags, y4mOf } from './harness.mjs';
 
 const TIMEOUT = 60_000;
-let browser;
-before(async () => { browser = await launch({ camera: await y4mOf('chelsea.png'), webgpu: false }); });
-after(() => browser?.close());
+const chromium = browserForTests(async () => ({ camera: await y4mOf('chelsea.png'), webgpu: false }));
 
 test('a reload with no server and no network still tags the camera', async () => {
   const server = await serveWww();
-  const context = await browser.newContext();
+  const context = await chromium.browser.newContext();
   const page = await context.newPage();
   await page.goto(`${server.origin}/?backend=cpu`);
   await waitForTags(page, TIMEOUT);
