@@ -6,9 +6,12 @@
 //! torchvision `transforms/transforms.py` and `transforms/functional.py`), so that weights trained
 //! with torchvision see exactly the input they were trained for.
 
+mod augment;
 mod image;
 mod resample;
+pub mod rng;
 
+pub use augment::Augmentation;
 pub use image::{ImageView, MAX_PIXELS, PixelLayout};
 pub use resample::{Window, resize, resize_window};
 
@@ -34,6 +37,13 @@ impl Preprocessing {
     /// `models/_api.py` / `transforms._presets.ImageClassification` defaults.
     pub fn imagenet() -> Self {
         Self { resize_shorter: 256, crop: 224, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] }
+    }
+
+    /// The same transform scaled to a `crop` x `crop` input, keeping ImageNet's 256 : 224 ratio
+    /// of resize to crop (e.g. 64 → resize 73, crop 64), for networks trained at other sizes.
+    pub fn for_size(crop: u32) -> Self {
+        let resize_shorter = (f64::from(crop) * 256.0 / 224.0).round() as u32;
+        Self { resize_shorter, crop, ..Self::imagenet() }
     }
 
     /// Checks the numbers make sense (a manifest is user input).
@@ -77,7 +87,18 @@ impl Preprocessing {
     /// The network input, channel-major `[3, crop, crop]`: `(pixel / 255 - mean) / std` in f32,
     /// the same operations in the same precision as `ToTensor` then `Normalize`.
     pub fn to_chw(&self, image: &ImageView) -> Vec<f32> {
-        let rgb = self.crop_rgb(image);
+        self.normalize(&self.crop_rgb(image))
+    }
+
+    /// The picture after the resize step only (what training keeps in memory: every crop,
+    /// centred or random, is cut from it), row-major RGB, with its width and height.
+    pub fn resized_rgb(&self, image: &ImageView) -> (Vec<u8>, usize, usize) {
+        let (w, h) = self.resized_size(image.width(), image.height());
+        (resize(image, w, h), w, h)
+    }
+
+    /// 8-bit RGB, row-major `[h, w, 3]`, to the network's channel-major `[3, h, w]` floats.
+    pub fn normalize(&self, rgb: &[u8]) -> Vec<f32> {
         let plane = rgb.len() / 3;
         let mut out = vec![0f32; rgb.len()];
         for (i, px) in rgb.chunks_exact(3).enumerate() {
