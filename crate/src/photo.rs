@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
-use camtag::preprocess::MAX_PIXELS;
+use crate::preprocess::MAX_PIXELS;
 
 /// RGB pixels of a decoded picture.
 pub struct Decoded {
