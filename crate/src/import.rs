@@ -87,6 +87,7 @@ pub fn import(which: Pretrained, checkpoint: &Path, dtype: WeightsDtype) -> Resu
         source: which.source(),
         accuracy: Some(which.accuracy()),
         weights: WeightsInfo { format: "burnpack".into(), dtype, bytes: 0, sha256: String::new() },
+        training: None,
         written_by: format!("camtag {}", env!("CARGO_PKG_VERSION")),
     };
     Ok(Bundle::new(manifest, weights::encode(&network, dtype)?))

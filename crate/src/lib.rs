@@ -16,7 +16,15 @@ pub mod preprocess;
 pub mod topk;
 
 #[cfg(not(target_arch = "wasm32"))]
+pub mod evaluate;
+#[cfg(not(target_arch = "wasm32"))]
 pub mod import;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod photo;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod svg;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod train;
 
 #[cfg(target_arch = "wasm32")]
 mod wasm;

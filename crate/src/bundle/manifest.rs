@@ -33,6 +33,31 @@ pub struct Accuracy {
     pub measured_on: String,
 }
 
+/// How `camtag train` made a bundle: the recipe, the input size and the validation metrics of the
+/// epoch it kept.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrainingSummary {
+    /// The `--arch` it was trained with (e.g. `mobilenet-v2-transfer`, `resnet`).
+    pub recipe: String,
+    /// Input side in pixels.
+    pub input_size: usize,
+    /// Epochs run (early stopping may end before the number asked for).
+    pub epochs: usize,
+    /// The epoch whose weights these are (lowest validation loss).
+    pub best_epoch: usize,
+    pub train_pictures: usize,
+    pub valid_pictures: usize,
+    pub valid_loss: f64,
+    /// Validation top-1 accuracy, percent.
+    pub valid_top1: f64,
+    /// Validation top-k accuracy, percent, k = [`TrainingSummary::k`].
+    pub valid_topk: f64,
+    /// min(5, number of tags).
+    pub k: usize,
+    /// Fingerprint of the pictures (paths, tags and sizes).
+    pub dataset_sha256: String,
+}
+
 /// Numeric type of the stored weights.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -67,6 +92,9 @@ pub struct Manifest {
     pub source: Source,
     /// Published accuracy, when there is one.
     pub accuracy: Option<Accuracy>,
+    /// Present in bundles `camtag train` wrote.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub training: Option<TrainingSummary>,
     pub weights: WeightsInfo,
     /// The camtag version that wrote the bundle.
     pub written_by: String,

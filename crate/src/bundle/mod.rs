@@ -13,7 +13,7 @@
 mod manifest;
 pub mod weights;
 
-pub use manifest::{Accuracy, Manifest, Source, WeightsDtype, WeightsInfo};
+pub use manifest::{Accuracy, Manifest, Source, TrainingSummary, WeightsDtype, WeightsInfo};
 
 use sha2::{Digest, Sha256};
 

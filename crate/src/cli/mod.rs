@@ -1,9 +1,10 @@
 //! Command-line parsing and dispatch. Each subcommand lives in its own file.
 
 mod classify;
-mod decode;
+mod eval;
 mod import;
 mod info;
+mod train;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -26,6 +27,10 @@ enum Command {
     Classify(classify::ClassifyArgs),
     /// Show what a model bundle holds and its layer table at an input size.
     Info(info::InfoArgs),
+    /// Train a network on your own tags (a folder with one sub-folder of photos per tag).
+    Train(train::TrainArgs),
+    /// Measure a model on a folder of labelled photos: accuracy, precision/recall, confusion.
+    Eval(eval::EvalArgs),
 }
 
 /// Where `build.sh` writes the default model; the CLI looks there when `--model` is absent.
@@ -41,6 +46,8 @@ pub fn run() -> ExitCode {
         Command::Import(args) => import::run(args),
         Command::Classify(args) => classify::run(args),
         Command::Info(args) => info::run(args),
+        Command::Train(args) => train::run(args),
+        Command::Eval(args) => eval::run(args),
     };
     match result {
         Ok(code) => code,

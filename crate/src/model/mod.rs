@@ -46,6 +46,16 @@ impl Architecture {
     /// The names [`Architecture::named`] knows.
     pub const NAMES: [&str; 7] = ["mobilenet-v2", "vgg11", "vgg16", "vgg-small", "googlenet", "resnet18", "resnet-small"];
 
+    /// The same network with `classes` outputs.
+    pub fn with_num_classes(self, classes: usize) -> Self {
+        match self {
+            Self::MobilenetV2(c) => Self::MobilenetV2(c.with_num_classes(classes)),
+            Self::Vgg(c) => Self::Vgg(c.with_num_classes(classes)),
+            Self::Googlenet(c) => Self::Googlenet(c.with_num_classes(classes)),
+            Self::Resnet(c) => Self::Resnet(c.with_num_classes(classes)),
+        }
+    }
+
     /// Number of output classes.
     pub fn num_classes(&self) -> usize {
         match self {
