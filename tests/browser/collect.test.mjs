@@ -1,5 +1,6 @@
 // Collecting your own tags: hold to capture frames under a tag, remove a bad one, export a zip in
-// the ImageFolder layout (TAG/0001.png) that `camtag train --data` reads.
+// the ImageFolder layout (TAG/0001.png) that `camtag train --data` reads; then the round trip:
+// `camtag train` on that zip, and the bundle it writes dropped on the page shows those tags.
 
 import assert from 'node:assert/strict';
 import { mkdtemp } from 'node:fs/promises';
@@ -7,10 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 
-import { pageForTests, run, waitForTags, y4mOf } from './harness.mjs';
+import { CAMTAG_BIN, pageForTests, run, waitForTags, y4mOf } from './harness.mjs';
 
 const TIMEOUT = 60_000;
 let page;
+let exported; // the zip the export test saved
 pageForTests(async () => ({ camera: await y4mOf('chelsea.png'), webgpu: false }), '/?backend=cpu', async (p) => {
   page = p;
   await waitForTags(page, TIMEOUT);
@@ -50,6 +52,7 @@ test('the export is a valid zip in ImageFolder layout', async () => {
   assert.equal(download.suggestedFilename(), 'camtag-samples.zip');
   const file = join(await mkdtemp(join(tmpdir(), 'camtag-')), 'samples.zip');
   await download.saveAs(file);
+  exported = file;
   const listing = JSON.parse(await run('python3', ['-c', `
 import json, sys, zipfile
 z = zipfile.ZipFile(sys.argv[1])
@@ -64,4 +67,25 @@ print(json.dumps([[i.filename, z.read(i)[:8].hex(), i.flag_bits & 0x800] for i i
     byTag[tag] = (byTag[tag] ?? 0) + 1;
   }
   assert.deepEqual(byTag, expected);
+});
+
+test('camtag train accepts the export, and the page uses the bundle it writes', async () => {
+  assert.ok(exported, 'the export test ran first');
+  const dir = await mkdtemp(join(tmpdir(), 'camtag-roundtrip-'));
+  await run('python3', ['-c', 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])', exported, join(dir, 'data')]);
+  const bundle = join(dir, 'mine.camtag');
+  const report = JSON.parse(await run(CAMTAG_BIN, [
+    'train', '--data', join(dir, 'data'), '--arch', 'vgg', '--size', '32', '--epochs', '2', '--out', bundle, '--name', 'My tags', '--json',
+  ]));
+  assert.deepEqual(report.tags, ['多云', '猫']);
+
+  const before = await page.evaluate(() => window.camtag.frames);
+  await page.setInputFiles('#file-input', bundle);
+  await page.waitForFunction(() => document.querySelector('#model-name').textContent.includes('My tags'), null, { timeout: TIMEOUT });
+  await page.waitForFunction((n) => window.camtag.frames > n + 1, before, { timeout: TIMEOUT });
+  const predictions = await page.evaluate(() => window.camtag.lastResult.predictions);
+  assert.deepEqual(predictions.map((p) => p.zh).sort(), ['多云', '猫'], 'both tags, and only them, are ranked');
+  const shown = await page.$$eval('#results li', (items) => items.map((li) => li.textContent));
+  assert.equal(shown.length, 2);
+  assert.ok(shown.every((text) => /多云|猫/.test(text)), shown.join(' | '));
 });

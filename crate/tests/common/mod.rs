@@ -89,3 +89,17 @@ pub fn bundle(dtype: WeightsDtype) -> &'static Bundle {
         import(Pretrained::MobileNetV2ImageNet, &pth, dtype).unwrap()
     })
 }
+
+/// The real MobileNetV2 bundle as a file (for the binary's `--model` and `--backbone`), written
+/// once per test binary.
+pub fn model_file() -> PathBuf {
+    static FILE: OnceLock<PathBuf> = OnceLock::new();
+    FILE.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("camtag-model-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("mobilenet_v2.camtag");
+        std::fs::write(&path, bundle(WeightsDtype::F32).to_bytes().unwrap()).unwrap();
+        path
+    })
+    .clone()
+}
