@@ -46,7 +46,8 @@ impl Activation {
 pub struct ConvNormConfig {
     /// `[in, out]` channels.
     pub channels: [usize; 2],
-    /// Square kernel side (1 or 3 here); padding is `(kernel - 1) / 2`, as torchvision's.
+    /// Square kernel side (1, 3 or 5 here); padding is `(kernel - 1) / 2`, as torchvision's,
+    /// unless [`pad`](Self::pad) is off.
     pub kernel: usize,
     #[config(default = 1)]
     pub stride: usize,
@@ -59,11 +60,16 @@ pub struct ConvNormConfig {
     /// Batch-norm epsilon: 1e-5 is PyTorch's default, which torchvision's MobileNetV2 keeps.
     #[config(default = 1e-5)]
     pub bn_epsilon: f64,
+    /// `true`: the convolution pads `(kernel - 1) / 2` on every side. `false`: it pads nothing
+    /// and the caller pads the input (EfficientNet-Lite's TensorFlow "SAME" padding, which is
+    /// asymmetric for stride 2 on even sizes).
+    #[config(default = true)]
+    pub pad: bool,
 }
 
 impl ConvNormConfig {
     pub fn init(&self, device: &Device) -> ConvNorm {
-        let pad = (self.kernel - 1) / 2;
+        let pad = if self.pad { (self.kernel - 1) / 2 } else { 0 };
         ConvNorm {
             conv: Conv2dConfig::new(self.channels, [self.kernel, self.kernel])
                 .with_stride([self.stride, self.stride])

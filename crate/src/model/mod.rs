@@ -3,6 +3,7 @@
 //! runs at any input size.
 
 pub mod conv_norm;
+pub mod efficientnet_lite;
 pub mod googlenet;
 pub mod mobilenet_v2;
 pub mod resnet;
@@ -12,6 +13,7 @@ pub mod vgg;
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use efficientnet_lite::{EfficientNetLite, EfficientNetLiteConfig};
 use googlenet::{GoogLeNet, GoogLeNetConfig};
 use mobilenet_v2::{MobileNetV2, MobileNetV2Config};
 use resnet::{ResNet, ResNetConfig};
@@ -23,6 +25,8 @@ use vgg::{Vgg, VggConfig};
 #[serde(tag = "kind", content = "config", rename_all = "snake_case")]
 pub enum Architecture {
     MobilenetV2(MobileNetV2Config),
+    /// EfficientNet-Lite0 (serialized as `"efficientnet_lite"`).
+    EfficientnetLite(EfficientNetLiteConfig),
     Vgg(VggConfig),
     Googlenet(GoogLeNetConfig),
     Resnet(ResNetConfig),
@@ -33,6 +37,7 @@ impl Architecture {
     pub fn named(name: &str) -> Option<Self> {
         Some(match name {
             "mobilenet-v2" => Self::MobilenetV2(MobileNetV2Config::imagenet()),
+            "efficientnet-lite0" => Self::EfficientnetLite(EfficientNetLiteConfig::lite0()),
             "vgg11" => Self::Vgg(VggConfig::vgg11(1000)),
             "vgg16" => Self::Vgg(VggConfig::vgg16(1000)),
             "vgg-small" => Self::Vgg(VggConfig::small(1000)),
@@ -44,12 +49,13 @@ impl Architecture {
     }
 
     /// The names [`Architecture::named`] knows.
-    pub const NAMES: [&str; 7] = ["mobilenet-v2", "vgg11", "vgg16", "vgg-small", "googlenet", "resnet18", "resnet-small"];
+    pub const NAMES: [&str; 8] = ["mobilenet-v2", "efficientnet-lite0", "vgg11", "vgg16", "vgg-small", "googlenet", "resnet18", "resnet-small"];
 
     /// The same network with `classes` outputs.
     pub fn with_num_classes(self, classes: usize) -> Self {
         match self {
             Self::MobilenetV2(c) => Self::MobilenetV2(c.with_num_classes(classes)),
+            Self::EfficientnetLite(c) => Self::EfficientnetLite(c.with_num_classes(classes)),
             Self::Vgg(c) => Self::Vgg(c.with_num_classes(classes)),
             Self::Googlenet(c) => Self::Googlenet(c.with_num_classes(classes)),
             Self::Resnet(c) => Self::Resnet(c.with_num_classes(classes)),
@@ -60,6 +66,7 @@ impl Architecture {
     pub fn num_classes(&self) -> usize {
         match self {
             Self::MobilenetV2(c) => c.num_classes,
+            Self::EfficientnetLite(c) => c.num_classes,
             Self::Vgg(c) => c.num_classes,
             Self::Googlenet(c) => c.num_classes,
             Self::Resnet(c) => c.num_classes,
@@ -70,6 +77,7 @@ impl Architecture {
     pub fn summary(&self, size: usize) -> summary::Summary {
         match self {
             Self::MobilenetV2(c) => c.summary(size),
+            Self::EfficientnetLite(c) => c.summary(size),
             Self::Vgg(c) => c.summary(size),
             Self::Googlenet(c) => c.summary(size),
             Self::Resnet(c) => c.summary(size),
@@ -80,6 +88,7 @@ impl Architecture {
     pub fn init(&self, device: &Device) -> Network {
         match self {
             Self::MobilenetV2(c) => Network::MobilenetV2(c.init(device)),
+            Self::EfficientnetLite(c) => Network::EfficientnetLite(c.init(device)),
             Self::Vgg(c) => Network::Vgg(c.init(device)),
             Self::Googlenet(c) => Network::Googlenet(c.init(device)),
             Self::Resnet(c) => Network::Resnet(c.init(device)),
@@ -97,6 +106,7 @@ pub fn global_avg_pool(x: Tensor<4>) -> Tensor<2> {
 #[derive(Module, Debug)]
 pub enum Network {
     MobilenetV2(MobileNetV2),
+    EfficientnetLite(EfficientNetLite),
     Vgg(Vgg),
     Googlenet(GoogLeNet),
     Resnet(ResNet),
@@ -107,6 +117,7 @@ impl Network {
     pub fn forward(&self, images: Tensor<4>) -> Tensor<2> {
         match self {
             Self::MobilenetV2(net) => net.forward(images),
+            Self::EfficientnetLite(net) => net.forward(images),
             Self::Vgg(net) => net.forward(images),
             Self::Googlenet(net) => net.forward(images),
             Self::Resnet(net) => net.forward(images),
