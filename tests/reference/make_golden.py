@@ -1,11 +1,13 @@
-"""Write MobileNetV2 golden files for the Rust tests.
+"""Write golden files for the Rust tests from the numpy reference networks.
 
-usage: make_golden.py --weights PTH --out DIR PHOTO...
+usage: make_golden.py [--model mobilenet_v2|efficientnet_lite0] --weights PTH --out DIR PHOTO...
 
 Per photo: DIR/<stem>.decoded.u8 (RGB HWC as Pillow decodes it: JPEG decoders differ by a
-level here and there, so the Rust tests feed the model these exact pixels), DIR/<stem>.input.f32
-(LE float32 [3,224,224]) and DIR/<stem>.resized.u8 (RGB HWC of the 256-short-side resize); plus
-DIR/mobilenet_v2.json with logits and float64 softmax top-5 per photo.
+level here and there, so the Rust tests feed the model these exact pixels), DIR/<stem>.resized.u8
+(RGB HWC of the 256-short-side resize) and the network input, LE float32 [3,224,224]:
+DIR/<stem>.input.f32 for mobilenet_v2 (ImageNet mean/std), DIR/<stem>.<model>.input.f32 for the
+others (their own mean/std); plus DIR/<model>.json with logits and float64 softmax top-5 per photo.
+Both models share the resize (shorter side 256, Pillow bilinear) and the centre crop 224.
 """
 
 import argparse
@@ -16,9 +18,16 @@ import time
 
 import numpy as np
 
+import efficientnet_lite0
 import mobilenet_v2
 import preprocess
 import torch_legacy
+
+# model name -> (forward, mean, std), mean/std in the (x / 255 - mean) / std form.
+MODELS = {
+    "mobilenet_v2": (mobilenet_v2.forward, preprocess.MEAN, preprocess.STD),
+    "efficientnet_lite0": (efficientnet_lite0.forward, efficientnet_lite0.MEAN, efficientnet_lite0.STD),
+}
 
 
 def sha256(path):
@@ -35,10 +44,12 @@ def top5(logits):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--model", choices=sorted(MODELS), default="mobilenet_v2")
     ap.add_argument("--weights", required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("photos", nargs="+")
     args = ap.parse_args()
+    forward, mean, std = MODELS[args.model]
 
     os.makedirs(args.out, exist_ok=True)
     sd = torch_legacy.load(args.weights)
@@ -46,12 +57,13 @@ def main():
     for path in args.photos:
         stem = os.path.splitext(os.path.basename(path))[0]
         t0 = time.time()
-        decoded, resized, x = preprocess.load(path)
+        decoded, resized, x = preprocess.load(path, mean, std)
         np.asarray(decoded, dtype=np.uint8).tofile(os.path.join(args.out, f"{stem}.decoded.u8"))
-        x.astype("<f4").tofile(os.path.join(args.out, f"{stem}.input.f32"))
+        input_name = f"{stem}.input.f32" if args.model == "mobilenet_v2" else f"{stem}.{args.model}.input.f32"
+        x.astype("<f4").tofile(os.path.join(args.out, input_name))
         rgb = np.asarray(resized, dtype=np.uint8)
         rgb.tofile(os.path.join(args.out, f"{stem}.resized.u8"))
-        logits = mobilenet_v2.forward(sd, x)
+        logits = forward(sd, x)
         photos[stem] = {
             "file": os.path.basename(path),
             "decoded_hw": [decoded.size[1], decoded.size[0]],
@@ -63,11 +75,11 @@ def main():
         print(f"{stem}: top1 {best['index']} p={best['prob']:.4f} ({time.time() - t0:.1f}s)")
 
     doc = {
-        "model": "mobilenet_v2",
+        "model": args.model,
         "weights_sha256": sha256(args.weights),
         "photos": photos,
     }
-    with open(os.path.join(args.out, "mobilenet_v2.json"), "w") as f:
+    with open(os.path.join(args.out, f"{args.model}.json"), "w") as f:
         json.dump(doc, f, indent=1)
 
 

@@ -28,14 +28,14 @@ def center_crop(img, size=CROP):
     return img.crop((left, top, left + size, top + size))
 
 
-def to_tensor(img):
-    """HWC uint8 RGB -> normalized CHW float64."""
+def to_tensor(img, mean=MEAN, std=STD):
+    """HWC uint8 RGB -> normalized CHW float64: (x / 255 - mean) / std."""
     x = np.asarray(img, dtype=np.float64) / 255.0
-    return ((x - MEAN) / STD).transpose(2, 0, 1)
+    return ((x - mean) / std).transpose(2, 0, 1)
 
 
-def load(path):
+def load(path, mean=MEAN, std=STD):
     """Return (decoded RGB PIL image, resized PIL image, [3, 224, 224] float64 tensor)."""
     img = Image.open(path).convert("RGB")
     resized = resize_short_side(img)
-    return img, resized, to_tensor(center_crop(resized))
+    return img, resized, to_tensor(center_crop(resized), mean, std)
