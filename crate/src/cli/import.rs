@@ -10,7 +10,7 @@ use clap::{Args, ValueEnum};
 
 #[derive(Args)]
 pub struct ImportArgs {
-    /// The checkpoint, e.g. mobilenet_v2-b0353104.pth.
+    /// The checkpoint, e.g. mobilenet_v2-b0353104.pth or efficientnet-lite0-57934424.pth.
     #[arg(long)]
     pth: PathBuf,
     /// Which pretrained network the checkpoint holds.
@@ -27,11 +27,13 @@ pub struct ImportArgs {
 #[derive(Clone, Copy, ValueEnum)]
 enum Arch {
     MobilenetV2,
+    EfficientnetLite0,
 }
 
 pub fn run(args: ImportArgs) -> Result<ExitCode> {
     let which = match args.arch {
         Arch::MobilenetV2 => Pretrained::MobileNetV2ImageNet,
+        Arch::EfficientnetLite0 => Pretrained::EfficientNetLite0ImageNet,
     };
     let dtype = if args.f16 { WeightsDtype::F16 } else { WeightsDtype::F32 };
     let bundle = import(which, &args.pth, dtype)?;

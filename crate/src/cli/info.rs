@@ -19,8 +19,8 @@ pub struct InfoArgs {
     /// Input side in pixels [default: the model's own, e.g. 224].
     #[arg(long)]
     size: Option<usize>,
-    /// An architecture instead of a bundle: mobilenet-v2, vgg11, vgg16, vgg-small, googlenet,
-    /// resnet18, resnet-small (1000 classes).
+    /// An architecture instead of a bundle: mobilenet-v2, efficientnet-lite0, vgg11, vgg16,
+    /// vgg-small, googlenet, resnet18, resnet-small (1000 classes).
     #[arg(long, conflicts_with = "model")]
     arch: Option<String>,
     /// Print JSON instead of a table.
