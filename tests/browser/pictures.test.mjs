@@ -94,7 +94,20 @@ describe('models', () => {
 
   test('the picker lists the built models', async () => {
     const options = await page.$$eval('#model-select option', (os) => os.map((o) => o.value));
-    assert.deepEqual(options, ['mobilenet_v2.camtag', 'mobilenet_v2_f16.camtag']);
+    assert.deepEqual(options, ['mobilenet_v2.camtag', 'mobilenet_v2_f16.camtag', 'efficientnet_lite0.camtag']);
+  });
+
+  test('EfficientNet-Lite0 can be picked and tags like the CLI', async () => {
+    await page.selectOption('#model-select', 'efficientnet_lite0.camtag');
+    await page.waitForFunction(() => /EfficientNet-Lite0/.test(document.querySelector('#model-name').textContent), null, { timeout: TIMEOUT });
+    const file = photo('chelsea.png');
+    const top = await nextResult(() => page.setInputFiles('#file-input', file));
+    const [cli] = JSON.parse(await run(CAMTAG_BIN, ['classify', file, '--model', join(WWW, 'models/efficientnet_lite0.camtag'), '--json', '--device', 'cpu']));
+    assert.deepEqual(top.map((p) => p.index), cli.predictions.map((p) => p.index));
+    assert.ok([281, 282, 285].includes(top[0].index), `a cat, got ${top[0].en}`);
+    for (const [i, p] of top.entries()) assert.ok(Math.abs(p.prob - cli.predictions[i].prob) < 1e-3, `${p.en}: ${p.prob} vs ${cli.predictions[i].prob}`);
+    await page.selectOption('#model-select', 'mobilenet_v2.camtag');
+    await page.waitForFunction(() => /^MobileNetV2 \(top-1/.test(document.querySelector('#model-name').textContent), null, { timeout: TIMEOUT });
   });
 });
 

@@ -185,7 +185,7 @@ async function loadModel(source, backend) {
   ui.backend.textContent = model.backend;
   const { manifest } = model;
   const dtype = manifest.weights.dtype === 'f16' ? ' · f16' : '';
-  ui.model.textContent = `${manifest.name}${dtype}${manifest.accuracy ? ` (top-1 ${manifest.accuracy.top1}%)` : ''}`;
+  ui.model.textContent = `${manifest.name}${dtype}${manifest.accuracy ? ` (top-1 ${Number(manifest.accuracy.top1.toFixed(1))}%)` : ''}`;
   ui.fallback.hidden = !model.fallbackReason;
   ui.fallback.textContent = model.fallbackReason ? `${t('fallback')} (${model.fallbackReason})` : '';
   showStatus('');
