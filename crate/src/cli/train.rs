@@ -46,7 +46,7 @@ pub struct TrainArgs {
     #[arg(long, default_value_t = 5)]
     patience: usize,
     /// Transfer learning: embeddings per training picture (1 exact + random crops).
-    #[arg(long, default_value_t = 4)]
+    #[arg(long, default_value_t = 2)]
     views: usize,
     /// Name shown in the page's model picker [default: the bundle's file name].
     #[arg(long)]
