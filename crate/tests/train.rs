@@ -119,33 +119,37 @@ fn scratch_resnet_learns_the_tags() {
 
 #[test]
 fn transfer_head_on_a_small_set() {
-    let dir = scratch("transfer");
-    let out = dir.join("weather.camtag");
-    let model = common::model_file();
-    let started = Instant::now();
-    let run = camtag(&[
-        "train", "--data", s(&dataset(20)), "--arch", "mobilenet-v2-transfer", "--size", "160", "--epochs", "15",
-        "--out", s(&out), "--backbone", s(&model), "--json",
-    ]);
-    assert!(run.status.success(), "{}", stderr(&run));
-    eprintln!("transfer run took {:.1} s", started.elapsed().as_secs_f64());
-    let report: Value = serde_json::from_slice(&run.stdout).unwrap();
-    let top1 = report["kept"]["valid"]["top1"].as_f64().unwrap();
-    assert!(top1 >= 90.0, "validation top-1 {top1}% with an ImageNet backbone");
+    for (recipe, backbone) in [("mobilenet-v2-transfer", common::model_file()), ("efficientnet-lite0-transfer", common::lite0_file())] {
+        let dir = scratch(recipe);
+        let out = dir.join("weather.camtag");
+        let started = Instant::now();
+        let run = camtag(&[
+            "train", "--data", s(&dataset(20)), "--arch", recipe, "--size", "160", "--epochs", "15",
+            "--out", s(&out), "--backbone", s(&backbone), "--json",
+        ]);
+        assert!(run.status.success(), "{recipe}: {}", stderr(&run));
+        eprintln!("{recipe} took {:.1} s", started.elapsed().as_secs_f64());
+        let report: Value = serde_json::from_slice(&run.stdout).unwrap();
+        let top1 = report["kept"]["valid"]["top1"].as_f64().unwrap();
+        assert!(top1 >= 90.0, "{recipe}: validation top-1 {top1}% with an ImageNet backbone");
 
-    // Backbone + head in one bundle, the backbone's ImageNet weights unchanged.
-    let bundle = Bundle::from_bytes(&std::fs::read(&out).unwrap()).unwrap();
-    assert_eq!(bundle.manifest.architecture.num_classes(), 3);
-    assert_eq!(bundle.manifest.preprocessing.crop, 160);
-    let device = Device::flex();
-    let trained = Classifier::new(bundle, &device).unwrap();
-    let (rgb, w, h) = photo_rgb("astronaut");
-    let view = camtag::preprocess::ImageView::rgb(&rgb, w, h).unwrap();
-    let top = pollster::block_on(trained.classify(&view, 3)).unwrap();
-    assert_eq!(top[0].zh, "宇航员", "{top:?}");
+        // Backbone + head in one bundle, with the backbone's own normalization.
+        let bundle = Bundle::from_bytes(&std::fs::read(&out).unwrap()).unwrap();
+        let imagenet = Bundle::from_bytes(&std::fs::read(&backbone).unwrap()).unwrap();
+        assert_eq!(bundle.manifest.architecture.num_classes(), 3);
+        assert_eq!(bundle.manifest.preprocessing.crop, 160);
+        assert_eq!(bundle.manifest.preprocessing.mean, imagenet.manifest.preprocessing.mean);
+        assert_eq!(bundle.manifest.training.as_ref().unwrap().recipe, recipe);
+        let device = Device::flex();
+        let trained = Classifier::new(bundle, &device).unwrap();
+        let (rgb, w, h) = photo_rgb("astronaut");
+        let view = camtag::preprocess::ImageView::rgb(&rgb, w, h).unwrap();
+        let top = pollster::block_on(trained.classify(&view, 3)).unwrap();
+        assert_eq!(top[0].zh, "宇航员", "{recipe}: {top:?}");
 
-    // The embedding cache makes a second run skip the backbone.
-    assert!(dir.join("weather.training/embeddings-train.bin").exists());
+        // The embeddings are cached in the training folder for --resume.
+        assert!(dir.join("weather.training/embeddings-train.bin").exists());
+    }
 }
 
 #[test]

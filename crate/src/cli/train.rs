@@ -10,7 +10,7 @@ use camtag::{Backend, BackendChoice};
 use clap::Args;
 
 #[derive(Args)]
-#[command(after_help = "Architectures:\n  mobilenet-v2-transfer  ImageNet MobileNetV2, frozen, new classifier (few photos: start here)\n  resnet, vgg            small ResNet / VGG from scratch, for 64–96 px\n  googlenet, mobilenet-v2, resnet18, vgg11, vgg16   the full-size networks from scratch\n\nExample:\n  camtag train --data photos/ --arch mobilenet-v2-transfer --out www/models/weather.camtag\n  (photos/多云/*.jpg, photos/晴天/*.jpg, photos/夜景/*.jpg: one folder per tag)")]
+#[command(after_help = "Architectures:\n  mobilenet-v2-transfer  ImageNet MobileNetV2, frozen, new classifier (few photos: start here)\n  efficientnet-lite0-transfer  the same on EfficientNet-Lite0\n  resnet, vgg            small ResNet / VGG from scratch, for 64–96 px\n  googlenet, mobilenet-v2, resnet18, vgg11, vgg16   the full-size networks from scratch\n\nExample:\n  camtag train --data photos/ --arch mobilenet-v2-transfer --out www/models/weather.camtag\n  (photos/多云/*.jpg, photos/晴天/*.jpg, photos/夜景/*.jpg: one folder per tag)")]
 pub struct TrainArgs {
     /// ImageFolder tree: one sub-folder per tag, the folder name is the tag (多云/, 晴天/, …).
     #[arg(long)]
@@ -54,9 +54,10 @@ pub struct TrainArgs {
     /// Checkpoints and logs [default: the bundle's path with .training].
     #[arg(long)]
     workdir: Option<PathBuf>,
-    /// The ImageNet MobileNetV2 bundle transfer learning starts from.
-    #[arg(long, default_value = super::DEFAULT_MODEL)]
-    backbone: PathBuf,
+    /// The ImageNet bundle transfer learning starts from [default: www/models/mobilenet_v2.camtag,
+    /// or efficientnet_lite0.camtag for efficientnet-lite0-transfer].
+    #[arg(long)]
+    backbone: Option<PathBuf>,
     /// Store weights in half precision (half the size).
     #[arg(long)]
     f16: bool,
@@ -70,7 +71,7 @@ pub struct TrainArgs {
 }
 
 pub fn run(args: TrainArgs) -> Result<ExitCode> {
-    let transfer = args.arch == TRANSFER;
+    let transfer = args.arch.ends_with("-transfer");
     let size = args.size.unwrap_or(if transfer || args.arch == "googlenet" { 224 } else { 64 });
     let config = TrainConfig::new(args.arch.clone())
         .with_size(size)

@@ -4,14 +4,16 @@
 //! Two recipes:
 //! - **from scratch**: one of the lesson's networks (VGG, GoogLeNet, ResNet, MobileNetV2) with
 //!   random weights, trained on augmented crops at `size` px;
-//! - **transfer** (`mobilenet-v2-transfer`): the ImageNet MobileNetV2 stays frozen and only a new
-//!   classifier learns, from cached backbone embeddings (see [`transfer`]).
+//! - **transfer** (`mobilenet-v2-transfer`, `efficientnet-lite0-transfer`): the ImageNet network
+//!   stays frozen and only a new classifier learns, from cached backbone embeddings (see
+//!   [`transfer`]).
 //!
 //! The training folder (`<out>.training/` by default) holds `run.json` (the options and the
 //! dataset fingerprint), burn's checkpoints and metric logs, and `history.json`; `--resume`
 //! continues from its last complete checkpoint. The bundle is written atomically at the end, with
 //! the kept epoch (lowest validation loss), and the curves beside it.
 
+pub mod backbone;
 pub mod batcher;
 pub mod curves;
 pub mod dataset;
@@ -44,9 +46,9 @@ use serde::{Deserialize, Serialize};
 use crate::bundle::{Accuracy, Manifest, Source, TrainingSummary, WeightsInfo};
 use crate::bundle::{Bundle, WeightsDtype, weights};
 use crate::labels::Labels;
-use crate::model::mobilenet_v2::MobileNetV2;
-use crate::model::{Architecture, Network};
+use crate::model::Architecture;
 use crate::preprocess::{Augmentation, Preprocessing};
+use backbone::{Backbone, TransferFrom};
 use batcher::PictureBatcher;
 use dataset::ImageFolder;
 use history::{EpochLogger, EpochRecord, History};
@@ -96,6 +98,7 @@ pub struct TrainConfig {
 pub fn recipes() -> Vec<(&'static str, &'static str)> {
     vec![
         (TRANSFER, "ImageNet MobileNetV2, frozen, with a new classifier (best with few photos)"),
+        ("efficientnet-lite0-transfer", "ImageNet EfficientNet-Lite0, frozen, with a new classifier"),
         ("resnet", "small ResNet (3x3 stem, 4 stages of 1 basic block), for 64–96 px"),
         ("vgg", "small VGG (4 stages, 32…256 channels), for 64–96 px"),
         ("googlenet", "GoogLeNet with Inception modules (large; 224 px is its home)"),
@@ -111,12 +114,14 @@ pub fn recipes() -> Vec<(&'static str, &'static str)> {
 /// What to train: a network from scratch, or a head on the frozen backbone.
 enum Recipe {
     Scratch(Architecture),
-    Transfer,
+    Transfer(TransferFrom),
 }
 
 fn recipe(name: &str, classes: usize) -> Result<Recipe> {
+    if let Some(from) = TransferFrom::from_recipe(name) {
+        return Ok(Recipe::Transfer(from));
+    }
     let arch = match name {
-        TRANSFER => return Ok(Recipe::Transfer),
         "vgg" => "vgg-small",
         "resnet" => "resnet-small",
         other => other,
@@ -135,8 +140,8 @@ pub struct TrainJob {
     pub out: PathBuf,
     /// Checkpoints and logs; `None`: `<out without extension>.training`.
     pub workdir: Option<PathBuf>,
-    /// The ImageNet MobileNetV2 bundle transfer learning starts from.
-    pub backbone: PathBuf,
+    /// The ImageNet bundle transfer learning starts from; `None`: where `build.sh` writes it.
+    pub backbone: Option<PathBuf>,
     pub resume: bool,
     /// Display name in the page's model picker; `None`: the bundle's file name.
     pub name: Option<String>,
@@ -202,9 +207,18 @@ pub fn train(config: &TrainConfig, job: &TrainJob) -> Result<TrainReport> {
     if !(0.0..1.0).contains(&config.valid_fraction) || config.valid_fraction == 0.0 {
         bail!("the validation fraction must be between 0 and 1");
     }
-    recipe(&config.arch, 2)?; // a bad name fails before minutes of reading pictures
-
-    let preprocessing = Preprocessing::for_size(config.size as u32);
+    // A bad name or a missing backbone fails before minutes of reading pictures.
+    let backbone = match recipe(&config.arch, 2)? {
+        Recipe::Transfer(from) => {
+            let path = job.backbone.clone().unwrap_or_else(|| from.default_bundle());
+            Some(Backbone::load(from, &path, &job.device)?)
+        }
+        Recipe::Scratch(_) => None,
+    };
+    let preprocessing = match &backbone {
+        Some(backbone) => backbone.preprocessing(config.size as u32),
+        None => Preprocessing::for_size(config.size as u32),
+    };
     let folder = ImageFolder::load(&job.data, &preprocessing, 2, |done, total| {
         if done == total || done % 25 == 0 {
             eprint!("\rreading pictures {done}/{total}");
@@ -256,8 +270,8 @@ pub fn train(config: &TrainConfig, job: &TrainJob) -> Result<TrainReport> {
             let (network, outcome) = fit.run(architecture.init(&device), train, valid)?;
             (network, architecture, outcome)
         }
-        Recipe::Transfer => {
-            let backbone = load_backbone(&job.backbone, &job.device)?;
+        Recipe::Transfer(_) => {
+            let backbone = backbone.expect("loaded above for a transfer recipe");
             let cache = |name: &str, samples: &[dataset::Sample], views: usize| -> Result<Vec<Embedding>> {
                 let path = workdir.join(format!("embeddings-{name}.bin"));
                 if let Some(cached) = transfer::load_cache(&path, samples.len() * views) {
@@ -275,16 +289,15 @@ pub fn train(config: &TrainConfig, job: &TrainJob) -> Result<TrainReport> {
             let valid_embeddings = cache("valid", &valid_samples, 1)?;
             let device = job.device.clone().autodiff();
             job.device.seed(config.seed);
-            let head = HeadConfig::new(backbone.head_channels(), classes).init(&device);
+            let head = HeadConfig::new(backbone.width(), classes).init(&device);
             let loader = |samples: Vec<Embedding>, shuffle: bool| {
                 let builder = DataLoaderBuilder::new(EmbeddingBatcher).batch_size(batch_size);
                 let builder = if shuffle { builder.shuffle(config.seed) } else { builder };
                 builder.build(InMemDataset::new(samples))
             };
             let (head, outcome) = fit.run(head, loader(train_embeddings, true), loader(valid_embeddings, false))?;
-            let mobilenet = MobileNetV2 { classifier: head.linear, ..backbone.network };
-            let architecture = Architecture::MobilenetV2(backbone.config.with_num_classes(classes));
-            (Network::MobilenetV2(mobilenet), architecture, outcome)
+            let (network, architecture) = backbone.with_classifier(head.linear, classes);
+            (network, architecture, outcome)
         }
     };
 
@@ -393,38 +406,6 @@ fn report_dataset(folder: &ImageFolder) {
     let (min, max) = (counts.iter().min().copied().unwrap_or(0), counts.iter().max().copied().unwrap_or(0));
     if max >= 4 * min.max(1) {
         eprintln!("camtag: warning: tags are unbalanced ({min} to {max} pictures); the small ones will be recognised less often");
-    }
-}
-
-/// The ImageNet MobileNetV2 a transfer run starts from.
-struct Backbone {
-    network: MobileNetV2,
-    config: crate::model::mobilenet_v2::MobileNetV2Config,
-}
-
-impl std::ops::Deref for Backbone {
-    type Target = MobileNetV2;
-    fn deref(&self) -> &MobileNetV2 {
-        &self.network
-    }
-}
-
-impl Backbone {
-    fn head_channels(&self) -> usize {
-        self.config.head_channels()
-    }
-}
-
-fn load_backbone(path: &Path, device: &Device) -> Result<Backbone> {
-    let bytes = std::fs::read(path)
-        .with_context(|| format!("{}: cannot read the MobileNetV2 bundle transfer learning starts from (build it with ./build.sh weights, or pass --backbone)", path.display()))?;
-    let bundle = Bundle::from_bytes(&bytes).with_context(|| path.display().to_string())?;
-    let Architecture::MobilenetV2(config) = bundle.manifest.architecture.clone() else {
-        bail!("{}: transfer learning needs a MobileNetV2 bundle", path.display());
-    };
-    match weights::decode(&bundle.manifest.architecture, bundle.weights, device)? {
-        Network::MobilenetV2(network) => Ok(Backbone { network, config }),
-        _ => unreachable!("decode builds the architecture the manifest names"),
     }
 }
 

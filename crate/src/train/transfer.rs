@@ -1,5 +1,5 @@
-//! Transfer learning: an ImageNet MobileNetV2 backbone stays frozen, and only a new classifier is
-//! trained on its pooled 1280-number description of each picture. Those embeddings are computed
+//! Transfer learning: an ImageNet backbone (MobileNetV2 or EfficientNet-Lite0) stays frozen, and
+//! only a new classifier is trained on its pooled 1280-number description of each picture. Those embeddings are computed
 //! once per picture and view and cached on disk, so the epochs themselves take milliseconds; the
 //! bundle then holds the backbone with the new head, and the page runs it like any other.
 
@@ -13,7 +13,7 @@ use burn::prelude::*;
 use super::batcher::PictureBatcher;
 use super::dataset::Sample;
 use crate::model::global_avg_pool;
-use crate::model::mobilenet_v2::MobileNetV2;
+use super::backbone::Backbone;
 use crate::preprocess::rng::SplitMix64;
 
 /// Pictures per forward pass of the backbone while embedding.
@@ -52,7 +52,7 @@ impl Batcher<Embedding, EmbeddingBatch> for EmbeddingBatcher {
 }
 
 /// Pooled features of `inputs` (`[n, 3, s, s]` floats, concatenated): `[n, 1280]`.
-fn forward_features(backbone: &MobileNetV2, inputs: Vec<f32>, n: usize, size: usize, device: &Device) -> Vec<f32> {
+fn forward_features(backbone: &Backbone, inputs: Vec<f32>, n: usize, size: usize, device: &Device) -> Vec<f32> {
     let x = Tensor::<4>::from_data(TensorData::new(inputs, [n, 3, size, size]), device);
     let pooled = global_avg_pool(backbone.features(x)); // [n, 1280]
     pooled.into_data().try_to_vec::<f32>().expect("the backbone computes in f32")
@@ -62,7 +62,7 @@ fn forward_features(backbone: &MobileNetV2, inputs: Vec<f32>, n: usize, size: us
 /// augmentations (`augmenting`), so the head learns from varied crops without the backbone running
 /// every epoch. `progress(done, total)` is called after each batch.
 pub fn embed(
-    backbone: &MobileNetV2,
+    backbone: &Backbone,
     samples: &[Sample],
     views: usize,
     centre: &PictureBatcher,

@@ -103,3 +103,19 @@ pub fn model_file() -> PathBuf {
     })
     .clone()
 }
+
+/// The real EfficientNet-Lite0 bundle as a file, imported from Google's checkpoint once per test
+/// binary.
+pub fn lite0_file() -> PathBuf {
+    static FILE: OnceLock<PathBuf> = OnceLock::new();
+    FILE.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("camtag-model-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("efficientnet_lite0.camtag");
+        let pth = fixture("weights/efficientnet-lite0-57934424.pth");
+        let bundle = import(Pretrained::EfficientNetLite0ImageNet, &pth, WeightsDtype::F32).unwrap();
+        std::fs::write(&path, bundle.to_bytes().unwrap()).unwrap();
+        path
+    })
+    .clone()
+}
