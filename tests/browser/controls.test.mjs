@@ -1,4 +1,4 @@
-// Camera controls: choose among several cameras, pause and resume, save a snapshot.
+// Camera controls: choose among several cameras, flip front/back, pause and resume, save a snapshot.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -26,6 +26,20 @@ test('with two cameras, the picker switches between them and tagging goes on', a
   const other = options.find((id) => id !== before);
   await page.selectOption('#camera-select', other);
   await page.waitForFunction((id) => document.querySelector('#video').srcObject?.getVideoTracks()[0]?.getSettings().deviceId === id, other, { timeout: TIMEOUT });
+  await moreFrames(await frames());
+});
+
+test('the front/back button turns to the other camera and back', async () => {
+  assert.equal(await page.isVisible('#camera-flip'), true);
+  const first = await trackId();
+  await page.click('#camera-flip');
+  await page.waitForFunction((id) => {
+    const now = document.querySelector('#video').srcObject?.getVideoTracks()[0]?.getSettings().deviceId;
+    return now && now !== id;
+  }, first, { timeout: TIMEOUT });
+  await moreFrames(await frames());
+  await page.click('#camera-flip');
+  await page.waitForFunction((id) => document.querySelector('#video').srcObject?.getVideoTracks()[0]?.getSettings().deviceId === id, first, { timeout: TIMEOUT });
   await moreFrames(await frames());
 });
 

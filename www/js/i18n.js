@@ -11,6 +11,7 @@ const STRINGS = {
   resume: ['继续', 'Resume'],
   snapshot: ['拍照', 'Snapshot'],
   cameraChoice: ['摄像头', 'Camera'],
+  flipCamera: ['切换前后摄像头', 'Front/back camera'],
   collectTitle: ['收集样本', 'Collect samples'],
   collectHelp: ['输入标签，按住按钮拍摄；点击缩略图可删除。导出的 zip 可直接用于 camtag train。', 'Type a tag and hold the button to capture frames; click a thumbnail to remove it. The exported zip is what camtag train reads.'],
   tag: ['标签', 'Tag'],

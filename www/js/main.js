@@ -19,7 +19,7 @@ const ui = {
   stage: $('stage'), video: $('video'), picture: $('picture'), placeholder: $('placeholder'),
   toggle: $('camera-toggle'), fileInput: $('file-input'), backendSelect: $('backend-select'), modelSelect: $('model-select'),
   languageSelect: $('language-select'), pause: $('pause-toggle'), snapshot: $('snapshot'),
-  cameraChoice: $('camera-choice'), cameraSelect: $('camera-select'),
+  cameraChoice: $('camera-choice'), cameraSelect: $('camera-select'), flip: $('camera-flip'),
   results: $('results'), fallback: $('fallback'), backend: $('backend'), ms: $('ms'), model: $('model-name'),
   status: $('status'), error: $('error'),
 };
@@ -32,7 +32,7 @@ const collect = setupCollect({
 
 // State the end-to-end tests (and the curious) can read: `window.camtag`.
 const state = {
-  model: null, source: null, stopLoop: null, lastFrame: null, lastResult: null, frames: 0, cameraId: null,
+  model: null, source: null, stopLoop: null, lastFrame: null, lastResult: null, frames: 0, cameraId: null, facingMode: 'environment',
   /** Bumped whenever the stage changes source, so a late result for the old one is dropped. */
   generation: 0,
   /** The last classified frame as a PNG data URL, with the result shown for it. */
@@ -88,7 +88,7 @@ async function startCamera() {
   showError('');
   closeCamera(ui.video);
   try {
-    await openCamera(ui.video, { deviceId: state.cameraId });
+    await openCamera(ui.video, { deviceId: state.cameraId, facingMode: state.facingMode });
   } catch (e) {
     showError(explain(e));
     return;
@@ -102,11 +102,32 @@ async function startCamera() {
   collect.refresh();
 }
 
-/** Shows the camera picker when there is more than one camera. */
+/** Shows the camera picker and the front/back button when there is more than one camera. */
 async function offerCameras() {
   const cameras = await listCameras();
   ui.cameraChoice.hidden = cameras.length < 2;
+  ui.flip.hidden = cameras.length < 2;
   ui.cameraSelect.replaceChildren(...cameras.map((c) => new Option(c.label, c.deviceId, false, c.deviceId === state.cameraId)));
+}
+
+/**
+ * Front ⇄ back: asks for the camera facing the other way (phones and tablets say which way each
+ * faces); where cameras do not say (most desktop webcams) and the same one comes back, takes the
+ * next one in the device list instead.
+ */
+async function flipCamera() {
+  const before = state.cameraId;
+  state.facingMode = state.facingMode === 'user' ? 'environment' : 'user';
+  state.cameraId = null;
+  await startCamera();
+  if (state.cameraId && state.cameraId === before) {
+    const cameras = await listCameras();
+    const next = cameras[(cameras.findIndex((c) => c.deviceId === before) + 1) % cameras.length];
+    if (next && next.deviceId !== before) {
+      state.cameraId = next.deviceId;
+      await startCamera();
+    }
+  }
 }
 
 /** Pausing freezes the picture and the tags; the camera stays open. */
@@ -230,6 +251,7 @@ async function main() {
   ui.toggle.addEventListener('click', () => (ui.video.srcObject ? stopCamera() : startCamera()));
   ui.pause.addEventListener('click', () => setPaused(ui.pause.dataset.i18n === 'pause'));
   ui.snapshot.addEventListener('click', saveSnapshot);
+  ui.flip.addEventListener('click', flipCamera);
   ui.cameraSelect.addEventListener('change', () => {
     state.cameraId = ui.cameraSelect.value;
     startCamera();
