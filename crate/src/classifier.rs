@@ -5,7 +5,7 @@ use burn::prelude::*;
 use crate::bundle::{Bundle, Manifest, weights};
 use crate::error::{CamtagError, Result};
 use crate::model::Network;
-use crate::preprocess::ImageView;
+use crate::preprocess::{ImageView, Preprocessing};
 use crate::topk::{Prediction, top_k};
 
 /// A network with its manifest, on one device.
@@ -38,7 +38,25 @@ impl Classifier {
 
     /// The preprocessed picture as the network's input, `[1, 3, crop, crop]`, on the device.
     pub fn input(&self, image: &ImageView) -> Tensor<4> {
-        let spec = &self.manifest.preprocessing;
+        self.input_with(image, &self.manifest.preprocessing)
+    }
+
+    /// The model's preprocessing at another input size: a `size` x `size` centre crop, the resize
+    /// keeping the 256 : 224 ratio, the model's own normalization. Global average pooling lets
+    /// every network here take it; what changes is how much detail reaches the network.
+    pub fn preprocessing_at(&self, size: u32) -> Result<Preprocessing> {
+        if !(32..=1024).contains(&size) {
+            return Err(CamtagError::Image(format!("input size {size} is outside 32..=1024 pixels")));
+        }
+        let own = &self.manifest.preprocessing;
+        if size == own.crop {
+            return Ok(own.clone());
+        }
+        Ok(Preprocessing { mean: own.mean, std: own.std, ..Preprocessing::for_size(size) })
+    }
+
+    /// The picture preprocessed by `spec`, `[1, 3, crop, crop]`, on the device.
+    pub fn input_with(&self, image: &ImageView, spec: &Preprocessing) -> Tensor<4> {
         let side = spec.crop as usize;
         let chw = spec.to_chw(image);
         Tensor::<1>::from_floats(chw.as_slice(), &self.device).reshape([1, 3, side, side])
@@ -57,6 +75,13 @@ impl Classifier {
     /// The `k` most probable classes of a picture.
     pub async fn classify(&self, image: &ImageView<'_>, k: usize) -> Result<Vec<Prediction>> {
         let logits = self.logits(image).await?;
+        Ok(top_k(&logits, k, &self.manifest.labels))
+    }
+
+    /// The `k` most probable classes of a picture seen at `size` x `size` pixels.
+    pub async fn classify_at(&self, image: &ImageView<'_>, k: usize, size: u32) -> Result<Vec<Prediction>> {
+        let spec = self.preprocessing_at(size)?;
+        let logits = check_finite(read_floats(self.forward(self.input_with(image, &spec))).await?)?;
         Ok(top_k(&logits, k, &self.manifest.labels))
     }
 }

@@ -93,16 +93,20 @@ impl WasmClassifier {
         summary.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(js_error)
     }
 
-    /// Classifies RGBA pixels (`width * height * 4` bytes, as `getImageData` gives them).
+    /// Classifies RGBA pixels (`width * height * 4` bytes, as `getImageData` gives them), at the
+    /// model's own input size or at `size` x `size` when given (the classroom's size comparison).
     /// Resolves to `{predictions: [{index, en, zh, prob, logit}], preprocessMs, inferenceMs,
     /// totalMs, backend}`.
-    pub fn classify(&self, rgba: &[u8], width: u32, height: u32, top_k: u32) -> Result<js_sys::Promise, JsError> {
+    pub fn classify(&self, rgba: &[u8], width: u32, height: u32, top_k: u32, size: Option<u32>) -> Result<js_sys::Promise, JsError> {
         if self.busy.get() {
             return Err(JsError::new("a classification is already running on this model"));
         }
         let start = now_ms();
         let view = ImageView::rgba(rgba, width, height).map_err(js_error)?;
-        let input = self.inner.input(&view);
+        let input = match size {
+            Some(size) => self.inner.input_with(&view, &self.inner.preprocessing_at(size).map_err(js_error)?),
+            None => self.inner.input(&view),
+        };
         let preprocess_ms = now_ms() - start;
 
         let (inner, busy, backend) = (self.inner.clone(), self.busy.clone(), self.backend());

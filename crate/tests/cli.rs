@@ -153,3 +153,25 @@ fn unknown_device_is_explained() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("unknown backend \"tpu\""), "{}", stderr(&out));
 }
+
+#[test]
+fn any_input_size_works_and_its_own_size_is_the_default() {
+    let photo = fixture("photos/chelsea.png");
+    let top = |extra: &[&str]| -> Vec<u64> {
+        let mut args = vec!["classify", photo.to_str().unwrap(), "--model", model().to_str().unwrap(), "--json", "--device", "cpu"];
+        args.extend_from_slice(extra);
+        let out = camtag(&args);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        report[0]["predictions"].as_array().unwrap().iter().map(|p| p["index"].as_u64().unwrap()).collect()
+    };
+    let default = top(&[]);
+    assert_eq!(top(&["--size", "224"]), default, "224 is MobileNetV2's own size");
+    for size in ["160", "320"] {
+        let other = top(&["--size", size]);
+        assert!([281, 282, 285].contains(&other[0]), "{size} px: still a cat, got {other:?}");
+    }
+    let out = camtag(&["classify", photo.to_str().unwrap(), "--model", model().to_str().unwrap(), "--size", "8"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("outside 32..=1024"), "{}", stderr(&out));
+}

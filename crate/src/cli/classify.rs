@@ -28,6 +28,10 @@ pub struct ClassifyArgs {
     /// Where the network runs: auto, cpu or wgpu.
     #[arg(long, default_value = "auto")]
     device: String,
+    /// Input side in pixels [default: the model's own, e.g. 224]; any size works thanks to
+    /// global average pooling.
+    #[arg(long)]
+    size: Option<u32>,
 }
 
 #[derive(Serialize)]
@@ -60,7 +64,10 @@ pub fn run(args: ClassifyArgs) -> Result<ExitCode> {
             let view = ImageView::rgb(&picture.rgb, picture.width, picture.height)
                 .with_context(|| path.display().to_string())?;
             let start = Instant::now();
-            let predictions = pollster::block_on(classifier.classify(&view, args.top))?;
+            let predictions = match args.size {
+                Some(size) => pollster::block_on(classifier.classify_at(&view, args.top, size))?,
+                None => pollster::block_on(classifier.classify(&view, args.top))?,
+            };
             Ok(Report {
                 file: path.display().to_string(),
                 width: picture.width,
