@@ -1,10 +1,12 @@
-// The classroom's layer table: the same numbers as `camtag info`, at the chosen input size.
+// The classroom: the layer table (the same numbers as `camtag info`, at the chosen input size),
+// the top-5 quiz, the same picture at 160 / 224 / 320 px (the CLI's numbers at each size), and
+// large type for a projector.
 
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 
-import { CAMTAG_BIN, WWW, pageForTests, run } from './harness.mjs';
+import { CACHE, CAMTAG_BIN, WWW, pageForTests, run } from './harness.mjs';
 
 const TIMEOUT = 60_000;
 let page;
@@ -34,4 +36,59 @@ test('the layer table equals camtag info, and follows the input size', async () 
   await page.selectOption('#layers-size', '320');
   await page.waitForFunction(() => [...document.querySelectorAll('#layers-table tbody tr')].some((r) => r.cells[2].textContent === '1280×10×10'));
   assert.equal((await cells('#layers-table tfoot td'))[3], '3,504,872', 'parameters do not depend on the input size');
+});
+
+test('the quiz counts top-1 and top-5 hits and the error rates', async () => {
+  await page.setInputFiles('#file-input', join(CACHE, 'photos/chelsea.png'));
+  await page.waitForFunction(() => window.camtag.lastResult, null, { timeout: TIMEOUT });
+  const top = await page.evaluate(() => window.camtag.lastResult.predictions);
+  await page.click('#quiz-panel summary');
+  assert.equal(await page.$$eval('#quiz-labels option', (os) => os.length), 1000);
+  const answer = async (text) => {
+    await page.fill('#quiz-answer', text);
+    await page.click('#quiz-check');
+    return page.getAttribute('#quiz-verdict', 'data-rank');
+  };
+  assert.equal(await answer(`${top[0].zh} · ${top[0].en}`), '0', 'the first guess: a top-1 hit');
+  assert.equal(await answer(top[2].en), '2', 'the third guess: a top-5 hit only');
+  assert.equal(await answer('espresso'), '-1', 'not among the five');
+  await page.fill('#quiz-answer', 'no such class');
+  await page.click('#quiz-check');
+  assert.match(await page.textContent('#quiz-verdict'), /no class|不认识/);
+  const score = await page.textContent('#quiz-score');
+  assert.match(score, /3/);
+  assert.match(score, /top-1 error 67%|top-1 错误率 67%/, score);
+  assert.match(score, /top-5 error 33%|top-5 错误率 33%/, score);
+});
+
+test('the same picture at 160, 224 and 320 px gives the top-5 of the CLI at each size', async () => {
+  await page.click('#sizes-panel summary');
+  await page.click('#sizes-run');
+  await page.waitForSelector('#sizes-grid .size-column[data-size="320"] li', { timeout: TIMEOUT });
+  const columns = await page.$$eval('#sizes-grid .size-column', (cs) => cs.map((c) => ({
+    size: Number(c.dataset.size),
+    top: [...c.querySelectorAll('li')].map((li) => ({ index: Number(li.dataset.index), prob: Number(li.dataset.prob) })),
+    note: c.querySelector('.muted').textContent,
+  })));
+  assert.deepEqual(columns.map((c) => c.size), [160, 224, 320]);
+  for (const column of columns) {
+    const [cli] = JSON.parse(await run(CAMTAG_BIN, ['classify', join(CACHE, 'photos/chelsea.png'), '--model', join(WWW, 'models/mobilenet_v2.camtag'),
+      '--json', '--device', 'cpu', '--size', String(column.size)]));
+    assert.deepEqual(column.top.map((p) => p.index), cli.predictions.map((p) => p.index), `${column.size} px`);
+    column.top.forEach((p, i) => assert.ok(Math.abs(p.prob - cli.predictions[i].prob) < 1e-3, `${column.size} px: ${p.prob} vs ${cli.predictions[i].prob}`));
+    assert.match(column.note, new RegExp(`${Math.ceil(column.size / 32)}×${Math.ceil(column.size / 32)}`));
+  }
+});
+
+test('large type scales the page and is remembered', async () => {
+  const size = () => page.evaluate(() => parseFloat(getComputedStyle(document.documentElement).fontSize));
+  const normal = await size();
+  await page.click('#large-type');
+  assert.equal(await size(), normal * 1.5);
+  await page.reload();
+  await page.waitForFunction(() => document.querySelector('#backend').textContent === 'CPU', null, { timeout: TIMEOUT });
+  assert.equal(await size(), normal * 1.5);
+  assert.equal(await page.getAttribute('#large-type', 'aria-pressed'), 'true');
+  await page.click('#large-type');
+  assert.equal(await size(), normal);
 });

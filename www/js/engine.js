@@ -75,16 +75,17 @@ export class Engine {
 
   /**
    * Classifies an ImageData; its buffer moves to the worker and comes back. Resolves to
-   * `{result, frame}` where `frame` is the ImageData that was classified.
+   * `{result, frame}` where `frame` is the ImageData that was classified. `size`: the input side
+   * in pixels (default: the model's own).
    */
-  classify(image, topK) {
+  classify(image, topK, size = null) {
     if (!this.#worker) return Promise.reject(new Problem('classifyFailed', {}, 'no model is loaded'));
     const id = this.#nextId++;
     const { width, height } = image;
     const rgba = image.data.buffer;
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject, width, height });
-      this.#worker.postMessage({ type: 'classify', id, rgba, width, height, topK }, [rgba]);
+      this.#worker.postMessage({ type: 'classify', id, rgba, width, height, topK, size }, [rgba]);
     });
   }
 }

@@ -2,8 +2,10 @@
 // the top-5.
 
 import { closeCamera, currentCameraId, listCameras, openCamera } from './camera.js';
+import { setupClassroom } from './classroom.js';
 import { setupCollect } from './collect.js';
 import { Engine } from './engine.js';
+import { initLargeType } from './largetype.js';
 import { renderLayerTable } from './layers.js';
 import { currentLanguage, explain, setLanguage, t, translate } from './i18n.js';
 import { startLoop } from './loop.js';
@@ -46,6 +48,13 @@ const state = {
   },
 };
 window.camtag = state;
+
+const onClassroomModel = setupClassroom({
+  engine,
+  current: () => ({ frame: state.lastFrame, result: state.lastResult, labels: state.model?.manifest.labels ?? null }),
+  showError,
+});
+initLargeType($('large-type'));
 
 function showStatus(text) { ui.status.textContent = text; }
 function showError(text) {
@@ -212,6 +221,7 @@ async function loadModel(source, backend) {
   showStatus('');
   ui.toggle.disabled = false;
   showLayers();
+  onClassroomModel(manifest);
   return true;
 }
 

@@ -3,7 +3,7 @@
 //
 //   in  {type: 'load', url | bytes, backend}          out {type: 'progress', fraction}
 //                                                      out {type: 'ready', backend, fallbackReason, manifest}
-//   in  {type: 'classify', id, rgba, width, height, topK}
+//   in  {type: 'classify', id, rgba, width, height, topK, size?}  (size: input side, default the model's)
 //                                                      out {type: 'result', id, result, rgba}
 //   in  {type: 'layers', id, size}                     out {type: 'layers', id, summary}
 //   any failure                                        out {type: 'error', id?, during, problem, rgba?}
@@ -32,10 +32,10 @@ async function load({ url, bytes, backend }) {
   }
 }
 
-async function classify({ id, rgba, width, height, topK }) {
+async function classify({ id, rgba, width, height, topK, size }) {
   try {
     if (!classifier) throw new Problem('loadFailed', {}, 'no model is loaded');
-    const result = await classifier.classify(new Uint8Array(rgba), width, height, topK);
+    const result = await classifier.classify(new Uint8Array(rgba), width, height, topK, size ?? undefined);
     post({ type: 'result', id, result, rgba }, [rgba]);
   } catch (e) {
     post({ type: 'error', id, during: 'classify', problem: asProblem(e, 'classifyFailed').toJSON(), rgba }, [rgba]);
