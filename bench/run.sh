@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Training throughput, camtag (burn's CPU backend) beside PyTorch on the CPU, same architectures,
 # same batch, same optimizer: writes bench/results/*.jsonl and prints the table for
-# bench/README.md. PyTorch is not a project dependency: this script installs it into a throwaway
+# BENCHMARKS.md. PyTorch is not a project dependency: this script installs it into a throwaway
 # venv (.cache/torch-venv, several GB with its CUDA libraries, which the CPU run never touches).
 set -euo pipefail
 

@@ -1,7 +1,7 @@
 //! Training throughput of camtag's networks on burn's CPU backend (flex): images per second of a
 //! full step (forward, cross-entropy, backward, AdamW update) on random pictures, per architecture
 //! at 64 and 224 px. `bench/torch_train.py` measures PyTorch on the same architectures and batch;
-//! `bench/README.md` holds both and their ratio.
+//! `BENCHMARKS.md` holds both and their ratio.
 //!
 //! Run: `cargo bench -p camtag --bench train_throughput [-- ARCH…] ` (env `BATCH`, default 32;
 //! `STEPS`, default 5). Prints one JSON object per line.

@@ -1,0 +1,70 @@
+// camtag beside onnxruntime-web in one headless Chromium: MobileNetV2 (the same torchvision
+// weights; ONNX exported by bench/export_onnx.py), 224 px, batch 1, single-threaded wasm on the
+// CPU and WebGPU (SwiftShader here), after one warm-up run, median and min of RUNS runs, plus
+// cold costs (module + model load, first inference). Prints JSON lines and a Markdown table.
+//
+// Run through bench/ort.sh (which exports the ONNX file and installs onnxruntime-web).
+
+import { createServer } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { extname, join, normalize, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = resolve(HERE, '..');
+const CACHE = process.env.CAMTAG_CACHE ?? join(ROOT, '.cache');
+const RUNS = Number(process.env.RUNS ?? 30);
+const MOUNTS = [
+  ['/www/', join(ROOT, 'www')],
+  ['/ort/', join(HERE, 'node_modules/onnxruntime-web/dist')],
+  ['/onnx/', join(CACHE, 'onnx')],
+  ['/photos/', join(CACHE, 'photos')],
+  ['/', join(HERE, 'ort')],
+];
+const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.png': 'image/png' };
+
+const server = createServer(async (req, res) => {
+  const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+  const [prefix, dir] = MOUNTS.find(([p]) => path.startsWith(p));
+  const file = normalize(join(dir, path.slice(prefix.length) || 'index.html'));
+  if (!file.startsWith(dir)) return res.writeHead(403).end();
+  try {
+    const body = await readFile(file);
+    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(body);
+  } catch {
+    res.writeHead(404).end();
+  }
+});
+await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+const origin = `http://127.0.0.1:${server.address().port}`;
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  args: ['--no-sandbox', '--enable-unsafe-webgpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+});
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const rows = [];
+for (const backend of ['cpu', 'webgpu']) {
+  for (const engine of ['camtag', 'onnxruntime-web']) {
+    const page = await browser.newPage();
+    await page.goto(`${origin}/`);
+    await page.waitForFunction(() => window.benchReady, null, { timeout: 60_000 });
+    const r = await page.evaluate((c) => window.runBench(c), { engine, backend, runs: backend === 'webgpu' ? Math.min(RUNS, 10) : RUNS });
+    const row = { engine, backend, actualBackend: r.actualBackend, top1: r.top1, runs: r.times.length, medianMs: median(r.times), minMs: Math.min(...r.times), loadMs: r.loadMs, firstMs: r.firstMs };
+    console.log(JSON.stringify(row));
+    rows.push(row);
+    await page.close();
+  }
+}
+await browser.close();
+server.close();
+
+const fmt = (x) => x.toFixed(1);
+console.log('\n| backend | engine | median ms | min ms | load ms | first inference ms | top-1 |');
+console.log('| --- | --- | --- | --- | --- | --- | --- |');
+for (const r of rows) console.log(`| ${r.backend} | ${r.engine} | ${fmt(r.medianMs)} | ${fmt(r.minMs)} | ${fmt(r.loadMs)} | ${fmt(r.firstMs)} | ${r.top1} |`);
+for (const backend of ['cpu', 'webgpu']) {
+  const [c, o] = ['camtag', 'onnxruntime-web'].map((e) => rows.find((r) => r.engine === e && r.backend === backend));
+  console.log(`\n${backend}: camtag / onnxruntime-web median = ${(c.medianMs / o.medianMs).toFixed(2)}`);
+}
