@@ -1,6 +1,7 @@
 //! A loaded model ready to tag pictures: bundle → network on a device → top-k classes.
 
 use burn::prelude::*;
+use serde::Serialize;
 
 use crate::bundle::{Bundle, Manifest, weights};
 use crate::error::{CamtagError, Result};
@@ -83,6 +84,45 @@ impl Classifier {
         let spec = self.preprocessing_at(size)?;
         let logits = check_finite(read_floats(self.forward(self.input_with(image, &spec))).await?)?;
         Ok(top_k(&logits, k, &self.manifest.labels))
+    }
+}
+
+/// The feature map after one point of a network's trunk, for the classroom.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FeatureMaps {
+    /// The point's name, as in the layer table (e.g. `blocks.3`).
+    pub point: String,
+    /// `[channels, height, width]` of the whole map.
+    pub shape: [usize; 3],
+    /// How many channels `data` holds (the first ones).
+    pub channels: usize,
+    /// `[channels, height, width]` floats, row-major.
+    pub data: Vec<f32>,
+}
+
+impl Classifier {
+    /// The points inside the network whose feature maps can be looked at, in order.
+    pub fn probe_points(&self) -> Vec<String> {
+        self.network.probe_points()
+    }
+
+    /// The feature map after `point` for a picture, preprocessed as for classification; at most
+    /// `max_channels` channels are read back.
+    pub async fn feature_maps(&self, image: &ImageView<'_>, point: usize, max_channels: usize) -> Result<FeatureMaps> {
+        let name = self.probe_points().get(point).cloned().ok_or_else(|| {
+            CamtagError::Image(format!("layer {point} does not exist (the network has {} points to look at)", self.probe_points().len()))
+        })?;
+        let map = self.network.probe(self.input(image), point)?; // [1, c, h, w]
+        let [_, c, h, w] = map.dims();
+        let channels = c.min(max_channels.max(1));
+        // One channel per readback: in the browser, reading back a few hundred thousand floats
+        // at once from burn's CPU backend never resolved (measured: 2 x 112 x 112 fine,
+        // 16 x 112 x 112 hung), while a channel at a time costs little.
+        let mut data = Vec::with_capacity(channels * h * w);
+        for channel in 0..channels {
+            data.extend(check_finite(read_floats(map.clone().narrow(1, channel, 1)).await?)?);
+        }
+        Ok(FeatureMaps { point: name, shape: [c, h, w], channels, data })
     }
 }
 

@@ -93,6 +93,49 @@ impl WasmClassifier {
         summary.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(js_error)
     }
 
+    /// The points inside the network whose feature maps `featureMaps` can show, in order.
+    #[wasm_bindgen(js_name = probePoints)]
+    pub fn probe_points(&self) -> Vec<String> {
+        self.inner.probe_points()
+    }
+
+    /// The feature map after point `point` for RGBA pixels: resolves to `{point, shape: [c, h, w],
+    /// channels, data}` with the first `maxChannels` channels' values.
+    #[wasm_bindgen(js_name = featureMaps)]
+    pub fn feature_maps(&self, rgba: &[u8], width: u32, height: u32, point: u32, max_channels: u32) -> Result<js_sys::Promise, JsError> {
+        if self.busy.get() {
+            return Err(JsError::new("a classification is already running on this model"));
+        }
+        ImageView::rgba(rgba, width, height).map_err(js_error)?;
+        let points = self.inner.probe_points().len();
+        if point as usize >= points {
+            return Err(JsError::new(&format!("layer {point} does not exist (the network has {points} points to look at)")));
+        }
+        // Copy the pixels: the future outlives the borrowed slice.
+        let (pixels, inner, busy) = (rgba.to_vec(), self.inner.clone(), self.busy.clone());
+        busy.set(true);
+        Ok(wasm_bindgen_futures::future_to_promise(async move {
+            let run = async {
+                let view = ImageView::rgba(&pixels, width, height).map_err(js_error)?;
+                let maps = inner.feature_maps(&view, point as usize, max_channels as usize).await.map_err(js_error)?;
+                // The values as a Float32Array (one copy), not a JS array built value by value.
+                let out = js_sys::Object::new();
+                let set = |key: &str, value: JsValue| {
+                    js_sys::Reflect::set(&out, &key.into(), &value).map(|_| ()).map_err(|e| JsError::new(&format!("{e:?}")))
+                };
+                let shape: js_sys::Array = maps.shape.iter().map(|&d| JsValue::from(d as u32)).collect();
+                set("point", maps.point.into())?;
+                set("shape", shape.into())?;
+                set("channels", (maps.channels as u32).into())?;
+                set("data", js_sys::Float32Array::from(maps.data.as_slice()).into())?;
+                Ok::<JsValue, JsError>(out.into())
+            };
+            let result = run.await;
+            busy.set(false);
+            result.map_err(JsValue::from)
+        }))
+    }
+
     /// Classifies RGBA pixels (`width * height * 4` bytes, as `getImageData` gives them), at the
     /// model's own input size or at `size` x `size` when given (the classroom's size comparison).
     /// Resolves to `{predictions: [{index, en, zh, prob, logit}], preprocessMs, inferenceMs,

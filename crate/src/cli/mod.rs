@@ -2,6 +2,7 @@
 
 mod classify;
 mod eval;
+mod features;
 mod import;
 mod info;
 mod train;
@@ -31,6 +32,8 @@ enum Command {
     Train(train::TrainArgs),
     /// Measure a model on a folder of labelled photos: accuracy, precision/recall, confusion.
     Eval(eval::EvalArgs),
+    /// The feature map after a layer, for one picture (what the page's classroom draws).
+    Features(features::FeaturesArgs),
 }
 
 /// Where `build.sh` writes the default model; the CLI looks there when `--model` is absent.
@@ -48,6 +51,7 @@ pub fn run() -> ExitCode {
         Command::Info(args) => info::run(args),
         Command::Train(args) => train::run(args),
         Command::Eval(args) => eval::run(args),
+        Command::Features(args) => features::run(args),
     };
     match result {
         Ok(code) => code,

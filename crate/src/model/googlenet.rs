@@ -201,6 +201,27 @@ impl GoogLeNet {
         self.pool2.forward(x) // [b, 192, 28, 28]
     }
 
+    /// The trunk as named steps (see [`crate::model::probe`]): the stem's layers, the pools and
+    /// each Inception module (3a … 5b).
+    pub fn steps(&self) -> Vec<crate::model::probe::Step<'_>> {
+        let mut steps: Vec<crate::model::probe::Step<'_>> = vec![
+            ("conv1".into(), Box::new(|x| self.conv1.forward(x))),
+            ("pool1".into(), Box::new(|x| self.pool1.forward(x))),
+            ("conv2".into(), Box::new(|x| self.conv2.forward(x))),
+            ("conv3".into(), Box::new(|x| self.conv3.forward(x))),
+            ("pool2".into(), Box::new(|x| self.pool2.forward(x))),
+        ];
+        for (i, (module, (name, _))) in self.inception.iter().zip(INCEPTION).enumerate() {
+            if i == 2 {
+                steps.push(("pool3".into(), Box::new(|x| self.pool3.forward(x))));
+            } else if i == 7 {
+                steps.push(("pool4".into(), Box::new(|x| self.pool4.forward(x))));
+            }
+            steps.push((format!("inception.{name}"), Box::new(move |x| module.forward(x))));
+        }
+        steps
+    }
+
     /// `[b, 3, h, w]` → `[b, classes]`.
     pub fn forward(&self, images: Tensor<4>) -> Tensor<2> {
         let mut x = self.stem(images);

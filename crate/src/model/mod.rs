@@ -6,6 +6,7 @@ pub mod conv_norm;
 pub mod efficientnet_lite;
 pub mod googlenet;
 pub mod mobilenet_v2;
+pub mod probe;
 pub mod resnet;
 pub mod summary;
 pub mod vgg;

@@ -149,6 +149,24 @@ pub struct ResNet {
 }
 
 impl ResNet {
+    /// The trunk as named steps (see [`crate::model::probe`]): stem (with its pooling), each block.
+    pub fn steps(&self) -> Vec<crate::model::probe::Step<'_>> {
+        let mut steps: Vec<crate::model::probe::Step<'_>> = vec![(
+            "stem".into(),
+            Box::new(|x| {
+                let x = self.stem.forward(x);
+                match &self.pool {
+                    Some(pool) => pool.forward(x),
+                    None => x,
+                }
+            }),
+        )];
+        for (i, block) in self.blocks.iter().enumerate() {
+            steps.push((format!("blocks.{i}"), Box::new(move |x| block.forward(x))));
+        }
+        steps
+    }
+
     /// `[b, 3, h, w]` → `[b, classes]`.
     pub fn forward(&self, images: Tensor<4>) -> Tensor<2> {
         let mut x = self.stem.forward(images);

@@ -93,6 +93,17 @@ pub struct Vgg {
 }
 
 impl Vgg {
+    /// The trunk as named steps (see [`crate::model::probe`]): each stage, pooling included.
+    pub fn steps(&self) -> Vec<crate::model::probe::Step<'_>> {
+        self.stages
+            .iter()
+            .enumerate()
+            .map(|(i, stage)| -> crate::model::probe::Step<'_> {
+                (format!("stages.{i}"), Box::new(move |x| stage.pool.forward(stage.convs.iter().fold(x, |x, conv| conv.forward(x)))))
+            })
+            .collect()
+    }
+
     /// `[b, 3, h, w]` → `[b, classes]`.
     pub fn forward(&self, images: Tensor<4>) -> Tensor<2> {
         let x = self.stages.iter().fold(images, |x, stage| {

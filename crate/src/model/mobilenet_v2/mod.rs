@@ -136,6 +136,16 @@ impl MobileNetV2 {
         self.head.forward(x) // [b, 1280, h/32, w/32]
     }
 
+    /// The trunk as named steps (see [`crate::model::probe`]): stem, each block, head.
+    pub fn steps(&self) -> Vec<crate::model::probe::Step<'_>> {
+        let mut steps: Vec<crate::model::probe::Step<'_>> = vec![("stem".into(), Box::new(|x| self.stem.forward(x)))];
+        for (i, block) in self.blocks.iter().enumerate() {
+            steps.push((format!("blocks.{i}"), Box::new(move |x| block.forward(x))));
+        }
+        steps.push(("head".into(), Box::new(|x| self.head.forward(x))));
+        steps
+    }
+
     /// Class scores (logits): `[batch, 3, h, w]` → `[batch, classes]`. Dropout (p = 0.2 in
     /// torchvision) only acts in training, so inference leaves it out.
     pub fn forward(&self, images: Tensor<4>) -> Tensor<2> {
