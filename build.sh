@@ -97,16 +97,25 @@ build_models() {
         log "importing EfficientNet-Lite0 into ${out#"$ROOT"/}"
         "$camtag" import --arch efficientnet-lite0 --pth "$lite0" --out "$out"
     fi
-    cat >"$models/index.json" <<JSON
-{
-  "default": "mobilenet_v2.camtag",
-  "models": [
-    { "file": "mobilenet_v2.camtag", "name": "MobileNetV2", "dtype": "f32", "bytes": $(stat -c %s "$models/mobilenet_v2.camtag") },
-    { "file": "mobilenet_v2_f16.camtag", "name": "MobileNetV2 (f16)", "dtype": "f16", "bytes": $(stat -c %s "$models/mobilenet_v2_f16.camtag") },
-    { "file": "efficientnet_lite0.camtag", "name": "EfficientNet-Lite0", "dtype": "f32", "bytes": $(stat -c %s "$out") }
-  ]
+    # The picker's list, with each model's size figures (camtag info at 224 px), and the lesson's
+    # architectures that ship without weights, for the classroom's comparison table.
+    "$PY" - "$camtag" "$models" <<'PYEOF'
+import json, os, subprocess, sys
+camtag, models = sys.argv[1], sys.argv[2]
+def info(*args):
+    out = json.loads(subprocess.run([camtag, "info", "--json", "--size", "224", *args], check=True, capture_output=True, text=True).stdout)
+    return {"params": out["params"], "macs": out["macs"]}
+bundles = [("mobilenet_v2.camtag", "MobileNetV2", "f32"), ("mobilenet_v2_f16.camtag", "MobileNetV2 (f16)", "f16"),
+           ("efficientnet_lite0.camtag", "EfficientNet-Lite0", "f32")]
+index = {
+    "default": "mobilenet_v2.camtag",
+    "models": [{"file": f, "name": n, "dtype": d, "bytes": os.path.getsize(os.path.join(models, f)), **info("--model", os.path.join(models, f))}
+               for f, n, d in bundles],
+    "zoo": [{"arch": a, "name": n, **info("--arch", a)} for a, n in [("vgg16", "VGG-16 (BN)"), ("googlenet", "GoogLeNet"), ("resnet18", "ResNet-18")]],
 }
-JSON
+with open(os.path.join(models, "index.json"), "w") as f:
+    json.dump(index, f, indent=2, ensure_ascii=False)
+PYEOF
 }
 
 build_wasm() {
@@ -133,7 +142,7 @@ build_wasm() {
 # www/precache.js: what the service worker (www/sw.js) caches for offline use, and a version
 # that changes with any of those files.
 write_precache() {
-    local www=$ROOT/www files=(./ index.html css/style.css)
+    local www=$ROOT/www files=(./ index.html icon.svg css/style.css)
     local f
     for f in "$www"/js/*.js; do files+=("js/${f##*/}"); done
     files+=(pkg/camtag.js pkg/camtag_bg.wasm models/index.json models/mobilenet_v2.camtag)

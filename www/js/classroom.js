@@ -1,17 +1,21 @@
-// Wires the classroom panels beside the layer table: the top-5 quiz and the input-size
-// comparison. main.js hands over the engine and a way to read the last classified frame.
+// Wires the classroom panels beside the layer table: the top-5 quiz, the input-size comparison
+// and the architecture comparison. main.js hands over the engine, a way to read the last
+// classified frame, the model index and the chosen backend.
 
 import { explain, t } from './i18n.js';
+import { comparisonRows, measure, renderComparison } from './compare.js';
+import { drawFeatureMaps } from './maps.js';
 import { Quiz, answerIndex, labelOptions } from './quiz.js';
 import { compareSizes, renderSizes } from './sizes.js';
 
 const $ = (id) => document.getElementById(id);
 
 /**
- * `current()` returns `{frame, result, labels}` of the last classification (or nulls);
+ * `current()` returns `{frame, result, labels}` of the last classification (or nulls),
+ * `modelIndex()` models/index.json (or null), `backend()` the backend picked;
  * returns `onModel(manifest)` to call when another model becomes active.
  */
-export function setupClassroom({ engine, current, showError }) {
+export function setupClassroom({ engine, current, showError, modelIndex, backend }) {
   const quiz = new Quiz();
   const score = () => {
     const errors = quiz.errors();
@@ -60,7 +64,70 @@ export function setupClassroom({ engine, current, showError }) {
     }
   });
 
+  // Feature maps: refreshed from the latest frame a few times a second while the panel is open,
+  // one request at a time, so the tags keep their pace.
+  const MAP_CHANNELS = 16;
+  let mapsBusy = false;
+  let drawn = { frame: null, point: null };
+  const refreshMaps = async () => {
+    const { frame } = current();
+    const select = $('maps-point');
+    const point = select.value === '' ? 0 : Number(select.value);
+    if (!$('maps-panel').open || !frame || mapsBusy || (frame === drawn.frame && point === drawn.point)) return;
+    mapsBusy = true;
+    drawn = { frame, point };
+    try {
+      const { maps, points } = await engine.featureMaps(frame, point, MAP_CHANNELS);
+      if (select.options.length !== points.length) {
+        select.replaceChildren(...points.map((name, i) => new Option(name, String(i), false, i === point)));
+      }
+      const [c, h, w] = maps.shape;
+      $('maps-shape').textContent = t('mapsShape', { point: maps.point, c, h, w, n: maps.channels });
+      const canvas = $('maps-canvas');
+      canvas.dataset.point = maps.point;
+      drawFeatureMaps(canvas, maps);
+      window.camtag.lastMaps = maps;
+    } catch (e) {
+      showError(explain(e));
+    } finally {
+      mapsBusy = false;
+    }
+  };
+  setInterval(refreshMaps, 400);
+  $('maps-panel').addEventListener('toggle', refreshMaps);
+  $('maps-point').addEventListener('change', refreshMaps);
+
+  let rows = null;
+  const showComparison = () => {
+    const index = modelIndex();
+    if (!index) return;
+    rows ??= comparisonRows(index);
+    renderComparison($('compare-table'), rows);
+  };
+  $('compare-panel').addEventListener('toggle', () => $('compare-panel').open && showComparison());
+  $('compare-run').addEventListener('click', async () => {
+    const { frame } = current();
+    if (!frame) {
+      showError(t('quizNoResult'));
+      return;
+    }
+    showComparison();
+    if (!rows) return;
+    const button = $('compare-run');
+    button.disabled = true;
+    try {
+      await measure(rows, frame, backend(), showComparison);
+    } catch (e) {
+      showError(explain(e));
+    } finally {
+      button.disabled = false;
+      showComparison();
+    }
+  });
+
   return function onModel(manifest) {
+    $('maps-point').replaceChildren();
+    drawn = { frame: null, point: null };
     $('quiz-labels').replaceChildren(...labelOptions(manifest.labels));
     quiz.reset();
     $('quiz-verdict').textContent = '';

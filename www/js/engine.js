@@ -34,10 +34,11 @@ export class Engine {
     else if (data.type === 'ready') {
       this.#loading?.resolve(data);
       this.#loading = null;
-    } else if (data.type === 'layers' || (data.type === 'error' && data.during === 'layers')) {
+    } else if (['layers', 'features'].includes(data.type) || (data.type === 'error' && ['layers', 'features'].includes(data.during))) {
       const call = this.#pending.get(data.id);
       this.#pending.delete(data.id);
       if (data.type === 'layers') call?.resolve(data.summary);
+      else if (data.type === 'features') call?.resolve({ maps: data.maps, points: data.points });
       else call?.reject(Problem.from(data.problem));
     } else if (data.type === 'result' || (data.type === 'error' && data.during === 'classify')) {
       const call = this.#pending.get(data.id);
@@ -60,6 +61,25 @@ export class Engine {
       this.#loading = { resolve, reject, onProgress };
       const transfer = bytes ? [bytes] : [];
       this.#worker.postMessage({ type: 'load', url: url && String(url), bytes, backend }, transfer);
+    });
+  }
+
+  /** Ends the worker (and frees its model); a later load starts a fresh one. */
+  close() {
+    this.#fail(new Problem('workerStopped', {}, 'closed'));
+  }
+
+  /**
+   * The feature map after point `point` of the active model for a copy of `image` (an
+   * ImageData): resolves to `{maps: {point, shape, channels, data}, points}` (every point's name).
+   */
+  featureMaps(image, point, maxChannels) {
+    if (!this.#worker) return Promise.reject(new Problem('loadFailed', {}, 'no model is loaded'));
+    const id = this.#nextId++;
+    const rgba = new Uint8ClampedArray(image.data).buffer;
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      this.#worker.postMessage({ type: 'features', id, rgba, width: image.width, height: image.height, point, maxChannels }, [rgba]);
     });
   }
 

@@ -6,6 +6,8 @@
 //   in  {type: 'classify', id, rgba, width, height, topK, size?}  (size: input side, default the model's)
 //                                                      out {type: 'result', id, result, rgba}
 //   in  {type: 'layers', id, size}                     out {type: 'layers', id, summary}
+//   in  {type: 'features', id, rgba, width, height, point, maxChannels}
+//                                                      out {type: 'features', id, maps, points}
 //   any failure                                        out {type: 'error', id?, during, problem, rgba?}
 //
 // `rgba` (an ArrayBuffer) is transferred both ways, so a frame is never copied. Messages are
@@ -42,6 +44,16 @@ async function classify({ id, rgba, width, height, topK, size }) {
   }
 }
 
+async function features({ id, rgba, width, height, point, maxChannels }) {
+  try {
+    if (!classifier) throw new Problem('loadFailed', {}, 'no model is loaded');
+    const maps = await classifier.featureMaps(new Uint8Array(rgba), width, height, point, maxChannels);
+    post({ type: 'features', id, maps, points: classifier.probePoints() });
+  } catch (e) {
+    post({ type: 'error', id, during: 'features', problem: asProblem(e, 'classifyFailed').toJSON() });
+  }
+}
+
 function layers({ id, size }) {
   try {
     if (!classifier) throw new Problem('loadFailed', {}, 'no model is loaded');
@@ -57,4 +69,5 @@ self.onmessage = ({ data }) => {
   if (data.type === 'load') queue = queue.then(() => load(data));
   else if (data.type === 'classify') queue = queue.then(() => classify(data));
   else if (data.type === 'layers') queue = queue.then(() => layers(data));
+  else if (data.type === 'features') queue = queue.then(() => features(data));
 };
