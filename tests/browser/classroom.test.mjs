@@ -1,6 +1,7 @@
 // The classroom: the layer table (the same numbers as `camtag info`, at the chosen input size),
-// the top-5 quiz, the same picture at 160 / 224 / 320 px (the CLI's numbers at each size), and
-// large type for a projector.
+// the top-5 quiz, the same picture at 160 / 224 / 320 px (the CLI's numbers at each size), the
+// architecture comparison (camtag info's figures, manifests' top-1, ms measured here), and large
+// type for a projector.
 
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -78,6 +79,49 @@ test('the same picture at 160, 224 and 320 px gives the top-5 of the CLI at each
     column.top.forEach((p, i) => assert.ok(Math.abs(p.prob - cli.predictions[i].prob) < 1e-3, `${column.size} px: ${p.prob} vs ${cli.predictions[i].prob}`));
     assert.match(column.note, new RegExp(`${Math.ceil(column.size / 32)}×${Math.ceil(column.size / 32)}`));
   }
+});
+
+test('feature maps of a chosen layer equal the CLI within 1e-3 and are drawn as a grid', async () => {
+  await page.click('#maps-panel summary');
+  await page.waitForFunction(() => window.camtag.lastMaps?.point === 'stem', null, { timeout: TIMEOUT });
+  assert.equal(await page.getAttribute('#maps-canvas', 'data-point'), 'stem');
+  await page.selectOption('#maps-point', { label: 'blocks.3' });
+  await page.waitForFunction(() => window.camtag.lastMaps?.point === 'blocks.3', null, { timeout: TIMEOUT });
+  const maps = await page.evaluate(() => ({ ...window.camtag.lastMaps, data: Array.from(window.camtag.lastMaps.data) }));
+  const cli = JSON.parse(await run(CAMTAG_BIN, ['features', join(CACHE, 'photos/chelsea.png'), '--model', join(WWW, 'models/mobilenet_v2.camtag'),
+    '--point', 'blocks.3', '--channels', '16']));
+  assert.deepEqual(maps.shape, cli.shape);
+  assert.deepEqual(maps.shape, [32, 28, 28]); // blocks.3 opens the 32-channel stage at stride 2
+  assert.equal(maps.channels, 16);
+  const worst = maps.data.reduce((m, v, i) => Math.max(m, Math.abs(v - cli.data[i])), 0);
+  assert.ok(worst < 1e-3, `max |browser - native| = ${worst}`);
+  const { width, height } = await page.evaluate(() => ({ width: document.querySelector('#maps-canvas').width, height: document.querySelector('#maps-canvas').height }));
+  assert.ok(width > 4 * 28 && height > 4 * 28, `a 4x4 grid of 28 px tiles: ${width}x${height}`);
+  assert.match(await page.textContent('#maps-shape'), /32/);
+});
+
+test('the architecture comparison lists every network with camtag info figures and measures the bundles', async () => {
+  await page.click('#compare-panel summary');
+  await page.waitForSelector('#compare-table tbody tr');
+  const table = () => page.$$eval('#compare-table tbody tr', (trs) => trs.map((tr) => [tr.dataset.key, ...[...tr.cells].map((c) => c.textContent)]));
+  const rows = await table();
+  assert.deepEqual(rows.map((r) => r[0]), ['mobilenet_v2.camtag', 'mobilenet_v2_f16.camtag', 'efficientnet_lite0.camtag', 'vgg16', 'googlenet', 'resnet18']);
+  for (const [key, arch] of [['mobilenet_v2.camtag', ['--model', join(WWW, 'models/mobilenet_v2.camtag')]], ['googlenet', ['--arch', 'googlenet']], ['vgg16', ['--arch', 'vgg16']]]) {
+    const info = JSON.parse(await run(CAMTAG_BIN, ['info', ...arch, '--json', '--size', '224']));
+    const row = rows.find((r) => r[0] === key);
+    assert.equal(row[2], `${(info.params / 1e6).toFixed(1)} M`, key);
+    assert.equal(row[3], `${(info.macs / 1e9).toFixed(2)} G`, key);
+  }
+  await page.click('#compare-run');
+  await page.waitForFunction(() => !document.querySelector('#compare-run').disabled
+    && [...document.querySelectorAll('#compare-table tbody tr')].every((tr) => !tr.textContent.includes('…')), null, { timeout: 240_000 });
+  const measured = await table();
+  const byKey = Object.fromEntries(measured.map((r) => [r[0], r]));
+  assert.equal(byKey['mobilenet_v2.camtag'][4], '71.9%');
+  assert.equal(byKey['efficientnet_lite0.camtag'][4], '75.1%');
+  for (const key of ['mobilenet_v2.camtag', 'mobilenet_v2_f16.camtag', 'efficientnet_lite0.camtag']) assert.match(byKey[key][5], /^\d+ ms$/, key);
+  assert.equal(byKey.resnet18[5], '–', 'no weights, nothing to time');
+  assert.match(await page.textContent('#model-name'), /^MobileNetV2/, 'the page keeps its own model');
 });
 
 test('large type scales the page and is remembered', async () => {

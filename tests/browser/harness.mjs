@@ -22,10 +22,15 @@ const MIME = {
   '.png': 'image/png', '.svg': 'image/svg+xml', '.ico': 'image/x-icon',
 };
 
-/** Serves www/ on an ephemeral 127.0.0.1 port. Resolves to `{ origin, close() }`. */
-export async function serveWww() {
+/**
+ * Serves www/ on an ephemeral 127.0.0.1 port, under `base` (e.g. `/camtag/`, as GitHub Pages
+ * serves a project site; anything outside it is a 404). Resolves to `{ origin, close() }`.
+ */
+export async function serveWww({ base = '/' } = {}) {
   const server = createServer((req, res) => {
-    const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    const full = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    if (!full.startsWith(base)) { res.writeHead(404).end('not found'); return; }
+    const path = `/${full.slice(base.length)}`;
     let file = normalize(join(WWW, path));
     if (!file.startsWith(WWW)) { res.writeHead(403).end(); return; }
     if (existsSync(file) && statSync(file).isDirectory()) file = join(file, 'index.html');
