@@ -34,7 +34,7 @@ const collect = setupCollect({
 
 // State the end-to-end tests (and the curious) can read: `window.camtag`.
 const state = {
-  model: null, source: null, stopLoop: null, lastFrame: null, lastResult: null, frames: 0, cameraId: null, facingMode: 'environment',
+  model: null, source: null, stopLoop: null, lastFrame: null, lastResult: null, frames: 0, cameraId: null, facingMode: 'environment', index: null,
   /** Bumped whenever the stage changes source, so a late result for the old one is dropped. */
   generation: 0,
   /** The last classified frame as a PNG data URL, with the result shown for it. */
@@ -53,6 +53,8 @@ const onClassroomModel = setupClassroom({
   engine,
   current: () => ({ frame: state.lastFrame, result: state.lastResult, labels: state.model?.manifest.labels ?? null }),
   showError,
+  modelIndex: () => state.index,
+  backend: () => ui.backendSelect.value,
 });
 initLargeType($('large-type'));
 
@@ -292,6 +294,7 @@ async function main() {
   let first = 'mobilenet_v2.camtag';
   try {
     const index = await fetchModelIndex();
+    state.index = index;
     fillPicker(ui.modelSelect, index);
     first = index.default;
   } catch (e) {
