@@ -7,6 +7,8 @@ pub mod efficientnet_lite;
 pub mod googlenet;
 pub mod mobilenet_v2;
 pub mod probe;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod pth;
 pub mod resnet;
 pub mod summary;
 pub mod vgg;

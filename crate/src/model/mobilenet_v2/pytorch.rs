@@ -51,28 +51,5 @@ pub fn load_torchvision(
     config: &MobileNetV2Config,
     device: &burn::prelude::Device,
 ) -> crate::error::Result<super::MobileNetV2> {
-    use burn::store::{ModuleSnapshot, PytorchStore};
-
-    use crate::error::CamtagError;
-
-    if !path.is_file() {
-        return Err(CamtagError::io(path, std::io::Error::new(std::io::ErrorKind::NotFound, "no such file")));
-    }
-    let mut store = PytorchStore::from_file(path);
-    for (from, to) in torchvision_key_remapping(config) {
-        store = store.with_key_remapping(from, to);
-    }
-    let mut model = config.init(device);
-    let result = model
-        .load_from(&mut store)
-        .map_err(|e| CamtagError::Weights(format!("{}: {e}", path.display())))?;
-    if !result.errors.is_empty() || !result.missing.is_empty() {
-        return Err(CamtagError::Weights(format!(
-            "{}: {} errors, missing {:?}",
-            path.display(),
-            result.errors.len(),
-            result.missing.iter().map(|(p, _)| p).collect::<Vec<_>>()
-        )));
-    }
-    Ok(model)
+    crate::model::pth::load_into(path, torchvision_key_remapping(config), config.init(device))
 }
