@@ -93,8 +93,13 @@ export function setupClassroom({ engine, current, showError, modelIndex, backend
       mapsBusy = false;
     }
   };
-  setInterval(refreshMaps, 400);
-  $('maps-panel').addEventListener('toggle', refreshMaps);
+  // The timer runs only while the panel is open: closed, the page pays nothing per frame.
+  let mapsTimer = null;
+  $('maps-panel').addEventListener('toggle', () => {
+    clearInterval(mapsTimer);
+    mapsTimer = $('maps-panel').open ? setInterval(refreshMaps, 400) : null;
+    refreshMaps();
+  });
   $('maps-point').addEventListener('change', refreshMaps);
 
   let rows = null;
