@@ -3,9 +3,10 @@
 use burn::prelude::*;
 use serde::Serialize;
 
-use crate::bundle::{Bundle, Manifest, weights};
+use crate::bundle::{Bundle, Manifest, Source, WeightsDtype, WeightsInfo, weights};
 use crate::error::{CamtagError, Result};
-use crate::model::Network;
+use crate::labels::Labels;
+use crate::model::{Architecture, Network};
 use crate::preprocess::{ImageView, Preprocessing};
 use crate::topk::{Prediction, top_k};
 
@@ -27,6 +28,36 @@ impl Classifier {
     /// Parses, verifies and loads bundle bytes.
     pub fn from_bytes(bytes: &[u8], device: &Device) -> Result<Self> {
         Self::new(Bundle::from_bytes(bytes)?, device)
+    }
+
+    /// `architecture` with freshly initialized (random) weights, 1000 ImageNet outputs and the
+    /// standard 224 px preprocessing. Its tags mean nothing; the classroom times it, to compare
+    /// the speed of the lesson's networks (VGG, GoogLeNet, ResNet) that ship without weights.
+    /// `name` is one of [`Architecture::NAMES`].
+    pub fn untrained(name: &str, device: &Device) -> Result<Self> {
+        let labels = Labels::imagenet();
+        let architecture = Architecture::named(name)
+            .ok_or_else(|| CamtagError::Manifest(format!("unknown architecture {name:?} (known: {})", Architecture::NAMES.join(", "))))?
+            .with_num_classes(labels.len());
+        let manifest = Manifest {
+            name: format!("{name} (untrained)"),
+            architecture: architecture.clone(),
+            preprocessing: Preprocessing::imagenet(),
+            labels,
+            source: Source {
+                description: "untrained: random initial weights, for timing only".into(),
+                file: String::new(),
+                sha256: String::new(),
+                distribution: String::new(),
+                licence: String::new(),
+            },
+            accuracy: None,
+            training: None,
+            weights: WeightsInfo { format: "burnpack".into(), dtype: WeightsDtype::F32, bytes: 0, sha256: String::new() },
+            written_by: format!("camtag {}", env!("CARGO_PKG_VERSION")),
+        };
+        manifest.validate()?;
+        Ok(Self { network: architecture.init(device), manifest, device: device.clone() })
     }
 
     pub fn manifest(&self) -> &Manifest {
@@ -139,4 +170,27 @@ pub fn check_finite(logits: Vec<f32>) -> Result<Vec<f32>> {
 pub async fn read_floats<const D: usize>(tensor: Tensor<D>) -> Result<Vec<f32>> {
     let data = tensor.into_data_async().await.map_err(|e| CamtagError::Device(format!("reading results back: {e:?}")))?;
     data.try_into_vec::<f32>().map_err(|e| CamtagError::Device(format!("reading results back: {e:?}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn untrained_networks_run_with_imagenet_outputs() {
+        let device = Device::flex();
+        let classifier = Classifier::untrained("googlenet", &device).unwrap();
+        assert_eq!(classifier.manifest().labels.len(), 1000);
+        assert!(classifier.manifest().accuracy.is_none());
+        let rgb: Vec<u8> = (0..64 * 48 * 3).map(|i| (i * 7 % 251) as u8).collect();
+        let top = pollster::block_on(classifier.classify(&ImageView::rgb(&rgb, 64, 48).unwrap(), 5)).unwrap();
+        assert_eq!(top.len(), 5);
+        assert!(top.windows(2).all(|w| w[0].prob >= w[1].prob));
+    }
+
+    #[test]
+    fn an_unknown_architecture_is_named_in_the_error() {
+        let err = Classifier::untrained("alexnet", &Device::flex()).unwrap_err().to_string();
+        assert!(err.contains("\"alexnet\"") && err.contains("resnet18"), "{err}");
+    }
 }

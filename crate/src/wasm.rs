@@ -63,6 +63,15 @@ impl WasmClassifier {
         Ok(Self { inner: Rc::new(classifier), backend, busy: Rc::new(Cell::new(false)) })
     }
 
+    /// The architecture `arch` (e.g. `"vgg16"`, `"googlenet"`, `"resnet18"`) with random weights:
+    /// its tags mean nothing, its speed is what the classroom's comparison measures.
+    pub async fn untrained(arch: String, backend: Option<String>) -> Result<WasmClassifier, JsError> {
+        let choice: BackendChoice = backend.as_deref().unwrap_or("auto").parse().map_err(js_error)?;
+        let backend = Backend::acquire(choice).await.map_err(js_error)?;
+        let classifier = Classifier::untrained(&arch, &backend.device).map_err(js_error)?;
+        Ok(Self { inner: Rc::new(classifier), backend, busy: Rc::new(Cell::new(false)) })
+    }
+
     /// `"WebGPU"` or `"CPU"`.
     #[wasm_bindgen(getter)]
     pub fn backend(&self) -> String {
