@@ -122,3 +122,34 @@ fn nan_weights_are_an_error_not_a_ranking() {
     let err = pollster::block_on(classifier.classify(&ImageView::rgb(&rgb, w, h).unwrap(), 5)).unwrap_err();
     assert!(err.to_string().contains("not numbers"), "{err}");
 }
+
+#[test]
+fn manifest_naming_a_network_too_big_to_build() {
+    // Building a network allocates all of it before the weights are read: a crafted manifest
+    // must not make camtag allocate gigabytes (or abort the page's wasm module).
+    let mut bundle = bundle(WeightsDtype::F32).clone();
+    bundle.manifest.architecture = camtag::model::Architecture::Vgg(camtag::model::vgg::VggConfig {
+        num_classes: 1000,
+        depths: vec![64; 6],
+        widths: vec![4096; 6],
+    });
+    let err = load(&bundle.to_bytes().unwrap()).unwrap_err().to_string();
+    assert!(err.contains("values but the weights are only 14196128 bytes"), "{err}");
+
+    let mut bundle = self::bundle(WeightsDtype::F32).clone();
+    bundle.manifest.architecture = camtag::model::Architecture::Vgg(camtag::model::vgg::VggConfig {
+        num_classes: 1000,
+        depths: vec![1_000_000_000],
+        widths: vec![64],
+    });
+    let err = load(&bundle.to_bytes().unwrap()).unwrap_err().to_string();
+    assert!(err.contains("a stage of 1000000000 VGG layers"), "{err}");
+
+    let mut bundle = self::bundle(WeightsDtype::F32).clone();
+    let camtag::model::Architecture::MobilenetV2(config) = &mut bundle.manifest.architecture else {
+        panic!("the imported bundle is a MobileNetV2")
+    };
+    config.width_mult = 1000.0;
+    let err = load(&bundle.to_bytes().unwrap()).unwrap_err().to_string();
+    assert!(err.contains("width multiplier 1000"), "{err}");
+}

@@ -103,6 +103,7 @@ pub struct Manifest {
 impl Manifest {
     /// Checks the parts agree with each other (a bundle is user input).
     pub fn validate(&self) -> Result<()> {
+        self.architecture.validate()?;
         self.preprocessing.validate()?;
         self.labels.validate()?;
         let classes = self.architecture.num_classes();

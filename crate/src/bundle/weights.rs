@@ -26,6 +26,16 @@ pub fn encode(network: &Network, dtype: WeightsDtype) -> Result<Vec<u8>> {
 /// anything a hand-made file may hold), parameters are cast to the f32 the network computes in,
 /// so a manifest that misstates its dtype cannot leave mixed types for the forward pass.
 pub fn decode(architecture: &Architecture, weights: Vec<u8>, device: &Device) -> Result<Network> {
+    // Building the network allocates every parameter before the file is read: refuse a manifest
+    // that names a network bigger than its weights can hold (2 bytes a value at the least, f16),
+    // so a small crafted file cannot make camtag allocate gigabytes.
+    let values = architecture.stored_values();
+    if values.saturating_mul(2) > weights.len() as u64 {
+        return Err(CamtagError::Weights(format!(
+            "the manifest's network has {values} values but the weights are only {} bytes",
+            weights.len()
+        )));
+    }
     let mut network = architecture.init(device);
     let mut store = BurnpackStore::from_bytes(Some(Bytes::from_bytes_vec(weights)))
         .with_from_adapter(FloatCastAdapter::to(DType::F32));

@@ -16,6 +16,8 @@ pub mod vgg;
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::error::{CamtagError, Result};
+
 use efficientnet_lite::{EfficientNetLite, EfficientNetLiteConfig};
 use googlenet::{GoogLeNet, GoogLeNetConfig};
 use mobilenet_v2::{MobileNetV2, MobileNetV2Config};
@@ -63,6 +65,46 @@ impl Architecture {
             Self::Googlenet(c) => Self::Googlenet(c.with_num_classes(classes)),
             Self::Resnet(c) => Self::Resnet(c.with_num_classes(classes)),
         }
+    }
+
+    /// Refuses configurations whose size has no bound (a manifest is user input, and building a
+    /// network allocates all of it before any weight is read): at least 1 and at most 100,000
+    /// classes; VGG and ResNet with 1 to 6 stages of 1 to 64 layers, 1 to 4096 channels each;
+    /// MobileNetV2's width multiplier within (0, 4]. Every network camtag ships or trains is
+    /// well inside these.
+    pub fn validate(&self) -> Result<()> {
+        let bad = |why: String| Err(CamtagError::Manifest(format!("architecture: {why}")));
+        let classes = self.num_classes();
+        if !(1..=100_000).contains(&classes) {
+            return bad(format!("{classes} classes (must be 1 to 100000)"));
+        }
+        let stages = |depths: &[usize], widths: &[usize], what: &str| {
+            if depths.is_empty() || depths.len() > 6 || depths.len() != widths.len() {
+                return bad(format!("{} {what} stages with {} widths (must be 1 to 6, one width each)", depths.len(), widths.len()));
+            }
+            if let Some(d) = depths.iter().find(|d| !(1..=64).contains(*d)) {
+                return bad(format!("a stage of {d} {what} layers (must be 1 to 64)"));
+            }
+            if let Some(w) = widths.iter().find(|w| !(1..=4096).contains(*w)) {
+                return bad(format!("a stage {w} channels wide (must be 1 to 4096)"));
+            }
+            Ok(())
+        };
+        match self {
+            Self::MobilenetV2(c) if !(c.width_mult > 0.0 && c.width_mult <= 4.0) => {
+                bad(format!("width multiplier {} (must be within (0, 4])", c.width_mult))
+            }
+            Self::Vgg(c) => stages(&c.depths, &c.widths, "VGG"),
+            Self::Resnet(c) => stages(&c.blocks, &c.widths, "ResNet"),
+            _ => Ok(()),
+        }
+    }
+
+    /// Number of trainable parameters plus batch-norm statistics: the values a weights file
+    /// must hold for this architecture.
+    pub fn stored_values(&self) -> u64 {
+        let summary = self.summary(224);
+        summary.params() + summary.running_stats()
     }
 
     /// Number of output classes.
