@@ -1,5 +1,6 @@
 //! Decoding a picture file into RGB bytes, with errors that name the file.
 
+use std::io::Cursor;
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
@@ -12,29 +13,30 @@ pub struct Decoded {
     pub height: u32,
 }
 
-/// Decodes PNG, JPEG, WebP, BMP or GIF (first frame) into 8-bit RGB, dropping alpha the way
-/// PIL's `convert("RGB")` does. Refuses pictures over [`MAX_PIXELS`] before decoding them.
+/// Decodes a picture file: PNG, JPEG, WebP, BMP or GIF (first frame) into 8-bit RGB, dropping
+/// alpha the way PIL's `convert("RGB")` does. Refuses pictures over [`MAX_PIXELS`] before
+/// decoding them. Errors name the file.
 pub fn decode(path: &Path) -> Result<Decoded> {
-    if std::fs::metadata(path).is_ok_and(|m| m.len() == 0) {
-        bail!("{}: the file is empty", path.display());
+    let bytes = std::fs::read(path).with_context(|| format!("{}: cannot open", path.display()))?;
+    decode_bytes(&bytes).with_context(|| path.display().to_string())
+}
+
+/// [`decode`] for a picture already in memory (errors say what is wrong, not where).
+pub fn decode_bytes(bytes: &[u8]) -> Result<Decoded> {
+    if bytes.is_empty() {
+        bail!("the file is empty");
     }
-    let reader = image::ImageReader::open(path)
-        .with_context(|| format!("{}: cannot open", path.display()))?
-        .with_guessed_format()
-        .with_context(|| format!("{}: cannot read", path.display()))?;
-    if reader.format().is_none() {
-        bail!("{}: not a picture camtag can read (PNG, JPEG, WebP, BMP, GIF)", path.display());
+    let reader = || image::ImageReader::new(Cursor::new(bytes)).with_guessed_format().context("cannot read");
+    let probe = reader()?;
+    if probe.format().is_none() {
+        bail!("not a picture camtag can read (PNG, JPEG, WebP, BMP, GIF)");
     }
-    let (width, height) = reader
-        .into_dimensions()
-        .with_context(|| format!("{}: not a valid picture", path.display()))?;
+    // The header's dimensions first: a small file can declare billions of pixels.
+    let (width, height) = probe.into_dimensions().context("not a valid picture")?;
     if u64::from(width) * u64::from(height) > MAX_PIXELS {
-        bail!("{}: the picture is too large ({width}x{height}; at most {MAX_PIXELS} pixels)", path.display());
+        bail!("the picture is too large ({width}x{height}; at most {MAX_PIXELS} pixels)");
     }
-    let image = image::ImageReader::open(path)?
-        .with_guessed_format()?
-        .decode()
-        .with_context(|| format!("{}: not a valid picture", path.display()))?;
+    let image = reader()?.decode().context("not a valid picture")?;
     let rgb = image.to_rgb8();
     Ok(Decoded { width: rgb.width(), height: rgb.height(), rgb: rgb.into_raw() })
 }

@@ -175,3 +175,28 @@ fn any_input_size_works_and_its_own_size_is_the_default() {
     assert!(!out.status.success());
     assert!(stderr(&out).contains("outside 32..=1024"), "{}", stderr(&out));
 }
+
+#[test]
+fn a_full_disk_leaves_the_previous_bundle_intact() {
+    let dir = scratch().join("full-disk");
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join("model.camtag");
+    std::fs::copy(model(), &out).unwrap();
+    let before = std::fs::read(&out).unwrap();
+    // The disk "fills up" after 1 MiB: with RLIMIT_FSIZE every write past it fails (EFBIG) just
+    // as it would with ENOSPC, without needing a small filesystem (SIGXFSZ is ignored, so the
+    // write returns the error instead of killing the process).
+    let pth = fixture("weights/mobilenet_v2-b0353104.pth");
+    let run = Command::new("bash")
+        .args(["-c", r#"trap '' XFSZ; ulimit -f 1024; exec "$0" "$@""#, env!("CARGO_BIN_EXE_camtag")])
+        .args(["import", "--pth", pth.to_str().unwrap(), "--out", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(1), "{}", stderr(&run));
+    let err = stderr(&run);
+    assert!(err.contains(out.to_str().unwrap()) && err.contains("File too large"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(std::fs::read(&out).unwrap(), before, "the previous bundle is untouched");
+    let left: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(left, vec![std::ffi::OsString::from("model.camtag")], "no half-written temporary file is left");
+}

@@ -196,6 +196,27 @@ fn resume_after_kill_continues_from_the_checkpoint() {
 }
 
 #[test]
+fn a_full_disk_stops_training_cleanly_and_keeps_the_previous_bundle() {
+    let dir = scratch("full-disk");
+    let out = dir.join("m.camtag");
+    std::fs::write(&out, b"the previous bundle").unwrap();
+    let data = dataset(20);
+    // The disk "fills up" after 200 KiB: RLIMIT_FSIZE fails every write past it (EFBIG) the way
+    // ENOSPC would; SIGXFSZ is ignored so the write returns the error. The first checkpoint
+    // (~1.5 MB for this VGG) is where it runs out.
+    let run = Command::new("bash")
+        .args(["-c", r#"trap '' XFSZ; ulimit -f 200; exec "$0" "$@""#, env!("CARGO_BIN_EXE_camtag")])
+        .args(["train", "--data", s(&data), "--arch", "vgg", "--size", "32", "--epochs", "3", "--out", s(&out)])
+        .output()
+        .unwrap();
+    let err = stderr(&run);
+    assert_eq!(run.status.code(), Some(1), "{err}");
+    assert!(err.contains("training failed in epoch") && err.contains("File too large"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(std::fs::read(&out).unwrap(), b"the previous bundle", "the previous bundle is untouched");
+}
+
+#[test]
 fn bad_datasets_get_clear_errors() {
     let dir = scratch("bad");
     let out = dir.join("x.camtag");
