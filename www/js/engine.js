@@ -1,14 +1,21 @@
 // The page's handle on the inference worker: promises over the worker's message protocol
 // (see worker.js). If the worker dies, every pending call fails with the reason and the next
-// load starts a fresh worker.
+// load starts a fresh worker. If the worker's WebGPU device is lost, the worker is ended (a
+// readback on a lost device may never finish), pending calls fail and `onLost` is told.
 
 import { Problem } from './problem.js';
 
 export class Engine {
   #worker = null;
   #pending = new Map(); // id -> {resolve, reject, width, height}
-  #loading = null; // {resolve, reject, onProgress}
+  #loading = null; // {id, resolve, reject, onProgress}: the latest load; earlier ones are superseded
   #nextId = 1;
+  #onLost;
+
+  /** `onLost(problem)`: the WebGPU device went away; the model must be loaded again. */
+  constructor({ onLost = () => {} } = {}) {
+    this.#onLost = onLost;
+  }
 
   #spawn() {
     const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
@@ -30,9 +37,15 @@ export class Engine {
   }
 
   #receive(data) {
-    if (data.type === 'progress') this.#loading?.onProgress(data.fraction);
-    else if (data.type === 'ready') {
-      this.#loading?.resolve(data);
+    if (data.type === 'lost') {
+      const problem = Problem.from(data.problem);
+      this.#fail(problem);
+      this.#onLost(problem);
+    } else if (['progress', 'ready'].includes(data.type) || (data.type === 'error' && data.during === 'load')) {
+      if (data.loadId !== this.#loading?.id) return; // a superseded load: its caller has its answer
+      if (data.type === 'progress') return this.#loading.onProgress(data.fraction);
+      if (data.type === 'ready') this.#loading.resolve(data);
+      else this.#loading.reject(Problem.from(data.problem));
       this.#loading = null;
     } else if (['layers', 'features'].includes(data.type) || (data.type === 'error' && ['layers', 'features'].includes(data.during))) {
       const call = this.#pending.get(data.id);
@@ -44,23 +57,25 @@ export class Engine {
       const call = this.#pending.get(data.id);
       this.#pending.delete(data.id);
       if (!call) return;
-      const frame = new ImageData(new Uint8ClampedArray(data.rgba), call.width, call.height);
+      // An empty frame (0 x 0, which the worker refuses) has no ImageData to give back.
+      const frame = call.width && call.height ? new ImageData(new Uint8ClampedArray(data.rgba), call.width, call.height) : null;
       if (data.type === 'result') call.resolve({ result: data.result, frame });
       else call.reject(Object.assign(Problem.from(data.problem), { frame }));
-    } else if (data.type === 'error') {
-      this.#loading?.reject(Problem.from(data.problem));
-      this.#loading = null;
     }
   }
 
-  /** Loads a model from a URL or from bundle bytes. Resolves to `{backend, fallbackReason, manifest}`. */
-  load({ url, bytes }, backend, onProgress = () => {}) {
+  /**
+   * Loads a model from a URL, from bundle bytes, or an architecture by name with random weights
+   * (`arch`, for timing). Resolves to `{backend, fallbackReason, manifest}`.
+   */
+  load({ url, bytes, arch }, backend, onProgress = () => {}) {
     this.#worker ??= this.#spawn();
-    this.#loading?.reject(new Problem('loadFailed', {}, 'superseded by another model'));
+    this.#loading?.reject(new Problem('superseded', {}, 'another model was asked for'));
+    const id = this.#nextId++;
     return new Promise((resolve, reject) => {
-      this.#loading = { resolve, reject, onProgress };
+      this.#loading = { id, resolve, reject, onProgress };
       const transfer = bytes ? [bytes] : [];
-      this.#worker.postMessage({ type: 'load', url: url && String(url), bytes, backend }, transfer);
+      this.#worker.postMessage({ type: 'load', loadId: id, url: url && String(url), bytes, arch, backend }, transfer);
     });
   }
 

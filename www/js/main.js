@@ -26,7 +26,7 @@ const ui = {
   status: $('status'), error: $('error'),
 };
 
-const engine = new Engine();
+const engine = new Engine({ onLost: recoverOnCpu });
 const collect = setupCollect({
   video: ui.video, panel: $('collect'), tagInput: $('tag-input'), capture: $('capture'),
   exportButton: $('export'), groups: $('sample-groups'),
@@ -34,7 +34,7 @@ const collect = setupCollect({
 
 // State the end-to-end tests (and the curious) can read: `window.camtag`.
 const state = {
-  model: null, source: null, stopLoop: null, lastFrame: null, lastResult: null, frames: 0, cameraId: null, facingMode: 'environment', index: null,
+  model: null, source: null, stopLoop: null, resumeCamera: false, lastFrame: null, lastResult: null, frames: 0, cameraId: null, facingMode: 'environment', index: null,
   /** Bumped whenever the stage changes source, so a late result for the old one is dropped. */
   generation: 0,
   /** The last classified frame as a PNG data URL, with the result shown for it. */
@@ -99,7 +99,7 @@ async function startCamera() {
   showError('');
   closeCamera(ui.video);
   try {
-    await openCamera(ui.video, { deviceId: state.cameraId, facingMode: state.facingMode });
+    await openCamera(ui.video, { deviceId: state.cameraId, facingMode: state.facingMode, onEnded: onCameraLost });
   } catch (e) {
     showError(explain(e));
     return;
@@ -111,6 +111,12 @@ async function startCamera() {
   ui.pause.hidden = false;
   await offerCameras();
   collect.refresh();
+}
+
+/** The camera went away while in use (unplugged): stop cleanly and say so; pictures still work. */
+function onCameraLost() {
+  stopCamera();
+  showError(t('cameraLost'));
 }
 
 /** Shows the camera picker and the front/back button when there is more than one camera. */
@@ -197,7 +203,11 @@ async function showPicture(file) {
   }
 }
 
-/** Loads a model (`{url}` or `{file}`) on a backend. On failure the previous model stays. */
+/**
+ * Loads a model (`{url}` or `{file}`) on a backend. On failure the previous model stays.
+ * Resolves to true (loaded), false (failed, said why) or 'superseded' (another load was asked
+ * for meanwhile, and carries on).
+ */
 async function loadModel(source, backend) {
   ui.toggle.disabled = !state.model;
   showStatus(t('loadingModel', { percent: '' }));
@@ -206,6 +216,7 @@ async function loadModel(source, backend) {
     const from = source.file ? { bytes: await source.file.arrayBuffer() } : { url: source.url };
     model = await engine.load(from, backend, (f) => showStatus(t('loadingModel', { percent: `${Math.round(f * 100)}%` })));
   } catch (e) {
+    if (e.key === 'superseded') return 'superseded';
     showError(state.model ? `${explain(e)} ${t('stillUsing', { name: state.model.manifest.name })}` : explain(e));
     showStatus('');
     ui.toggle.disabled = !state.model;
@@ -225,6 +236,29 @@ async function loadModel(source, backend) {
   showLayers();
   onClassroomModel(manifest);
   return true;
+}
+
+/**
+ * Loads `source` on the chosen backend, the camera stopped meanwhile and started again after (by
+ * the last of several reloads asked for in a row).
+ */
+async function reloadModel(source) {
+  state.resumeCamera ||= Boolean(ui.video.srcObject);
+  stopCamera();
+  state.generation += 1; // a frame still in flight was tagged by the model being replaced
+  const loaded = await loadModel(source, ui.backendSelect.value);
+  if (loaded === 'superseded') return;
+  const resume = state.resumeCamera && Boolean(state.model);
+  state.resumeCamera = false;
+  if (resume) await startCamera();
+}
+
+/** The GPU went away (see gpuwatch.js): load the same model on the CPU, say so, carry on. */
+async function recoverOnCpu(problem) {
+  ui.backendSelect.value = 'cpu';
+  await reloadModel(state.source ?? { url: modelUrl(ui.modelSelect.value) });
+  ui.fallback.textContent = `${t('gpuLost')} (${problem.detail})`;
+  ui.fallback.hidden = false;
 }
 
 /** Fills the layer table for the active model at the chosen input size, when it is open. */
@@ -276,13 +310,8 @@ async function main() {
   acceptFiles(ui.stage, onFile);
   $('layers-panel').addEventListener('toggle', showLayers);
   $('layers-size').addEventListener('change', showLayers);
-  const reload = async (source) => {
-    const wasRunning = Boolean(ui.video.srcObject);
-    stopCamera();
-    if ((await loadModel(source, ui.backendSelect.value)) && wasRunning) await startCamera();
-  };
-  ui.backendSelect.addEventListener('change', () => reload(state.source ?? { url: modelUrl(ui.modelSelect.value) }));
-  ui.modelSelect.addEventListener('change', () => reload({ url: modelUrl(ui.modelSelect.value) }));
+  ui.backendSelect.addEventListener('change', () => reloadModel(state.source ?? { url: modelUrl(ui.modelSelect.value) }));
+  ui.modelSelect.addEventListener('change', () => reloadModel({ url: modelUrl(ui.modelSelect.value) }));
   // Release the camera whenever the page is hidden; take it back when it returns.
   let resumeOnShow = false;
   document.addEventListener('visibilitychange', () => {
@@ -300,7 +329,7 @@ async function main() {
   } catch (e) {
     showError(explain(new Problem('modelListFailed', {}, e.message)));
   }
-  if (await loadModel({ url: modelUrl(first) }, backend)) await startCamera();
+  if ((await loadModel({ url: modelUrl(first) }, backend)) === true) await startCamera();
 }
 
 /** Caches the app for offline use (www/sw.js); the page works the same without it. */

@@ -6,9 +6,16 @@ import { Problem } from './problem.js';
 
 let wasmReady;
 
-/** Fetches and instantiates the wasm module once. */
+/**
+ * Fetches and instantiates the wasm module once. Its linear memory is left on the worker's
+ * global as `camtagWasmMemory` for diagnostics (the soak script reads its size: wasm memory
+ * only grows, so growth after warm-up means a leak).
+ */
 export function loadWasm() {
-  wasmReady ??= init({ module_or_path: new URL('../pkg/camtag_bg.wasm', import.meta.url) });
+  wasmReady ??= init({ module_or_path: new URL('../pkg/camtag_bg.wasm', import.meta.url) }).then((exports) => {
+    self.camtagWasmMemory = exports.memory;
+    return exports;
+  });
   return wasmReady;
 }
 
@@ -36,6 +43,16 @@ export async function createClassifier(bytes, backend) {
   await loadWasm();
   try {
     return await Classifier.create(bytes, backend);
+  } catch (e) {
+    throw new Problem('loadFailed', {}, e?.message ?? String(e));
+  }
+}
+
+/** The architecture `arch` (e.g. 'vgg16') with random weights, for timing only. */
+export async function createUntrained(arch, backend) {
+  await loadWasm();
+  try {
+    return await Classifier.untrained(arch, backend);
   } catch (e) {
     throw new Problem('loadFailed', {}, e?.message ?? String(e));
   }

@@ -1,19 +1,25 @@
 // The inference worker: owns the wasm module and the classifier, so the page's main thread
 // (video, buttons) never waits for a forward pass. Protocol, one message at a time per kind:
 //
-//   in  {type: 'load', url | bytes, backend}          out {type: 'progress', fraction}
-//                                                      out {type: 'ready', backend, fallbackReason, manifest}
+//   in  {type: 'load', loadId, url | bytes | arch, backend}
+//                                                      out {type: 'progress', loadId, fraction}
+//                                                      out {type: 'ready', loadId, backend, fallbackReason, manifest}
 //   in  {type: 'classify', id, rgba, width, height, topK, size?}  (size: input side, default the model's)
 //                                                      out {type: 'result', id, result, rgba}
 //   in  {type: 'layers', id, size}                     out {type: 'layers', id, summary}
 //   in  {type: 'features', id, rgba, width, height, point, maxChannels}
 //                                                      out {type: 'features', id, maps, points}
 //   any failure                                        out {type: 'error', id?, during, problem, rgba?}
+//   the WebGPU device is lost                          out {type: 'lost', problem}  (the page then
+//                                                      ends this worker: its work may never finish)
 //
 // `rgba` (an ArrayBuffer) is transferred both ways, so a frame is never copied. Messages are
-// handled one at a time in arrival order. A failed load keeps the previous classifier.
+// handled one at a time in arrival order. A failed load keeps the previous classifier. `arch`
+// loads an architecture with random weights (the classroom times the lesson's networks that
+// ship without weights).
 
-import { createClassifier, fetchBundle } from './model.js';
+import { watchGpuDevices } from './gpuwatch.js';
+import { createClassifier, createUntrained, fetchBundle } from './model.js';
 import { Problem } from './problem.js';
 
 let classifier = null;
@@ -22,15 +28,24 @@ const asProblem = (e, key) => (e instanceof Problem ? e : new Problem(key, {}, e
 
 const post = (message, transfer = []) => self.postMessage(message, transfer);
 
-async function load({ url, bytes, backend }) {
+watchGpuDevices((detail) => post({ type: 'lost', problem: new Problem('gpuLost', {}, detail).toJSON() }));
+
+let latestLoad = 0;
+
+async function load({ loadId, url, bytes, arch, backend }) {
+  if (loadId !== latestLoad) return; // a newer load is queued: the page no longer waits for this one
   try {
-    const data = bytes ? new Uint8Array(bytes) : await fetchBundle(url, (fraction) => post({ type: 'progress', fraction }));
-    const next = await createClassifier(data, backend);
+    let next;
+    if (arch) next = await createUntrained(arch, backend);
+    else {
+      const data = bytes ? new Uint8Array(bytes) : await fetchBundle(url, (fraction) => post({ type: 'progress', loadId, fraction }));
+      next = await createClassifier(data, backend);
+    }
     classifier?.free();
     classifier = next;
-    post({ type: 'ready', backend: next.backend, fallbackReason: next.fallbackReason ?? null, manifest: next.manifest });
+    post({ type: 'ready', loadId, backend: next.backend, fallbackReason: next.fallbackReason ?? null, manifest: next.manifest });
   } catch (e) {
-    post({ type: 'error', during: 'load', problem: asProblem(e, 'loadFailed').toJSON() });
+    post({ type: 'error', loadId, during: 'load', problem: asProblem(e, 'loadFailed').toJSON() });
   }
 }
 
@@ -66,7 +81,10 @@ function layers({ id, size }) {
 // One thing at a time, in arrival order: a classification never overlaps another or a load.
 let queue = Promise.resolve();
 self.onmessage = ({ data }) => {
-  if (data.type === 'load') queue = queue.then(() => load(data));
+  if (data.type === 'load') {
+    latestLoad = data.loadId;
+    queue = queue.then(() => load(data));
+  }
   else if (data.type === 'classify') queue = queue.then(() => classify(data));
   else if (data.type === 'layers') queue = queue.then(() => layers(data));
   else if (data.type === 'features') queue = queue.then(() => features(data));
