@@ -5,8 +5,10 @@ import { Problem } from './problem.js';
 /**
  * Opens a camera: the one with `deviceId` when given, else the one facing `facingMode` (the back
  * camera of a phone by default). Resolves to the MediaStream, or throws a Problem saying why not.
+ * `onEnded` is called if the camera goes away on its own (unplugged, taken by the system); not
+ * when camtag closes it.
  */
-export async function openCamera(video, { deviceId = null, facingMode = 'environment' } = {}) {
+export async function openCamera(video, { deviceId = null, facingMode = 'environment', onEnded = () => {} } = {}) {
   if (!window.isSecureContext || !navigator.mediaDevices?.getUserMedia) {
     throw new Problem('insecure');
   }
@@ -23,6 +25,7 @@ export async function openCamera(video, { deviceId = null, facingMode = 'environ
   } catch (e) {
     throw describeCameraError(e);
   }
+  for (const track of stream.getVideoTracks()) track.addEventListener('ended', () => onEnded(), { once: true });
   video.srcObject = stream;
   await video.play();
   return stream;
