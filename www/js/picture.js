@@ -1,6 +1,7 @@
 // Pictures from outside the camera: a chosen file, a dropped file, a pasted image. Each becomes
 // full-resolution RGBA (the same pixels `camtag classify` would decode), drawn on the stage.
 
+import { headerSize } from './imagesize.js';
 import { Problem } from './problem.js';
 
 /** Must match camtag's MAX_PIXELS (crate/src/preprocess/image.rs). */
@@ -8,6 +9,11 @@ const MAX_PIXELS = 50_000_000;
 
 /** Decodes an image File/Blob into ImageData, drawing it on `canvas`. Throws a Problem. */
 export async function decodePicture(blob, canvas) {
+  if (blob.size === 0) throw new Problem('emptyFile', { name: blob.name || 'image' });
+  const declared = await headerSize(blob);
+  if (declared && declared.width * declared.height > MAX_PIXELS) {
+    throw new Problem('tooLarge', { size: `${declared.width}x${declared.height}`, max: MAX_PIXELS / 1e6 });
+  }
   let bitmap;
   try {
     bitmap = await createImageBitmap(blob);
