@@ -119,8 +119,13 @@ test('the architecture comparison lists every network with camtag info figures a
   const byKey = Object.fromEntries(measured.map((r) => [r[0], r]));
   assert.equal(byKey['mobilenet_v2.camtag'][4], '71.9%');
   assert.equal(byKey['efficientnet_lite0.camtag'][4], '75.1%');
-  for (const key of ['mobilenet_v2.camtag', 'mobilenet_v2_f16.camtag', 'efficientnet_lite0.camtag']) assert.match(byKey[key][5], /^\d+ ms$/, key);
-  assert.equal(byKey.resnet18[5], '–', 'no weights, nothing to time');
+  for (const key of ['mobilenet_v2.camtag', 'mobilenet_v2_f16.camtag', 'efficientnet_lite0.camtag', 'vgg16', 'googlenet', 'resnet18']) {
+    assert.match(byKey[key][5], /^\d+ ms$/, key);
+  }
+  for (const key of ['vgg16', 'googlenet', 'resnet18']) assert.match(byKey[key][4], /no weights/, key);
+  // VGG-16 does 51x MobileNetV2's multiply-adds: on any device it is the slowest by far.
+  const ms = (key) => Number(byKey[key][5].split(' ')[0]);
+  assert.ok(ms('vgg16') > 3 * ms('mobilenet_v2.camtag'), `vgg16 ${ms('vgg16')} ms vs mobilenet ${ms('mobilenet_v2.camtag')} ms`);
   assert.match(await page.textContent('#model-name'), /^MobileNetV2/, 'the page keeps its own model');
 });
 

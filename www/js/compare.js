@@ -2,7 +2,7 @@
 // networks that ship without weights (VGG, GoogLeNet, ResNet), side by side: parameters and
 // multiply-adds at 224 px (from `camtag info`, via models/index.json), ImageNet top-1 from each
 // bundle's manifest, and milliseconds per frame measured here, on this device, on the current
-// frame (each bundle in a worker of its own, so the page's model is left alone).
+// frame (each network in a worker of its own, so the page's model is left alone).
 
 import { Engine } from './engine.js';
 import { t } from './i18n.js';
@@ -29,7 +29,7 @@ export function renderComparison(table, rows) {
       millions(r.params),
       billions(r.macs),
       r.top1 == null ? (r.bundle ? '…' : t('noWeights')) : `${r.top1.toFixed(1)}%`,
-      r.ms == null ? (r.bundle ? '…' : '–') : `${Math.round(r.ms)} ms`,
+      r.ms == null ? '…' : `${Math.round(r.ms)} ms`,
     ];
     cells.forEach((text, i) => {
       const td = document.createElement('td');
@@ -41,20 +41,33 @@ export function renderComparison(table, rows) {
   }));
 }
 
-/** Loads each bundle in its own worker and times three runs on `frame`; fills `top1` and `ms`. */
+/**
+ * Times every row on `frame`, each in a worker of its own: a bundle as the page would load it, a
+ * lesson network without weights as its architecture with random weights (the time of a forward
+ * pass does not depend on the values of the weights). One warm-up run (shader compilation, first
+ * allocations), then up to three timed runs, fewer when one run takes seconds (VGG-16 on a CPU);
+ * fills `top1` (bundles only) and `ms` (the median).
+ */
 export async function measure(rows, frame, backend, onRow) {
-  for (const row of rows.filter((r) => r.bundle)) {
+  for (const row of rows) {
     const engine = new Engine();
     try {
-      const { manifest } = await engine.load({ url: modelUrl(row.key) }, backend);
+      const { manifest } = await engine.load(row.bundle ? { url: modelUrl(row.key) } : { arch: row.key }, backend);
       row.top1 = manifest.accuracy?.top1 ?? null;
-      const times = [];
-      for (let i = 0; i < 4; i += 1) {
+      const run = async () => {
         const copy = new ImageData(new Uint8ClampedArray(frame.data), frame.width, frame.height);
-        const { result } = await engine.classify(copy, 5);
-        if (i > 0) times.push(result.totalMs); // the first run compiles shaders / warms up
+        return (await engine.classify(copy, 5)).result.totalMs;
+      };
+      const warmup = await run();
+      const times = [];
+      const budgetMs = 6000;
+      let spent = 0;
+      while (times.length < 3 && (times.length === 0 || spent + warmup < budgetMs)) {
+        const ms = await run();
+        times.push(ms);
+        spent += ms;
       }
-      row.ms = times.sort((a, b) => a - b)[1];
+      row.ms = times.sort((a, b) => a - b)[Math.floor((times.length - 1) / 2)];
     } finally {
       engine.close();
     }
