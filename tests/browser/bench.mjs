@@ -1,6 +1,7 @@
-// Browser timings (a benchmark, not a test): time from page load to the first tag, and the
-// median ms per frame over a run of frames, on the WebGPU and the CPU path, in headless
-// Chromium with the fake camera.
+// Browser timings (a benchmark, not a test): time from page load to the first tag, the bytes
+// the page fetched before it (as served: no compression on this server), and the median ms per
+// frame over a run of frames, on the WebGPU and the CPU path, in headless Chromium with the fake
+// camera.
 //
 //   node tests/browser/bench.mjs [frames]     (after ./build.sh and tests/fixtures/golden.sh)
 
@@ -13,10 +14,17 @@ const rows = [];
 for (const backend of ['webgpu', 'cpu']) {
   const browser = await launch({ camera: video });
   const page = await browser.newPage({ viewport: { width: 1100, height: 720 } });
+  let bytes = 0;
+  let counting = true;
+  page.on('response', async (response) => {
+    const length = Number(response.headers()['content-length'] ?? 0) || (await response.body().catch(() => Buffer.alloc(0))).length;
+    if (counting) bytes += length;
+  });
   const t0 = Date.now();
   await page.goto(`${server.origin}/?backend=${backend}`);
   await page.waitForFunction(() => window.camtag?.frames > 0, null, { timeout: 300_000 });
   const firstTag = Date.now() - t0;
+  counting = false;
   const times = [];
   let seen = await page.evaluate(() => window.camtag.frames);
   while (times.length < frames) {
@@ -28,7 +36,7 @@ for (const backend of ['webgpu', 'cpu']) {
   times.sort((a, b) => a - b);
   const median = times[Math.floor(times.length / 2)];
   const shown = await page.textContent('#backend');
-  rows.push({ backend: shown, firstTagMs: firstTag, medianMsPerFrame: Math.round(median), minMs: Math.round(times[0]), frames });
+  rows.push({ backend: shown, firstTagMs: firstTag, mbBeforeFirstTag: Math.round(bytes / 1e5) / 10, medianMsPerFrame: Math.round(median), minMs: Math.round(times[0]), frames });
   await browser.close();
 }
 await server.close();
