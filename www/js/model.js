@@ -38,22 +38,18 @@ export async function fetchBundle(url, onProgress = () => {}) {
   return new Uint8Array(await new Blob(parts).arrayBuffer());
 }
 
-/** Creates a classifier from bundle bytes on `backend` ('auto' | 'webgpu' | 'cpu'). */
-export async function createClassifier(bytes, backend) {
+/** Runs `make()` once the wasm module is ready; its failure becomes a 'loadFailed' Problem. */
+async function loaded(make) {
   await loadWasm();
   try {
-    return await Classifier.create(bytes, backend);
+    return await make();
   } catch (e) {
     throw new Problem('loadFailed', {}, e?.message ?? String(e));
   }
 }
 
+/** Creates a classifier from bundle bytes on `backend` ('auto' | 'webgpu' | 'cpu'). */
+export const createClassifier = (bytes, backend) => loaded(() => Classifier.create(bytes, backend));
+
 /** The architecture `arch` (e.g. 'vgg16') with random weights, for timing only. */
-export async function createUntrained(arch, backend) {
-  await loadWasm();
-  try {
-    return await Classifier.untrained(arch, backend);
-  } catch (e) {
-    throw new Problem('loadFailed', {}, e?.message ?? String(e));
-  }
-}
+export const createUntrained = (arch, backend) => loaded(() => Classifier.untrained(arch, backend));
