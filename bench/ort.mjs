@@ -15,6 +15,7 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '..');
 const CACHE = process.env.CAMTAG_CACHE ?? join(ROOT, '.cache');
 const RUNS = Number(process.env.RUNS ?? 30);
+const BACKENDS = (process.env.BACKENDS ?? 'cpu,webgpu').split(','); // e.g. BACKENDS=cpu
 const MOUNTS = [
   ['/www/', join(ROOT, 'www')],
   ['/ort/', join(HERE, 'node_modules/onnxruntime-web/dist')],
@@ -45,7 +46,7 @@ const browser = await chromium.launch({
 });
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const rows = [];
-for (const backend of ['cpu', 'webgpu']) {
+for (const backend of BACKENDS) {
   for (const engine of ['camtag', 'onnxruntime-web']) {
     const page = await browser.newPage();
     await page.goto(`${origin}/`);
@@ -64,7 +65,7 @@ const fmt = (x) => x.toFixed(1);
 console.log('\n| backend | engine | median ms | min ms | load ms | first inference ms | top-1 |');
 console.log('| --- | --- | --- | --- | --- | --- | --- |');
 for (const r of rows) console.log(`| ${r.backend} | ${r.engine} | ${fmt(r.medianMs)} | ${fmt(r.minMs)} | ${fmt(r.loadMs)} | ${fmt(r.firstMs)} | ${r.top1} |`);
-for (const backend of ['cpu', 'webgpu']) {
+for (const backend of BACKENDS) {
   const [c, o] = ['camtag', 'onnxruntime-web'].map((e) => rows.find((r) => r.engine === e && r.backend === backend));
   console.log(`\n${backend}: camtag / onnxruntime-web median = ${(c.medianMs / o.medianMs).toFixed(2)}`);
 }
