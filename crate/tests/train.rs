@@ -90,11 +90,14 @@ fn scratch_resnet_learns_the_tags() {
     assert_eq!(report["tags"], serde_json::json!(["咖啡", "宇航员", "猫"]), "sorted folder names");
     assert_eq!((report["train_pictures"].as_u64(), report["valid_pictures"].as_u64()), (Some(48), Some(12)));
 
-    // The loss falls and validation beats chance (33%) by a wide margin.
+    // The loss falls, ending far below chance's (ln 3 = 1.10 for three tags), and validation beats
+    // chance (33%) by a wide margin. (How much it falls after the first epoch varies with the
+    // order of parallel float sums: the first epoch alone often reaches 0.6.)
     let h = history(&dir.join("tags.training"));
     assert!(h.epochs.len() >= 3, "{:?}", h.epochs);
     let (first, last) = (h.epochs[0], *h.epochs.last().unwrap());
-    assert!(last.train.loss < 0.8 * first.train.loss, "train loss {} → {}", first.train.loss, last.train.loss);
+    let chance = 3f64.ln();
+    assert!(last.train.loss < first.train.loss && last.train.loss < 0.6 * chance, "train loss {} → {}", first.train.loss, last.train.loss);
     let kept = report["kept"]["valid"]["top1"].as_f64().unwrap();
     assert!(kept >= 66.0, "validation top-1 {kept}% (chance 33%)");
 
