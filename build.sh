@@ -118,25 +118,41 @@ with open(os.path.join(models, "index.json"), "w") as f:
 PYEOF
 }
 
-build_wasm() {
-    ensure_tools
-    log "building the wasm package (release)"
-    cargo build --release --locked -p camtag --lib --target wasm32-unknown-unknown
-    local pkg=$ROOT/www/pkg raw=$TARGET_DIR/wasm32-unknown-unknown/release/camtag.wasm
+# build_package NAME DIR TARGET_DIR [CARGO_ARGS...]: one wasm build, through wasm-bindgen and
+# wasm-opt -Os, into www/DIR. RUSTFLAGS for wasm32 come from $WASM_RUSTFLAGS.
+build_package() {
+    local name=$1 dir=$2 target_dir=$3
+    shift 3
+    log "building the wasm package, $name (release)"
+    CARGO_TARGET_DIR=$target_dir CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS=${WASM_RUSTFLAGS:-} \
+        cargo build --release --locked -p camtag --lib --target wasm32-unknown-unknown "$@"
+    local pkg=$ROOT/www/$dir raw=$target_dir/wasm32-unknown-unknown/release/camtag.wasm
     if [[ -f $pkg/camtag.js && $pkg/camtag_bg.wasm -nt $raw ]]; then
-        log "www/pkg is up to date"
+        log "www/$dir is up to date"
         return 0
     fi
     wasm-bindgen --target web --no-typescript --out-dir "$pkg.tmp" "$raw"
-    log "optimizing with wasm-opt -Os"
-    "$CACHE/tools/node_modules/.bin/wasm-opt" -Os --enable-bulk-memory --enable-nontrapping-float-to-int \
-        --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
+    log "optimizing www/$dir with wasm-opt -Os"
+    local features=(--enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext
+        --enable-mutable-globals --enable-reference-types --enable-multivalue)
+    [[ ${WASM_RUSTFLAGS:-} == *simd128* ]] && features+=(--enable-simd)
+    "$CACHE/tools/node_modules/.bin/wasm-opt" -Os "${features[@]}" \
         "$pkg.tmp/camtag_bg.wasm" -o "$pkg.tmp/camtag_bg.opt.wasm"
     mv "$pkg.tmp/camtag_bg.opt.wasm" "$pkg.tmp/camtag_bg.wasm"
     rm -rf "$pkg" && mv "$pkg.tmp" "$pkg"
     local size
     size=$(stat -c %s "$pkg/camtag_bg.wasm")
-    log "www/pkg/camtag_bg.wasm: raw $(stat -c %s "$raw") bytes, optimized $size bytes, gzipped $(gzip -9c "$pkg/camtag_bg.wasm" | wc -c) bytes"
+    log "www/$dir/camtag_bg.wasm: raw $(stat -c %s "$raw") bytes, optimized $size bytes, gzipped $(gzip -9c "$pkg/camtag_bg.wasm" | wc -c) bytes"
+}
+
+# Two packages: www/pkg with wasm SIMD (burn's `simd` kernels and +simd128: 1.8x faster on the
+# CPU, see BENCHMARKS.md) and www/pkg-baseline without it, which the page loads where the browser
+# cannot validate a SIMD module (js/wasmbuild.js). Each has its own target dir: a change of
+# RUSTFLAGS or features would otherwise rebuild the whole tree on every switch.
+build_wasm() {
+    ensure_tools
+    WASM_RUSTFLAGS="-C target-feature=+simd128" build_package "wasm SIMD" pkg "$TARGET_DIR/wasm-simd128" --features simd
+    WASM_RUSTFLAGS="" build_package "baseline (no SIMD)" pkg-baseline "$TARGET_DIR"
 }
 
 # www/precache.js: what the service worker (www/sw.js) caches for offline use, and a version
@@ -145,7 +161,7 @@ write_precache() {
     local www=$ROOT/www files=(./ index.html icon.svg css/style.css)
     local f
     for f in "$www"/js/*.js; do files+=("js/${f##*/}"); done
-    files+=(pkg/camtag.js pkg/camtag_bg.wasm models/index.json models/mobilenet_v2.camtag)
+    files+=(pkg/camtag.js pkg/camtag_bg.wasm pkg-baseline/camtag.js pkg-baseline/camtag_bg.wasm models/index.json models/mobilenet_v2.camtag)
     local version
     version=$( (cd "$www" && sha256sum index.html "${files[@]:2}") | sha256sum | cut -c1-16)
     {

@@ -5,12 +5,10 @@
 
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { writeFile, mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { CAMTAG_BIN, WWW, browserForTests, openPage, run, serveWww, waitForTags, y4mOf } from './harness.mjs';
+import { WWW, assertMatchesCli, browserForTests, openPage, serveWww, waitForTags, y4mOf } from './harness.mjs';
 
 const DOMESTIC_CATS = [281, 282, 283, 284, 285]; // tabby, tiger cat, Persian, Siamese, Egyptian cat
 const FIRST_TAG_TIMEOUT = 60_000;
@@ -22,19 +20,6 @@ before(async () => {
   video = await y4mOf('chelsea.png');
 });
 after(() => server?.close());
-
-/** Classifies the page's last frame with the native CLI and compares the top-5. */
-async function assertMatchesCli(page) {
-  const { png, result } = await page.evaluate(() => window.camtag.snapshot());
-  const dir = await mkdtemp(join(tmpdir(), 'camtag-'));
-  const file = join(dir, 'frame.png');
-  await writeFile(file, Buffer.from(png.split(',')[1], 'base64'));
-  const [cli] = JSON.parse(await run(CAMTAG_BIN, ['classify', file, '--model', join(WWW, 'models/mobilenet_v2.camtag'), '--json', '--top', '5', '--device', 'cpu']));
-  assert.deepEqual(result.predictions.map((p) => p.index), cli.predictions.map((p) => p.index), 'same top-5 classes');
-  for (const [i, p] of result.predictions.entries()) {
-    assert.ok(Math.abs(p.prob - cli.predictions[i].prob) < 1e-3, `${p.en}: page ${p.prob} vs CLI ${cli.predictions[i].prob}`);
-  }
-}
 
 function assertOnlyOwnOrigin(requests) {
   const foreign = requests.filter((url) => !url.startsWith(`${server.origin}/`) && !/^(data|blob):/.test(url));

@@ -8,6 +8,9 @@ import { dirname, extname, join, normalize, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before } from 'node:test';
 import { promisify } from 'node:util';
+import assert from 'node:assert/strict';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { chromium } from 'playwright-core';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -140,4 +143,17 @@ export function run(program, args) {
 export async function waitForTags(page, timeout) {
   await page.waitForFunction(() => window.camtag?.frames > 0, null, { timeout, polling: 250 });
   return page.$$eval('#results li', (items) => items.map((li) => ({ index: Number(li.dataset.index), prob: Number(li.dataset.prob) })));
+}
+
+/** Classifies the page's last frame with the native CLI and compares the top-5. */
+export async function assertMatchesCli(page) {
+  const { png, result } = await page.evaluate(() => window.camtag.snapshot());
+  const dir = await mkdtemp(join(tmpdir(), 'camtag-'));
+  const file = join(dir, 'frame.png');
+  await writeFile(file, Buffer.from(png.split(',')[1], 'base64'));
+  const [cli] = JSON.parse(await run(CAMTAG_BIN, ['classify', file, '--model', join(WWW, 'models/mobilenet_v2.camtag'), '--json', '--top', '5', '--device', 'cpu']));
+  assert.deepEqual(result.predictions.map((p) => p.index), cli.predictions.map((p) => p.index), 'same top-5 classes');
+  for (const [i, p] of result.predictions.entries()) {
+    assert.ok(Math.abs(p.prob - cli.predictions[i].prob) < 1e-3, `${p.en}: page ${p.prob} vs CLI ${cli.predictions[i].prob}`);
+  }
 }

@@ -1,4 +1,5 @@
-// Offline: after one visit the service worker has the page, the wasm and the default model, so
+// Offline: after one visit the service worker has the page, the wasm (only the package this
+// browser runs) and the default model, so
 // a reload with the server gone and the network off still classifies the camera.
 
 import assert from 'node:assert/strict';
@@ -28,6 +29,15 @@ test('a reload with no server and no network still tags the camera', async () =>
   const top = await waitForTags(page, TIMEOUT);
   assert.ok([281, 282, 283, 284, 285].includes(top[0].index), `a cat, got ${top[0].index}`);
   assert.equal(await page.textContent('#backend'), 'CPU');
+  assert.equal(await page.getAttribute('#backend', 'data-wasm'), 'simd');
   assert.equal(await page.isHidden('#error'), true, await page.textContent('#error'));
+  // Only the wasm package this browser runs was cached (the other would cost ~4 MB more).
+  const cached = await page.evaluate(async () => {
+    const names = [];
+    for (const key of await caches.keys()) for (const r of await (await caches.open(key)).keys()) names.push(new URL(r.url).pathname);
+    return names;
+  });
+  assert.ok(cached.includes('/pkg/camtag_bg.wasm'), cached.join('\n'));
+  assert.ok(!cached.some((p) => p.startsWith('/pkg-baseline/')), cached.join('\n'));
   await context.close();
 });

@@ -4,6 +4,7 @@
 // readback on a lost device may never finish), pending calls fail and `onLost` is told.
 
 import { Problem } from './problem.js';
+import { wasmBuild } from './wasmbuild.js';
 
 export class Engine {
   #worker = null;
@@ -18,7 +19,8 @@ export class Engine {
   }
 
   #spawn() {
-    const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+    // The worker's URL names the wasm build it loads (SIMD or baseline, see wasmbuild.js).
+    const worker = new Worker(new URL(`./worker.js?wasm=${wasmBuild()}`, import.meta.url), { type: 'module' });
     worker.onmessage = ({ data }) => this.#receive(data);
     worker.onerror = (event) => {
       event.preventDefault();

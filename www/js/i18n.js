@@ -76,6 +76,8 @@ const STRINGS = {
   dropHint: ['拖入或粘贴图片', 'Drop or paste a picture'],
   privacy: ['所有计算都在本机完成，画面不会离开你的设备。', 'Everything runs on this device; camera frames never leave it.'],
   loadingModel: ['正在加载模型… {percent}', 'Loading the model… {percent}'],
+  wasmSimd: ['WebAssembly SIMD：一条指令同时算 4 个数', 'WebAssembly SIMD: one instruction computes 4 numbers at once'],
+  wasmBaseline: ['WebAssembly（无 SIMD：此浏览器不支持，或地址里有 ?wasm=baseline）', 'WebAssembly without SIMD (this browser lacks it, or the address says ?wasm=baseline)'],
   fallback: ['此浏览器没有可用的 WebGPU，改用 CPU（较慢）。', 'WebGPU is not available here, so camtag runs on the CPU (slower).'],
   stillUsing: ['仍在使用 {name}。', 'Still using {name}.'],
   classifyFailed: ['识别出错：', 'Classification failed:'],

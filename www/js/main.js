@@ -226,6 +226,9 @@ async function loadModel(source, backend) {
   state.source = source;
   showError('');
   ui.backend.textContent = model.backend;
+  // On the CPU, which wasm build runs (SIMD or not) matters for speed: said on hover, and to tests.
+  ui.backend.dataset.wasm = model.wasm;
+  ui.backend.title = model.backend === 'CPU' ? t(model.wasm === 'simd' ? 'wasmSimd' : 'wasmBaseline') : '';
   const { manifest } = model;
   const dtype = manifest.weights.dtype === 'f16' ? ' · f16' : '';
   ui.model.textContent = `${manifest.name}${dtype}${manifest.accuracy ? ` (top-1 ${Number(manifest.accuracy.top1.toFixed(1))}%)` : ''}`;

@@ -1,21 +1,27 @@
 // Loading the wasm package and model bundles (runs in the inference worker). All paths are
 // relative to this file, so the site works from any sub-path (GitHub project pages).
 
-import init, { Classifier } from '../pkg/camtag.js';
 import { Problem } from './problem.js';
+import { packageDir } from './wasmbuild.js';
+
+/** The wasm build this worker runs ('simd' | 'baseline'): the page names it in the worker's URL. */
+export const wasmBuild = new URLSearchParams(self.location.search).get('wasm') === 'baseline' ? 'baseline' : 'simd';
 
 let wasmReady;
 
 /**
- * Fetches and instantiates the wasm module once. Its linear memory is left on the worker's
- * global as `camtagWasmMemory` for diagnostics (the soak script reads its size: wasm memory
- * only grows, so growth after warm-up means a leak).
+ * Fetches and instantiates the wasm package once, resolving to its `Classifier` class. Its
+ * linear memory is left on the worker's global as `camtagWasmMemory` for diagnostics (the soak
+ * script reads its size: wasm memory only grows, so growth after warm-up means a leak).
  */
 export function loadWasm() {
-  wasmReady ??= init({ module_or_path: new URL('../pkg/camtag_bg.wasm', import.meta.url) }).then((exports) => {
+  wasmReady ??= (async () => {
+    const dir = new URL(packageDir(wasmBuild), import.meta.url);
+    const pkg = await import(new URL('camtag.js', dir).href);
+    const exports = await pkg.default({ module_or_path: new URL('camtag_bg.wasm', dir) });
     self.camtagWasmMemory = exports.memory;
-    return exports;
-  });
+    return pkg.Classifier;
+  })();
   return wasmReady;
 }
 
@@ -40,16 +46,16 @@ export async function fetchBundle(url, onProgress = () => {}) {
 
 /** Runs `make()` once the wasm module is ready; its failure becomes a 'loadFailed' Problem. */
 async function loaded(make) {
-  await loadWasm();
+  const Classifier = await loadWasm();
   try {
-    return await make();
+    return await make(Classifier);
   } catch (e) {
     throw new Problem('loadFailed', {}, e?.message ?? String(e));
   }
 }
 
 /** Creates a classifier from bundle bytes on `backend` ('auto' | 'webgpu' | 'cpu'). */
-export const createClassifier = (bytes, backend) => loaded(() => Classifier.create(bytes, backend));
+export const createClassifier = (bytes, backend) => loaded((Classifier) => Classifier.create(bytes, backend));
 
 /** The architecture `arch` (e.g. 'vgg16') with random weights, for timing only. */
-export const createUntrained = (arch, backend) => loaded(() => Classifier.untrained(arch, backend));
+export const createUntrained = (arch, backend) => loaded((Classifier) => Classifier.untrained(arch, backend));

@@ -3,7 +3,7 @@
 //
 //   in  {type: 'load', loadId, url | bytes | arch, backend}
 //                                                      out {type: 'progress', loadId, fraction}
-//                                                      out {type: 'ready', loadId, backend, fallbackReason, manifest}
+//                                                      out {type: 'ready', loadId, backend, wasm, fallbackReason, manifest}
 //   in  {type: 'classify', id, rgba, width, height, topK, size?}  (size: input side, default the model's)
 //                                                      out {type: 'result', id, result, rgba}
 //   in  {type: 'layers', id, size}                     out {type: 'layers', id, summary}
@@ -19,7 +19,7 @@
 // ship without weights).
 
 import { watchGpuDevices } from './gpuwatch.js';
-import { createClassifier, createUntrained, fetchBundle } from './model.js';
+import { createClassifier, createUntrained, fetchBundle, wasmBuild } from './model.js';
 import { Problem } from './problem.js';
 
 let classifier = null;
@@ -43,7 +43,7 @@ async function load({ loadId, url, bytes, arch, backend }) {
     }
     classifier?.free();
     classifier = next;
-    post({ type: 'ready', loadId, backend: next.backend, fallbackReason: next.fallbackReason ?? null, manifest: next.manifest });
+    post({ type: 'ready', loadId, backend: next.backend, wasm: wasmBuild, fallbackReason: next.fallbackReason ?? null, manifest: next.manifest });
   } catch (e) {
     post({ type: 'error', loadId, during: 'load', problem: asProblem(e, 'loadFailed').toJSON() });
   }
