@@ -6,6 +6,7 @@ use serde::Serialize;
 use crate::bundle::{Bundle, Manifest, Source, WeightsDtype, WeightsInfo, weights};
 use crate::error::{CamtagError, Result};
 use crate::labels::Labels;
+use crate::model::fold::FoldNorms;
 use crate::model::{Architecture, Network};
 use crate::preprocess::{ImageView, Preprocessing};
 use crate::topk::{Prediction, top_k};
@@ -19,9 +20,10 @@ pub struct Classifier {
 }
 
 impl Classifier {
-    /// Loads a verified bundle onto `device`.
+    /// Loads a verified bundle onto `device`, its batch norms folded into the convolutions (a
+    /// classifier only infers).
     pub fn new(bundle: Bundle, device: &Device) -> Result<Self> {
-        let network = weights::decode(&bundle.manifest.architecture, bundle.weights, device)?;
+        let network = weights::decode(&bundle.manifest.architecture, bundle.weights, device)?.fold_norms();
         Ok(Self { network, manifest: bundle.manifest, device: device.clone() })
     }
 
@@ -57,7 +59,7 @@ impl Classifier {
             written_by: format!("camtag {}", env!("CARGO_PKG_VERSION")),
         };
         manifest.validate()?;
-        Ok(Self { network: architecture.init(device), manifest, device: device.clone() })
+        Ok(Self { network: architecture.init(device).fold_norms(), manifest, device: device.clone() })
     }
 
     pub fn manifest(&self) -> &Manifest {

@@ -3,6 +3,7 @@
 //! kernel it mixes channels only (expand, reduce or project).
 
 use burn::nn::conv::{Conv2d, Conv2dConfig};
+use burn::module::Param;
 use burn::nn::{BatchNorm, BatchNormConfig, PaddingConfig2d};
 use burn::prelude::*;
 use burn::tensor::activation::{relu, relu6};
@@ -77,17 +78,19 @@ impl ConvNormConfig {
                 .with_padding(PaddingConfig2d::Explicit(pad, pad, pad, pad))
                 .with_bias(false)
                 .init(device),
-            bn: BatchNormConfig::new(self.channels[1]).with_epsilon(self.bn_epsilon).init(device),
+            bn: Some(BatchNormConfig::new(self.channels[1]).with_epsilon(self.bn_epsilon).init(device)),
             activation: self.activation.code(),
         }
     }
 }
 
-/// Conv (no bias) → BatchNorm → activation.
+/// Conv (no bias) → BatchNorm → activation; or, once [folded](ConvNorm::fold_norm) for
+/// inference, conv (with bias) → activation.
 #[derive(Module, Debug)]
 pub struct ConvNorm {
     pub conv: Conv2d,
-    pub bn: BatchNorm,
+    /// `None` once folded into `conv`. (An `Option` adds nothing to the stored names: `bn.gamma`.)
+    pub bn: Option<BatchNorm>,
     /// [`Activation`] as a plain value (a module field must be a module or a primitive).
     pub activation: u8,
 }
@@ -95,6 +98,32 @@ pub struct ConvNorm {
 impl ConvNorm {
     /// `[batch, in, h, w]` → `[batch, out, h / stride, w / stride]` (rounded up).
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        Activation::from_code(self.activation).apply(self.bn.forward(self.conv.forward(x)))
+        let x = self.conv.forward(x);
+        let x = match &self.bn {
+            Some(bn) => bn.forward(x),
+            None => x,
+        };
+        Activation::from_code(self.activation).apply(x)
+    }
+
+    /// The batch norm folded into the convolution, for inference: with `s = γ / √(var + ε)`
+    /// per output channel, `W' = W · s` and `b' = (b - mean) · s + β`, so `conv'(x) = bn(conv(x))`
+    /// with the running statistics. Saves the batch norm's four passes over every activation
+    /// (burn computes `(x - mean) / √(var + ε) · γ + β` as four element-wise operations): a third
+    /// of MobileNetV2's time on the CPU. Training needs the batch norm: never fold a network
+    /// that will be trained or saved.
+    pub fn fold_norm(self) -> Self {
+        let Some(bn) = self.bn else { return self };
+        let mut conv = self.conv;
+        let [out, ..] = conv.weight.dims(); // [out, in / groups, k, k]
+        let scale = bn.gamma.val().div(bn.running_var.value().add_scalar(bn.epsilon).sqrt()); // [out]
+        let bias = match conv.bias.take() {
+            Some(b) => b.val(),
+            None => Tensor::zeros([out], &scale.device()),
+        };
+        let bias = bias.sub(bn.running_mean.value()).mul(scale.clone()).add(bn.beta.val()); // [out]
+        conv.weight = Param::from_tensor(conv.weight.val().mul(scale.reshape([out, 1, 1, 1])));
+        conv.bias = Some(Param::from_tensor(bias));
+        Self { conv, bn: None, activation: self.activation }
     }
 }

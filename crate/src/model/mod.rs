@@ -3,6 +3,7 @@
 //! runs at any input size.
 
 pub mod conv_norm;
+pub mod fold;
 pub mod efficientnet_lite;
 pub mod googlenet;
 pub mod mobilenet_v2;
