@@ -118,6 +118,15 @@ with open(os.path.join(models, "index.json"), "w") as f:
 PYEOF
 }
 
+# compress_wasm PKG: PKG/camtag_bg.wasm.gz beside the wasm. The page fetches it and inflates it
+# with DecompressionStream (js/model.js): 4 MB over the wire from any static server, compressing
+# or not; browsers without DecompressionStream fetch the plain file.
+compress_wasm() {
+    local wasm=$1/camtag_bg.wasm
+    [[ -f $wasm.gz && $wasm.gz -nt $wasm ]] && return 0
+    gzip -9 -n -c "$wasm" >"$wasm.gz.part" && mv "$wasm.gz.part" "$wasm.gz"
+}
+
 # build_package NAME DIR TARGET_DIR [CARGO_ARGS...]: one wasm build, through wasm-bindgen and
 # wasm-opt -Os, into www/DIR. RUSTFLAGS for wasm32 come from $WASM_RUSTFLAGS.
 build_package() {
@@ -129,6 +138,7 @@ build_package() {
     local pkg=$ROOT/www/$dir raw=$target_dir/wasm32-unknown-unknown/release/camtag.wasm
     if [[ -f $pkg/camtag.js && $pkg/camtag_bg.wasm -nt $raw ]]; then
         log "www/$dir is up to date"
+        compress_wasm "$pkg"
         return 0
     fi
     wasm-bindgen --target web --no-typescript --out-dir "$pkg.tmp" "$raw"
@@ -140,9 +150,10 @@ build_package() {
         "$pkg.tmp/camtag_bg.wasm" -o "$pkg.tmp/camtag_bg.opt.wasm"
     mv "$pkg.tmp/camtag_bg.opt.wasm" "$pkg.tmp/camtag_bg.wasm"
     rm -rf "$pkg" && mv "$pkg.tmp" "$pkg"
+    compress_wasm "$pkg"
     local size
     size=$(stat -c %s "$pkg/camtag_bg.wasm")
-    log "www/$dir/camtag_bg.wasm: raw $(stat -c %s "$raw") bytes, optimized $size bytes, gzipped $(gzip -9c "$pkg/camtag_bg.wasm" | wc -c) bytes"
+    log "www/$dir/camtag_bg.wasm: raw $(stat -c %s "$raw") bytes, optimized $size bytes, gzipped $(stat -c %s "$pkg/camtag_bg.wasm.gz") bytes"
 }
 
 # Two packages: www/pkg with wasm SIMD (burn's `simd` kernels and +simd128: 1.8x faster on the
@@ -161,7 +172,9 @@ write_precache() {
     local www=$ROOT/www files=(./ index.html icon.svg css/style.css)
     local f
     for f in "$www"/js/*.js; do files+=("js/${f##*/}"); done
-    files+=(pkg/camtag.js pkg/camtag_bg.wasm pkg-baseline/camtag.js pkg-baseline/camtag_bg.wasm models/index.json models/mobilenet_v2.camtag)
+    local pkg
+    for pkg in pkg pkg-baseline; do files+=("$pkg/camtag.js" "$pkg/camtag_bg.wasm" "$pkg/camtag_bg.wasm.gz"); done
+    files+=(models/index.json models/mobilenet_v2.camtag)
     local version
     version=$( (cd "$www" && sha256sum index.html "${files[@]:2}") | sha256sum | cut -c1-16)
     {

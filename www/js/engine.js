@@ -4,7 +4,7 @@
 // readback on a lost device may never finish), pending calls fail and `onLost` is told.
 
 import { Problem } from './problem.js';
-import { wasmBuild } from './wasmbuild.js';
+import { wasmMessage } from './wasmbuild.js';
 
 export class Engine {
   #worker = null;
@@ -19,8 +19,9 @@ export class Engine {
   }
 
   #spawn() {
-    // The worker's URL names the wasm build it loads (SIMD or baseline, see wasmbuild.js).
-    const worker = new Worker(new URL(`./worker.js?wasm=${wasmBuild()}`, import.meta.url), { type: 'module' });
+    const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+    // First, which wasm it loads (SIMD or baseline, gzipped or not: wasmbuild.js).
+    worker.postMessage(wasmMessage());
     worker.onmessage = ({ data }) => this.#receive(data);
     worker.onerror = (event) => {
       event.preventDefault();

@@ -4,8 +4,30 @@
 import { Problem } from './problem.js';
 import { packageDir } from './wasmbuild.js';
 
-/** The wasm build this worker runs ('simd' | 'baseline'): the page names it in the worker's URL. */
-export const wasmBuild = new URLSearchParams(self.location.search).get('wasm') === 'baseline' ? 'baseline' : 'simd';
+// Which wasm this worker runs: the page decides (wasmbuild.js) and says so in the worker's first
+// message, before any load. (Not in the worker's URL: a worker served by the service worker
+// sees the cached script's URL, without the query.)
+let wasm = { build: 'simd', gzipped: false };
+
+/** Sets the wasm build ('simd' | 'baseline') and whether to fetch it gzipped; before the first load. */
+export function chooseWasm({ build, gzipped }) {
+  wasm = { build: build === 'baseline' ? 'baseline' : 'simd', gzipped: gzipped === true };
+}
+
+/** The wasm build this worker runs. */
+export const wasmBuild = () => wasm.build;
+
+/**
+ * The package's wasm: camtag_bg.wasm.gz inflated as it streams in, or the plain file. Either way
+ * a Response typed application/wasm, which the module compiles while it downloads.
+ */
+async function wasmResponse(dir) {
+  if (!wasm.gzipped) return fetch(new URL('camtag_bg.wasm', dir));
+  const response = await fetch(new URL('camtag_bg.wasm.gz', dir));
+  if (!response.ok) return response; // wasm-bindgen's loader reports the status
+  const body = response.body.pipeThrough(new DecompressionStream('gzip'));
+  return new Response(body, { headers: { 'content-type': 'application/wasm' } });
+}
 
 let wasmReady;
 
@@ -16,9 +38,9 @@ let wasmReady;
  */
 export function loadWasm() {
   wasmReady ??= (async () => {
-    const dir = new URL(packageDir(wasmBuild), import.meta.url);
+    const dir = new URL(packageDir(wasm.build), import.meta.url);
     const pkg = await import(new URL('camtag.js', dir).href);
-    const exports = await pkg.default({ module_or_path: new URL('camtag_bg.wasm', dir) });
+    const exports = await pkg.default({ module_or_path: wasmResponse(dir) });
     self.camtagWasmMemory = exports.memory;
     return pkg.Classifier;
   })();

@@ -24,5 +24,15 @@ export function wasmBuild(search = globalThis.location?.search ?? '') {
   return hasWasmSimd() ? 'simd' : 'baseline';
 }
 
+/**
+ * Whether the worker fetches the wasm gzipped (camtag_bg.wasm.gz, 4 MB instead of 18 MB from a
+ * server that does not compress, as `python3 -m http.server` does not) and inflates it with
+ * DecompressionStream (Chrome 80, Firefox 113, Safari 16.4); elsewhere it fetches the plain file.
+ */
+export const canInflate = () => typeof DecompressionStream === 'function';
+
+/** The worker's first message: which package, and whether gzipped. */
+export const wasmMessage = () => ({ type: 'wasm', build: wasmBuild(), gzipped: canInflate() });
+
 /** The package directory (relative to www/js/) of a build. */
 export const packageDir = (build) => (build === 'baseline' ? '../pkg-baseline/' : '../pkg/');

@@ -1,6 +1,7 @@
 // The inference worker: owns the wasm module and the classifier, so the page's main thread
 // (video, buttons) never waits for a forward pass. Protocol, one message at a time per kind:
 //
+//   in  {type: 'wasm', build, gzipped}                 (first: which wasm package, see wasmbuild.js)
 //   in  {type: 'load', loadId, url | bytes | arch, backend}
 //                                                      out {type: 'progress', loadId, fraction}
 //                                                      out {type: 'ready', loadId, backend, wasm, fallbackReason, manifest}
@@ -19,7 +20,7 @@
 // ship without weights).
 
 import { watchGpuDevices } from './gpuwatch.js';
-import { createClassifier, createUntrained, fetchBundle, wasmBuild } from './model.js';
+import { chooseWasm, createClassifier, createUntrained, fetchBundle, wasmBuild } from './model.js';
 import { Problem } from './problem.js';
 
 let classifier = null;
@@ -43,7 +44,7 @@ async function load({ loadId, url, bytes, arch, backend }) {
     }
     classifier?.free();
     classifier = next;
-    post({ type: 'ready', loadId, backend: next.backend, wasm: wasmBuild, fallbackReason: next.fallbackReason ?? null, manifest: next.manifest });
+    post({ type: 'ready', loadId, backend: next.backend, wasm: wasmBuild(), fallbackReason: next.fallbackReason ?? null, manifest: next.manifest });
   } catch (e) {
     post({ type: 'error', loadId, during: 'load', problem: asProblem(e, 'loadFailed').toJSON() });
   }
@@ -81,7 +82,8 @@ function layers({ id, size }) {
 // One thing at a time, in arrival order: a classification never overlaps another or a load.
 let queue = Promise.resolve();
 self.onmessage = ({ data }) => {
-  if (data.type === 'load') {
+  if (data.type === 'wasm') chooseWasm(data);
+  else if (data.type === 'load') {
     latestLoad = data.loadId;
     queue = queue.then(() => load(data));
   }
