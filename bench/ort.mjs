@@ -1,12 +1,13 @@
-// camtag beside onnxruntime-web in one headless Chromium: MobileNetV2 (the same torchvision
-// weights; ONNX exported by bench/export_onnx.py), 224 px, batch 1, single-threaded wasm on the
-// CPU and WebGPU (SwiftShader here), after one warm-up run, median and min of RUNS runs, plus
-// cold costs (module + model load, first inference). Prints JSON lines and a Markdown table.
+// camtag beside onnxruntime-web in one headless Chromium: MobileNetV2 and EfficientNet-Lite0
+// (the same weights camtag imports; ONNX exported by bench/export_onnx.py), 224 px, batch 1,
+// single-threaded wasm on the CPU (camtag's SIMD and baseline packages) and WebGPU (SwiftShader
+// here), after one warm-up run, median and min of RUNS runs, plus cold costs (module + model
+// load, first inference). Prints JSON lines and a table; writes the rows to OUT if set.
 //
-// Run through bench/ort.sh (which exports the ONNX file and installs onnxruntime-web).
+// Run through bench/ort.sh (which exports the ONNX files and installs onnxruntime-web).
 
 import { createServer } from 'node:http';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { extname, join, normalize, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -16,6 +17,8 @@ const ROOT = resolve(HERE, '..');
 const CACHE = process.env.CAMTAG_CACHE ?? join(ROOT, '.cache');
 const RUNS = Number(process.env.RUNS ?? 30);
 const BACKENDS = (process.env.BACKENDS ?? 'cpu,webgpu').split(','); // e.g. BACKENDS=cpu
+const MODELS = (process.env.MODELS ?? 'mobilenet_v2,efficientnet_lite0').split(',');
+const ENGINES = { cpu: ['camtag', 'camtag-baseline', 'onnxruntime-web'], webgpu: ['camtag', 'onnxruntime-web'] };
 const MOUNTS = [
   ['/www/', join(ROOT, 'www')],
   ['/ort/', join(HERE, 'node_modules/onnxruntime-web/dist')],
@@ -44,28 +47,31 @@ const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
   args: ['--no-sandbox', '--enable-unsafe-webgpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
 });
+const browserVersion = browser.version();
+const ORT_VERSION = JSON.parse(await readFile(join(HERE, 'node_modules/onnxruntime-web/package.json'), 'utf8')).version;
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const rows = [];
-for (const backend of BACKENDS) {
-  for (const engine of ['camtag', 'onnxruntime-web']) {
-    const page = await browser.newPage();
-    await page.goto(`${origin}/`);
-    await page.waitForFunction(() => window.benchReady, null, { timeout: 60_000 });
-    const r = await page.evaluate((c) => window.runBench(c), { engine, backend, runs: backend === 'webgpu' ? Math.min(RUNS, 10) : RUNS });
-    const row = { engine, backend, actualBackend: r.actualBackend, top1: r.top1, runs: r.times.length, medianMs: median(r.times), minMs: Math.min(...r.times), loadMs: r.loadMs, firstMs: r.firstMs };
-    console.log(JSON.stringify(row));
-    rows.push(row);
-    await page.close();
+for (const model of MODELS) {
+  for (const backend of BACKENDS) {
+    for (const engine of ENGINES[backend]) {
+      const page = await browser.newPage();
+      await page.goto(`${origin}/`);
+      await page.waitForFunction(() => window.benchReady, null, { timeout: 60_000 });
+      const runs = backend === 'webgpu' ? Math.min(RUNS, 10) : RUNS;
+      const r = await page.evaluate((c) => window.runBench(c), { engine, backend, model, runs });
+      const row = { model, engine, backend, actualBackend: r.actualBackend, top1: r.top1, runs: r.times.length, medianMs: median(r.times), minMs: Math.min(...r.times), loadMs: r.loadMs, firstMs: r.firstMs };
+      console.log(JSON.stringify(row));
+      rows.push(row);
+      await page.close();
+    }
   }
 }
 await browser.close();
 server.close();
 
+if (process.env.OUT) await writeFile(process.env.OUT, `${JSON.stringify({ chromium: browserVersion, onnxruntimeWeb: ORT_VERSION, rows }, null, 2)}\n`);
+
 const fmt = (x) => x.toFixed(1);
-console.log('\n| backend | engine | median ms | min ms | load ms | first inference ms | top-1 |');
-console.log('| --- | --- | --- | --- | --- | --- | --- |');
-for (const r of rows) console.log(`| ${r.backend} | ${r.engine} | ${fmt(r.medianMs)} | ${fmt(r.minMs)} | ${fmt(r.loadMs)} | ${fmt(r.firstMs)} | ${r.top1} |`);
-for (const backend of BACKENDS) {
-  const [c, o] = ['camtag', 'onnxruntime-web'].map((e) => rows.find((r) => r.engine === e && r.backend === backend));
-  console.log(`\n${backend}: camtag / onnxruntime-web median = ${(c.medianMs / o.medianMs).toFixed(2)}`);
-}
+console.log('\n| model | backend | engine | median ms | min ms | load ms | first inference ms | top-1 |');
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
+for (const r of rows) console.log(`| ${r.model} | ${r.backend} | ${r.engine} | ${fmt(r.medianMs)} | ${fmt(r.minMs)} | ${fmt(r.loadMs)} | ${fmt(r.firstMs)} | ${r.top1} |`);

@@ -1,16 +1,18 @@
 #!/usr/bin/env python3
-"""Native half of bench/ort.sh: the camtag CLI (burn's CPU backend, all cores) beside onnxruntime
-(pip, CPU execution provider, all cores) on MobileNetV2, one 224 px picture at a time, median and
-min of 30 runs after a warm-up.
+"""Native half of bench/ort.sh: the camtag CLI (burn's CPU backend on all cores, and its wgpu
+backend: Mesa's lavapipe here, a Vulkan driver that runs on the CPU) beside onnxruntime (pip, CPU
+execution provider, all cores), MobileNetV2 and EfficientNet-Lite0, one 224 px picture at a
+time, median and min of 30 runs after a warm-up.
 
-usage: ort_native.py CACHE_DIR CAMTAG_BINARY CAMTAG_BUNDLE
+usage: ort_native.py CACHE_DIR CAMTAG_BINARY MODELS_DIR OUT_JSON
 
 camtag's figure is the `ms` its CLI reports per picture (preprocessing from the decoded photo,
-forward pass, top-5), onnxruntime's the session.run of the already normalized input.
+forward pass, readback, top-5), onnxruntime's the session.run of the already normalized input.
 """
 
 import json
 import os
+import platform
 import statistics
 import subprocess
 import sys
@@ -22,38 +24,57 @@ import onnxruntime as ort
 from PIL import Image
 
 RUNS = 30
+# (x / 255 - mean) / std, as each camtag bundle records it.
+NORMALIZE = {
+    "mobilenet_v2": ([0.485, 0.456, 0.406], [0.229, 0.224, 0.225]),
+    "efficientnet_lite0": ([127 / 255] * 3, [128 / 255] * 3),
+}
+
+
+def camtag_times(camtag, bundle, photo, device):
+    out = subprocess.run(
+        [camtag, "classify", "--model", str(bundle), "--json", "--device", device] + [str(photo)] * (RUNS + 1),
+        check=True, capture_output=True, text=True,
+    ).stdout
+    results = json.loads(out)
+    return [r["ms"] for r in results][1:], results[-1]["predictions"][0]["index"]
+
+
+def onnx_times(path, x):
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = os.cpu_count()
+    session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    session.run(None, {"input": x})
+    times = []
+    for _ in range(RUNS):
+        t = time.perf_counter()
+        (logits,) = session.run(None, {"input": x})
+        times.append((time.perf_counter() - t) * 1e3)
+    return times, int(np.argmax(logits))
 
 
 def main():
-    cache, camtag, bundle = Path(sys.argv[1]), sys.argv[2], sys.argv[3]
+    cache, camtag, models, out = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3]), Path(sys.argv[4])
     photo = cache / "photos/chelsea.png"
-    out = subprocess.run(
-        [camtag, "classify", "--model", bundle, "--json", "--device", "cpu"] + [str(photo)] * (RUNS + 1),
-        check=True, capture_output=True, text=True,
-    ).stdout
-    camtag_ms = [r["ms"] for r in json.loads(out)][1:]
-
     image = Image.open(photo).convert("RGB")
     w, h = image.size
     side = min(w, h)
     image = image.crop(((w - side) // 2, (h - side) // 2, (w + side) // 2, (h + side) // 2)).resize((224, 224), Image.BILINEAR)
-    x = (np.asarray(image, dtype=np.float32) / 255 - [0.485, 0.456, 0.406]) / [0.229, 0.224, 0.225]
-    x = x.transpose(2, 0, 1)[None].astype(np.float32)
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = os.cpu_count()
-    session = ort.InferenceSession(str(cache / "onnx/mobilenet_v2.onnx"), options, providers=["CPUExecutionProvider"])
-    session.run(None, {"input": x})
-    ort_ms = []
-    for _ in range(RUNS):
-        t = time.perf_counter()
-        session.run(None, {"input": x})
-        ort_ms.append((time.perf_counter() - t) * 1e3)
-
-    print("| native, CPU | median ms | min ms |")
-    print("| --- | --- | --- |")
-    for name, ms in [("camtag CLI (burn flex)", camtag_ms), (f"onnxruntime {ort.__version__}", ort_ms)]:
-        print(f"| {name} | {statistics.median(ms):.1f} | {min(ms):.1f} |")
-    print(f"\nnative: camtag / onnxruntime median = {statistics.median(camtag_ms) / statistics.median(ort_ms):.2f}")
+    rows = []
+    for model, (mean, std) in NORMALIZE.items():
+        x = ((np.asarray(image, dtype=np.float32) / 255 - mean) / std).transpose(2, 0, 1)[None].astype(np.float32)
+        runs = [
+            ("camtag", "cpu", *camtag_times(camtag, models / f"{model}.camtag", photo, "cpu")),
+            ("camtag", "wgpu", *camtag_times(camtag, models / f"{model}.camtag", photo, "gpu")),
+            ("onnxruntime", "cpu", *onnx_times(cache / f"onnx/{model}.onnx", x)),
+        ]
+        for engine, backend, ms, top1 in runs:
+            row = {"model": model, "engine": engine, "backend": backend, "top1": top1, "runs": len(ms),
+                   "medianMs": statistics.median(ms), "minMs": min(ms)}
+            print(json.dumps(row), flush=True)
+            rows.append(row)
+    info = {"onnxruntime": ort.__version__, "cpus": os.cpu_count(), "cpu": platform.processor() or platform.machine(), "rows": rows}
+    out.write_text(json.dumps(info, indent=2) + "\n")
 
 
 if __name__ == "__main__":

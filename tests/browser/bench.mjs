@@ -4,6 +4,10 @@
 // camera.
 //
 //   node tests/browser/bench.mjs [frames]     (after ./build.sh and tests/fixtures/golden.sh)
+//
+// With OUT set, also writes the rows there as JSON (bench/ort.sh does, for BENCHMARKS.md).
+
+import { writeFile } from 'node:fs/promises';
 
 import { launch, serveWww, y4mOf } from './harness.mjs';
 
@@ -41,3 +45,4 @@ for (const backend of ['webgpu', 'cpu']) {
 }
 await server.close();
 console.table(rows);
+if (process.env.OUT) await writeFile(process.env.OUT, `${JSON.stringify(rows, null, 2)}\n`);
