@@ -67,6 +67,11 @@ export class Engine {
     }
   }
 
+  /** Starts the worker, which starts fetching the wasm; the first load then waits less. */
+  prepare() {
+    this.#worker ??= this.#spawn();
+  }
+
   /**
    * Loads a model from a URL, from bundle bytes, or an architecture by name with random weights
    * (`arch`, for timing). Resolves to `{backend, fallbackReason, manifest}`.

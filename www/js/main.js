@@ -288,6 +288,7 @@ function initialBackend() {
 }
 
 async function main() {
+  engine.prepare(); // the wasm downloads and compiles while the page sets up and fetches the model
   const backend = initialBackend();
   ui.backendSelect.value = backend;
   ui.languageSelect.value = currentLanguage();

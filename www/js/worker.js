@@ -1,7 +1,8 @@
 // The inference worker: owns the wasm module and the classifier, so the page's main thread
 // (video, buttons) never waits for a forward pass. Protocol, one message at a time per kind:
 //
-//   in  {type: 'wasm', build, gzipped}                 (first: which wasm package, see wasmbuild.js)
+//   in  {type: 'wasm', build, gzipped}                 (first: which wasm package, see wasmbuild.js;
+//                                                      the worker starts fetching it at once)
 //   in  {type: 'load', loadId, url | bytes | arch, backend}
 //                                                      out {type: 'progress', loadId, fraction}
 //                                                      out {type: 'ready', loadId, backend, wasm, fallbackReason, manifest}
@@ -20,7 +21,7 @@
 // ship without weights).
 
 import { watchGpuDevices } from './gpuwatch.js';
-import { chooseWasm, createClassifier, createUntrained, fetchBundle, wasmBuild } from './model.js';
+import { chooseWasm, createClassifier, createUntrained, fetchBundle, loadWasm, wasmBuild } from './model.js';
 import { Problem } from './problem.js';
 
 let classifier = null;
@@ -82,7 +83,12 @@ function layers({ id, size }) {
 // One thing at a time, in arrival order: a classification never overlaps another or a load.
 let queue = Promise.resolve();
 self.onmessage = ({ data }) => {
-  if (data.type === 'wasm') chooseWasm(data);
+  if (data.type === 'wasm') {
+    // Start fetching and compiling the wasm now, while the page and this worker fetch the model;
+    // a failure surfaces at the first load, which awaits the same promise.
+    chooseWasm(data);
+    loadWasm().catch(() => {});
+  }
   else if (data.type === 'load') {
     latestLoad = data.loadId;
     queue = queue.then(() => load(data));
