@@ -19,6 +19,8 @@ let page;
 pageForTests({ camera: 'none', webgpu: false }, '/?backend=cpu', async (p) => {
   page = p;
   await page.waitForFunction(() => document.querySelector('#backend').textContent === 'CPU', null, { timeout: TIMEOUT });
+  // The page then tries the (absent) camera: let that message come before the tests clear it.
+  await page.waitForFunction(() => /No camera was found/.test(document.querySelector('#error').textContent), null, { timeout: TIMEOUT });
 });
 
 // --- model bundles: the layout of crate/src/bundle/mod.rs -------------------------------------
@@ -95,7 +97,7 @@ describe('broken model bundles are refused, and the model in use stays', () => {
   }
 
   test('after all of them, the page still tags with the model it had', async () => {
-    assert.match(await page.textContent('#model-name'), /^MobileNetV2 \(top-1/);
+    assert.match(await page.textContent('#model-name'), /^MobileNetV2 · f16 \(top-1/);
     const top = await tagsOf(join(CACHE, 'photos/coffee.png'));
     assert.equal(top[0].index, 967); // espresso
   });

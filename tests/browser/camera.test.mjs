@@ -5,10 +5,9 @@
 
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { WWW, assertMatchesCli, browserForTests, openPage, serveWww, waitForTags, y4mOf } from './harness.mjs';
+import { DEFAULT_MODEL, DEFAULT_MODEL_PATH, assertMatchesCli, browserForTests, openPage, serveWww, waitForTags, y4mOf } from './harness.mjs';
 
 const DOMESTIC_CATS = [281, 282, 283, 284, 285]; // tabby, tiger cat, Persian, Siamese, Egyptian cat
 const FIRST_TAG_TIMEOUT = 60_000;
@@ -61,8 +60,8 @@ describe('without a camera', () => {
 
   test('a model that fails to load is explained', async () => {
     const page = await chromium.browser.newPage({ serviceWorkers: 'block' }); // so the route sees every request
-    const truncated = readFileSync(join(WWW, 'models/mobilenet_v2.camtag')).subarray(0, 5000);
-    await page.route('**/models/mobilenet_v2.camtag', (route) => route.fulfill({ body: truncated, contentType: 'application/octet-stream' }));
+    const truncated = readFileSync(DEFAULT_MODEL_PATH).subarray(0, 5000);
+    await page.route(`**/models/${DEFAULT_MODEL}`, (route) => route.fulfill({ body: truncated, contentType: 'application/octet-stream' }));
     await page.goto(`${server.origin}/?backend=cpu`);
     await page.waitForSelector('#error:not([hidden])', { timeout: FIRST_TAG_TIMEOUT });
     assert.match(await page.textContent('#error'), /The model could not be loaded: .*truncated/);

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 
-import { CACHE, CAMTAG_BIN, WWW, pageForTests, run } from './harness.mjs';
+import { CACHE, CAMTAG_BIN, DEFAULT_MODEL_PATH, pageForTests, run } from './harness.mjs';
 
 const TIMEOUT = 60_000;
 let page;
@@ -25,7 +25,7 @@ const row = async (name) => page.$$eval('#layers-table tbody tr', (trs, n) => {
 test('the layer table equals camtag info, and follows the input size', async () => {
   await page.click('#layers-panel summary');
   await page.waitForSelector('#layers-table tbody tr');
-  const info = JSON.parse(await run(CAMTAG_BIN, ['info', '--model', join(WWW, 'models/mobilenet_v2.camtag'), '--json']));
+  const info = JSON.parse(await run(CAMTAG_BIN, ['info', '--model', DEFAULT_MODEL_PATH, '--json']));
   const names = await cells('#layers-table tbody tr td:first-child');
   assert.deepEqual(names, info.summary.layers.map((l) => l.name));
   const total = await cells('#layers-table tfoot td');
@@ -73,7 +73,7 @@ test('the same picture at 160, 224 and 320 px gives the top-5 of the CLI at each
   })));
   assert.deepEqual(columns.map((c) => c.size), [160, 224, 320]);
   for (const column of columns) {
-    const [cli] = JSON.parse(await run(CAMTAG_BIN, ['classify', join(CACHE, 'photos/chelsea.png'), '--model', join(WWW, 'models/mobilenet_v2.camtag'),
+    const [cli] = JSON.parse(await run(CAMTAG_BIN, ['classify', join(CACHE, 'photos/chelsea.png'), '--model', DEFAULT_MODEL_PATH,
       '--json', '--device', 'cpu', '--size', String(column.size)]));
     assert.deepEqual(column.top.map((p) => p.index), cli.predictions.map((p) => p.index), `${column.size} px`);
     column.top.forEach((p, i) => assert.ok(Math.abs(p.prob - cli.predictions[i].prob) < 1e-3, `${column.size} px: ${p.prob} vs ${cli.predictions[i].prob}`));
@@ -88,7 +88,7 @@ test('feature maps of a chosen layer equal the CLI within 1e-3 and are drawn as 
   await page.selectOption('#maps-point', { label: 'blocks.3' });
   await page.waitForFunction(() => window.camtag.lastMaps?.point === 'blocks.3', null, { timeout: TIMEOUT });
   const maps = await page.evaluate(() => ({ ...window.camtag.lastMaps, data: Array.from(window.camtag.lastMaps.data) }));
-  const cli = JSON.parse(await run(CAMTAG_BIN, ['features', join(CACHE, 'photos/chelsea.png'), '--model', join(WWW, 'models/mobilenet_v2.camtag'),
+  const cli = JSON.parse(await run(CAMTAG_BIN, ['features', join(CACHE, 'photos/chelsea.png'), '--model', DEFAULT_MODEL_PATH,
     '--point', 'blocks.3', '--channels', '16']));
   assert.deepEqual(maps.shape, cli.shape);
   assert.deepEqual(maps.shape, [32, 28, 28]); // blocks.3 opens the 32-channel stage at stride 2
@@ -106,7 +106,7 @@ test('the architecture comparison lists every network with camtag info figures a
   const table = () => page.$$eval('#compare-table tbody tr', (trs) => trs.map((tr) => [tr.dataset.key, ...[...tr.cells].map((c) => c.textContent)]));
   const rows = await table();
   assert.deepEqual(rows.map((r) => r[0]), ['mobilenet_v2.camtag', 'mobilenet_v2_f16.camtag', 'efficientnet_lite0.camtag', 'vgg16', 'googlenet', 'resnet18']);
-  for (const [key, arch] of [['mobilenet_v2.camtag', ['--model', join(WWW, 'models/mobilenet_v2.camtag')]], ['googlenet', ['--arch', 'googlenet']], ['vgg16', ['--arch', 'vgg16']]]) {
+  for (const [key, arch] of [['mobilenet_v2.camtag', ['--model', DEFAULT_MODEL_PATH]], ['googlenet', ['--arch', 'googlenet']], ['vgg16', ['--arch', 'vgg16']]]) {
     const info = JSON.parse(await run(CAMTAG_BIN, ['info', ...arch, '--json', '--size', '224']));
     const row = rows.find((r) => r[0] === key);
     assert.equal(row[2], `${(info.params / 1e6).toFixed(1)} M`, key);

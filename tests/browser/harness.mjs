@@ -2,7 +2,7 @@
 // fake camera, and the native CLI for cross-checking. Never downloads a browser.
 
 import { spawn, execFile } from 'node:child_process';
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { dirname, extname, join, normalize, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +18,11 @@ export const WWW = join(ROOT, 'www');
 export const CACHE = process.env.CAMTAG_CACHE ?? join(ROOT, '.cache');
 export const CAMTAG_BIN = process.env.CAMTAG_BIN ?? join(process.env.CARGO_TARGET_DIR ?? join(ROOT, 'target'), 'release/camtag');
 export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+
+/** The bundle the page loads first (build.sh's models/index.json `default`), by file name. */
+export const DEFAULT_MODEL = JSON.parse(readFileSync(join(WWW, 'models/index.json'), 'utf8')).default;
+/** Its path, for the CLI to classify what the page classifies. */
+export const DEFAULT_MODEL_PATH = join(WWW, 'models', DEFAULT_MODEL);
 
 const MIME = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
@@ -151,7 +156,7 @@ export async function assertMatchesCli(page) {
   const dir = await mkdtemp(join(tmpdir(), 'camtag-'));
   const file = join(dir, 'frame.png');
   await writeFile(file, Buffer.from(png.split(',')[1], 'base64'));
-  const [cli] = JSON.parse(await run(CAMTAG_BIN, ['classify', file, '--model', join(WWW, 'models/mobilenet_v2.camtag'), '--json', '--top', '5', '--device', 'cpu']));
+  const [cli] = JSON.parse(await run(CAMTAG_BIN, ['classify', file, '--model', DEFAULT_MODEL_PATH, '--json', '--top', '5', '--device', 'cpu']));
   assert.deepEqual(result.predictions.map((p) => p.index), cli.predictions.map((p) => p.index), 'same top-5 classes');
   for (const [i, p] of result.predictions.entries()) {
     assert.ok(Math.abs(p.prob - cli.predictions[i].prob) < 1e-3, `${p.en}: page ${p.prob} vs CLI ${cli.predictions[i].prob}`);

@@ -324,7 +324,7 @@ async function main() {
   });
   window.addEventListener('pagehide', stopCamera);
 
-  let first = 'mobilenet_v2.camtag';
+  let first = 'mobilenet_v2_f16.camtag';
   try {
     const index = await fetchModelIndex();
     state.index = index;
