@@ -80,6 +80,7 @@ async function classify(image) {
 }
 
 async function classifyFrame(frame) {
+  if (!state.model) return; // the camera opened while the first model loads: skip until it is ready
   try {
     await classify(frame);
     showError('');
@@ -94,15 +95,20 @@ function showOnStage(what) {
   ui.placeholder.hidden = what !== 'placeholder';
 }
 
-async function startCamera() {
+/**
+ * Opens the camera and starts the frame loop. Says what went wrong, or with `quiet`, resolves to
+ * the problem for the caller to say.
+ */
+async function startCamera({ quiet = false } = {}) {
   state.generation += 1;
-  showError('');
+  if (!quiet) showError('');
   closeCamera(ui.video);
   try {
     await openCamera(ui.video, { deviceId: state.cameraId, facingMode: state.facingMode, onEnded: onCameraLost });
   } catch (e) {
+    if (quiet) return e;
     showError(explain(e));
-    return;
+    return e;
   }
   state.cameraId = currentCameraId(ui.video);
   showOnStage('video');
@@ -333,7 +339,15 @@ async function main() {
   } catch (e) {
     showError(explain(new Problem('modelListFailed', {}, e.message)));
   }
-  if ((await loadModel({ url: modelUrl(first) }, backend)) === true) await startCamera();
+  // The camera opens while the model loads (a real one takes a second or so to start); its frames
+  // are skipped until the model is ready. A model that cannot load turns it off again; the
+  // model's problem, if any, is the one said. (A load superseded by the user's choice leaves
+  // the camera to the newer load.)
+  const camera = startCamera({ quiet: true });
+  const loaded = await loadModel({ url: modelUrl(first) }, backend);
+  const cameraProblem = await camera;
+  if (loaded === false) stopCamera();
+  else if (loaded === true && cameraProblem) showError(explain(cameraProblem));
 }
 
 /** Caches the app for offline use (www/sw.js); the page works the same without it. */
