@@ -5,7 +5,8 @@
 //
 //   node tests/browser/bench.mjs [frames]     (after ./build.sh and tests/fixtures/golden.sh)
 //
-// With OUT set, also writes the rows there as JSON (bench/ort.sh does, for BENCHMARKS.md).
+// With OUT set, also writes the rows there as JSON (bench/ort.sh does, for BENCHMARKS.md);
+// SIZE=160 (or 128, 192) runs the page at that input size; BACKENDS=cpu runs one path only.
 
 import { writeFile } from 'node:fs/promises';
 
@@ -15,7 +16,7 @@ const frames = Number(process.argv[2] ?? 20);
 const server = await serveWww();
 const video = await y4mOf('chelsea.png');
 const rows = [];
-for (const backend of ['webgpu', 'cpu']) {
+for (const backend of (process.env.BACKENDS ?? 'webgpu,cpu').split(',')) {
   const browser = await launch({ camera: video });
   const page = await browser.newPage({ viewport: { width: 1100, height: 720 } });
   let bytes = 0;
@@ -25,7 +26,7 @@ for (const backend of ['webgpu', 'cpu']) {
     if (counting) bytes += length;
   });
   const t0 = Date.now();
-  await page.goto(`${server.origin}/?backend=${backend}`);
+  await page.goto(`${server.origin}/?backend=${backend}${process.env.SIZE ? `&size=${process.env.SIZE}` : ''}`);
   await page.waitForFunction(() => window.camtag?.frames > 0, null, { timeout: 300_000 });
   const firstTag = Date.now() - t0;
   counting = false;

@@ -133,6 +133,20 @@ describe('language', () => {
   });
 });
 
+describe('input size', () => {
+  test('a smaller input (for slow devices) tags as the CLI does at that size', async () => {
+    await page.selectOption('#size-select', '160');
+    const file = photo('chelsea.png');
+    const top = await nextResult(() => page.setInputFiles('#file-input', file));
+    const [cli] = JSON.parse(await run(CAMTAG_BIN, ['classify', file, '--model', DEFAULT_MODEL_PATH, '--json', '--device', 'cpu', '--size', '160']));
+    const [full] = JSON.parse(await run(CAMTAG_BIN, ['classify', file, '--model', DEFAULT_MODEL_PATH, '--json', '--device', 'cpu']));
+    assert.deepEqual(top.map((p) => p.index), cli.predictions.map((p) => p.index));
+    for (const [i, p] of top.entries()) assert.ok(Math.abs(p.prob - cli.predictions[i].prob) < 1e-3, `${p.en}: ${p.prob} vs ${cli.predictions[i].prob}`);
+    assert.ok(Math.abs(top[0].prob - full.predictions[0].prob) > 1e-3, 'the 224 px answer differs: the size was applied');
+    await page.selectOption('#size-select', '');
+  });
+});
+
 describe('the main thread', () => {
   test('keeps animating while the worker classifies', async () => {
     await page.evaluate(() => {

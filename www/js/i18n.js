@@ -66,6 +66,8 @@ const STRINGS = {
   kindGap: ['全局平均池化', 'global avg pool'],
   kindLinear: ['全连接', 'linear'],
   backend: ['计算', 'Backend'],
+  inputSize: ['输入', 'Input'],
+  sizeModel: ['模型自己的', "the model's own"],
   auto: ['自动', 'Auto'],
   model: ['模型', 'Model'],
   language: ['语言', 'Language'],

@@ -20,6 +20,7 @@ const $ = (id) => document.getElementById(id);
 const ui = {
   stage: $('stage'), video: $('video'), picture: $('picture'), placeholder: $('placeholder'),
   toggle: $('camera-toggle'), fileInput: $('file-input'), backendSelect: $('backend-select'), modelSelect: $('model-select'),
+  sizeSelect: $('size-select'),
   languageSelect: $('language-select'), pause: $('pause-toggle'), snapshot: $('snapshot'),
   cameraChoice: $('camera-choice'), cameraSelect: $('camera-select'), flip: $('camera-flip'),
   results: $('results'), fallback: $('fallback'), backend: $('backend'), ms: $('ms'), model: $('model-name'),
@@ -69,7 +70,9 @@ const median = rollingMedian(15);
 /** Classifies one image in the worker and shows the result, unless the stage moved on meanwhile. */
 async function classify(image) {
   const generation = state.generation;
-  const { result, frame } = await engine.classify(image, TOP_K);
+  // A smaller input for slow devices: the work scales with the pixels (160 px: half of 224's).
+  const size = Number(ui.sizeSelect.value) || null;
+  const { result, frame } = await engine.classify(image, TOP_K, size);
   if (generation !== state.generation) return;
   state.lastFrame = frame;
   state.lastResult = result;
@@ -288,6 +291,12 @@ function onFile(file) {
   else showError(explain(new Problem('notPictureNorModel', { name: file.name })));
 }
 
+/** `?size=160` (or 128, 192) in the address: the input size the page starts with. */
+function initialSize() {
+  const requested = new URLSearchParams(location.search).get('size') ?? '';
+  return [...ui.sizeSelect.options].some((o) => o.value === requested) ? requested : '';
+}
+
 function initialBackend() {
   const requested = new URLSearchParams(location.search).get('backend') ?? 'auto';
   return ['auto', 'webgpu', 'cpu'].includes(requested) ? requested : 'auto';
@@ -297,6 +306,7 @@ async function main() {
   engine.prepare(); // the wasm downloads and compiles while the page sets up and fetches the model
   const backend = initialBackend();
   ui.backendSelect.value = backend;
+  ui.sizeSelect.value = initialSize();
   ui.languageSelect.value = currentLanguage();
   translate();
   ui.languageSelect.addEventListener('change', () => {
