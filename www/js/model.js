@@ -43,7 +43,10 @@ export function loadWasm() {
     const exports = await pkg.default({ module_or_path: wasmResponse(dir) });
     self.camtagWasmMemory = exports.memory;
     return pkg.Classifier;
-  })();
+  })().catch((e) => {
+    wasmReady = undefined; // a network hiccup is not forever: the next load fetches it again
+    throw e;
+  });
   return wasmReady;
 }
 
