@@ -46,78 +46,30 @@ impl FoldNorms for Network {
     }
 }
 
-impl FoldNorms for MobileNetV2 {
-    fn fold_norms(self) -> Self {
-        Self { stem: self.stem.fold_norms(), blocks: self.blocks.fold_norms(), head: self.head.fold_norms(), ..self }
-    }
-}
-
-impl FoldNorms for InvertedResidual {
-    fn fold_norms(self) -> Self {
-        Self { expand: self.expand.fold_norms(), depthwise: self.depthwise.fold_norms(), project: self.project.fold_norms(), ..self }
-    }
-}
-
-impl FoldNorms for EfficientNetLite {
-    fn fold_norms(self) -> Self {
-        Self { stem: self.stem.fold_norms(), blocks: self.blocks.fold_norms(), head: self.head.fold_norms(), ..self }
-    }
-}
-
-impl FoldNorms for MbConv {
-    fn fold_norms(self) -> Self {
-        Self { expand: self.expand.fold_norms(), depthwise: self.depthwise.fold_norms(), project: self.project.fold_norms(), ..self }
-    }
-}
-
-impl FoldNorms for ResNet {
-    fn fold_norms(self) -> Self {
-        Self { stem: self.stem.fold_norms(), blocks: self.blocks.fold_norms(), ..self }
-    }
-}
-
-impl FoldNorms for BasicBlock {
-    fn fold_norms(self) -> Self {
-        Self { conv1: self.conv1.fold_norms(), conv2: self.conv2.fold_norms(), downsample: self.downsample.fold_norms() }
-    }
-}
-
-impl FoldNorms for Vgg {
-    fn fold_norms(self) -> Self {
-        Self { stages: self.stages.fold_norms(), ..self }
-    }
-}
-
-impl FoldNorms for VggStage {
-    fn fold_norms(self) -> Self {
-        Self { convs: self.convs.fold_norms(), ..self }
-    }
-}
-
-impl FoldNorms for GoogLeNet {
-    fn fold_norms(self) -> Self {
-        Self {
-            conv1: self.conv1.fold_norms(),
-            conv2: self.conv2.fold_norms(),
-            conv3: self.conv3.fold_norms(),
-            inception: self.inception.fold_norms(),
-            ..self
+/// `Type { fields }`: the type's listed fields hold `ConvNorm`s (or blocks of them) and are
+/// folded; its other fields (pools, classifiers, flags) are kept as they are.
+macro_rules! fold_fields {
+    ($($ty:ty { $($field:ident),+ $(,)? })+) => {$(
+        impl FoldNorms for $ty {
+            #[allow(clippy::needless_update)] // BasicBlock lists every field
+            fn fold_norms(self) -> Self {
+                Self { $($field: self.$field.fold_norms(),)+ ..self }
+            }
         }
-    }
+    )+};
 }
 
-impl FoldNorms for Inception {
-    fn fold_norms(self) -> Self {
-        Self {
-            branch1: self.branch1.fold_norms(),
-            branch3_reduce: self.branch3_reduce.fold_norms(),
-            branch3: self.branch3.fold_norms(),
-            branch5_reduce: self.branch5_reduce.fold_norms(),
-            branch5: self.branch5.fold_norms(),
-            pool_proj: self.pool_proj.fold_norms(),
-            ..self
-        }
-    }
+fold_fields! {
+    MobileNetV2 { stem, blocks, head }
+    InvertedResidual { expand, depthwise, project }
+    EfficientNetLite { stem, blocks, head }
+    MbConv { expand, depthwise, project }
+    ResNet { stem, blocks }
+    BasicBlock { conv1, conv2, downsample }
+    Vgg { stages }
+    VggStage { convs }
+    GoogLeNet { conv1, conv2, conv3, inception }
+    Inception { branch1, branch3_reduce, branch3, branch5_reduce, branch5, pool_proj }
 }
 
 #[cfg(test)]
