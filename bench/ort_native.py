@@ -14,6 +14,7 @@ import json
 import os
 import platform
 import statistics
+import struct
 import subprocess
 import sys
 import time
@@ -24,11 +25,16 @@ import onnxruntime as ort
 from PIL import Image
 
 RUNS = 30
-# (x / 255 - mean) / std, as each camtag bundle records it.
-NORMALIZE = {
-    "mobilenet_v2": ([0.485, 0.456, 0.406], [0.229, 0.224, 0.225]),
-    "efficientnet_lite0": ([127 / 255] * 3, [128 / 255] * 3),
-}
+MODELS = ["mobilenet_v2", "efficientnet_lite0"]
+
+
+def normalization(bundle):
+    """The bundle manifest's (x / 255 - mean) / std, which the ONNX input must match (layout:
+    crate/src/bundle/mod.rs, magic | version | manifest length | JSON)."""
+    data = Path(bundle).read_bytes()
+    (length,) = struct.unpack_from("<I", data, 12)
+    pre = json.loads(data[16:16 + length])["preprocessing"]
+    return pre["mean"], pre["std"]
 
 
 def camtag_times(camtag, bundle, photo, device):
@@ -61,7 +67,8 @@ def main():
     side = min(w, h)
     image = image.crop(((w - side) // 2, (h - side) // 2, (w + side) // 2, (h + side) // 2)).resize((224, 224), Image.BILINEAR)
     rows = []
-    for model, (mean, std) in NORMALIZE.items():
+    for model in MODELS:
+        mean, std = normalization(models / f"{model}.camtag")
         x = ((np.asarray(image, dtype=np.float32) / 255 - mean) / std).transpose(2, 0, 1)[None].astype(np.float32)
         runs = [
             ("camtag", "cpu", *camtag_times(camtag, models / f"{model}.camtag", photo, "cpu")),

@@ -10,15 +10,22 @@ ort.env.wasm.wasmPaths = '/ort/';
 ort.env.wasm.numThreads = 1; // camtag's wasm is single-threaded: compare like with like
 ort.env.wasm.proxy = false;
 
-// Each model's input normalization, (x / 255 - mean) / std, as camtag's bundles record it:
-// torchvision's ImageNet statistics for MobileNetV2, (x - 127) / 128 for EfficientNet-Lite0.
-const NORMALIZE = {
-  mobilenet_v2: { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] },
-  efficientnet_lite0: { mean: [127 / 255, 127 / 255, 127 / 255], std: [128 / 255, 128 / 255, 128 / 255] },
-};
+/**
+ * The bundle's bytes and its manifest's normalization, (x / 255 - mean) / std, which the ONNX
+ * input must match (layout: crate/src/bundle/mod.rs, magic | version | manifest length | JSON).
+ */
+async function bundle(model) {
+  const bytes = new Uint8Array(await (await fetch(`/www/models/${model}.camtag`)).arrayBuffer());
+  const length = new DataView(bytes.buffer).getUint32(12, true);
+  const { mean, std } = JSON.parse(new TextDecoder().decode(bytes.subarray(16, 16 + length))).preprocessing;
+  return { bytes, mean, std };
+}
 
-/** chelsea.png's 224x224 centre crop, as RGBA, and as the normalized CHW floats ONNX takes. */
-async function picture(model) {
+/**
+ * chelsea.png's 224x224 centre crop, as RGBA, and with `normalization` ({mean, std}) as the
+ * normalized CHW floats ONNX takes.
+ */
+async function picture(normalization = null) {
   const blob = await (await fetch('/photos/chelsea.png')).blob();
   const bitmap = await createImageBitmap(blob);
   const canvas = new OffscreenCanvas(224, 224);
@@ -26,7 +33,8 @@ async function picture(model) {
   const ctx = canvas.getContext('2d');
   ctx.drawImage(bitmap, (bitmap.width - side) / 2, (bitmap.height - side) / 2, side, side, 0, 0, 224, 224);
   const rgba = ctx.getImageData(0, 0, 224, 224).data;
-  const { mean, std } = NORMALIZE[model];
+  if (!normalization) return { rgba: new Uint8Array(rgba), chw: null };
+  const { mean, std } = normalization;
   const chw = new Float32Array(3 * 224 * 224);
   for (let i = 0; i < 224 * 224; i += 1) {
     for (let c = 0; c < 3; c += 1) chw[c * 224 * 224 + i] = (rgba[i * 4 + c] / 255 - mean[c]) / std[c];
@@ -54,7 +62,7 @@ async function camtag(dir, backend, model, runs, pic) {
   const t0 = now();
   const pkg = await import(`${dir}camtag.js`);
   await pkg.default({ module_or_path: `${dir}camtag_bg.wasm` });
-  const bytes = new Uint8Array(await (await fetch(`/www/models/${model}.camtag`)).arrayBuffer());
+  const { bytes } = await bundle(model);
   const classifier = await pkg.Classifier.create(bytes, backend);
   const loadMs = now() - t0;
   const infer = async () => (await classifier.classify(pic.rgba, 224, 224, 5)).predictions[0].index;
@@ -77,9 +85,9 @@ async function onnx(backend, model, runs, pic) {
 }
 
 window.runBench = async ({ engine, backend, model, runs }) => {
-  const pic = await picture(model);
-  if (engine === 'camtag') return camtag('/www/pkg/', backend, model, runs, pic);
-  if (engine === 'camtag-baseline') return camtag('/www/pkg-baseline/', backend, model, runs, pic);
-  return onnx(backend, model, runs, pic);
+  // camtag normalizes inside classify; onnxruntime gets the floats its bundle's manifest asks for.
+  if (engine === 'camtag') return camtag('/www/pkg/', backend, model, runs, await picture());
+  if (engine === 'camtag-baseline') return camtag('/www/pkg-baseline/', backend, model, runs, await picture());
+  return onnx(backend, model, runs, await picture(await bundle(model)));
 };
 window.benchReady = true;
