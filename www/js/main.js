@@ -67,28 +67,33 @@ function showError(text) {
 
 const median = rollingMedian(15);
 
-/** Classifies one image in the worker and shows the result, unless the stage moved on meanwhile. */
+/**
+ * Classifies one image in the worker and shows the result, unless the stage moved on meanwhile.
+ * Resolves to whether it was shown.
+ */
 async function classify(image) {
   const generation = state.generation;
   // A smaller input for slow devices: the work scales with the pixels (160 px: half of 224's).
   const size = Number(ui.sizeSelect.value) || null;
   const { result, frame } = await engine.classify(image, TOP_K, size);
-  if (generation !== state.generation) return;
+  if (generation !== state.generation) return false;
   state.lastFrame = frame;
   state.lastResult = result;
   state.frames += 1;
   renderResults(ui.results, result);
   ui.snapshot.disabled = false;
   ui.ms.textContent = `${median(result.totalMs).toFixed(0)} ms`;
+  return true;
 }
 
 async function classifyFrame(frame) {
   if (!state.model) return; // the camera opened while the first model loads: skip until it is ready
+  const generation = state.generation;
   try {
-    await classify(frame);
-    showError('');
+    // A late frame of a stopped camera leaves the message of why it stopped in place.
+    if (await classify(frame)) showError('');
   } catch (e) {
-    showError(explain(e));
+    if (generation === state.generation) showError(explain(e));
   }
 }
 
@@ -182,6 +187,9 @@ function saveSnapshot() {
 }
 
 function stopCamera() {
+  // A frame still in the worker was taken before the camera stopped: its result must not land
+  // after the stop (on top of a picture shown meanwhile, or counted as a fresh tag).
+  state.generation += 1;
   state.stopLoop?.();
   state.stopLoop = null;
   closeCamera(ui.video);
