@@ -7,6 +7,7 @@ use burn::module::Param;
 use burn::nn::{BatchNorm, BatchNormConfig, PaddingConfig2d};
 use burn::prelude::*;
 use burn::tensor::activation::{relu, relu6};
+use burn::tensor::Device;
 use serde::{Deserialize, Serialize};
 
 /// What follows the batch norm.
@@ -25,7 +26,7 @@ impl Activation {
         match self {
             Self::None => x,
             Self::Relu => relu(x),
-            Self::Relu6 => relu6(x),
+            Self::Relu6 => relu6_for(x),
         }
     }
 
@@ -39,6 +40,19 @@ impl Activation {
             2 => Self::Relu6,
             _ => Self::None,
         }
+    }
+}
+
+/// `min(max(x, 0), 6)`, written the way the tensor's backend runs fastest. burn-flex 0.22.1's
+/// `clamp` is a scalar loop that checks its bounds for NaN at every element; its `relu` and
+/// `clamp_max` vectorize. Natively, one thread, on a [1, 96, 112, 112] activation: clamp 1.86 ms,
+/// relu then clamp_max 0.74 ms (crate measurement, 50 runs). On the GPU backends `clamp` is one
+/// kernel, where two would cost a second dispatch. Both give the same values (NaN stays NaN).
+fn relu6_for<const D: usize>(x: Tensor<D>) -> Tensor<D> {
+    if x.device() == Device::flex() {
+        relu(x).clamp_max(6.0)
+    } else {
+        relu6(x)
     }
 }
 
@@ -125,5 +139,25 @@ impl ConvNorm {
         conv.weight = Param::from_tensor(conv.weight.val().mul(scale.reshape([out, 1, 1, 1])));
         conv.bias = Some(Param::from_tensor(bias));
         Self { conv, bn: None, activation: self.activation }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relu6_on_the_cpu_equals_the_clamp() {
+        let device = Device::flex();
+        let values = [-f32::INFINITY, -7.0, -1e-30, 0.0, 1e-30, 0.5, 5.999, 6.0, 6.001, 1e9, f32::INFINITY, f32::NAN];
+        let x: Tensor<1> = Tensor::from_floats(values, &device);
+        let fast = relu6_for(x.clone()).into_data().try_to_vec::<f32>().unwrap();
+        let clamp = relu6(x).into_data().try_to_vec::<f32>().unwrap();
+        assert_eq!(fast.len(), clamp.len());
+        for ((f, c), v) in fast.iter().zip(&clamp).zip(values) {
+            assert!(f == c || (f.is_nan() && c.is_nan()), "relu6({v}): {f} vs clamp's {c}");
+        }
+        assert!(fast[11].is_nan(), "NaN propagates, as PyTorch's relu6");
+        assert_eq!(&fast[..11], &[0.0, 0.0, 0.0, 0.0, 1e-30, 0.5, 5.999, 6.0, 6.0, 6.0, 6.0]);
     }
 }
