@@ -11,8 +11,23 @@ use wasm_bindgen::prelude::*;
 use crate::preprocess::ImageView;
 use crate::{Backend, BackendChoice, Classifier, Prediction};
 
+unsafe extern "C" {
+    /// Synthesized by wasm-ld: runs the static constructors (here, `inventory` registrations in
+    /// burn's GPU stack).
+    fn __wasm_call_ctors();
+}
+
 #[wasm_bindgen(start)]
 fn start() {
+    // Run the constructors once, here. A module that never calls `__wasm_call_ctors` itself is
+    // linked "command style": wasm-ld wraps every export so that each call runs all the
+    // constructors first. wasm-bindgen's `__externref_table_alloc` is such an export, called for
+    // every JS value Rust hands out, so the manifest getter (a thousand labels) spent 850 ms
+    // re-running constructors on every call. An explicit call turns the wrapping off (see the
+    // `inventory` crate's notes on WebAssembly); wasm-bindgen calls `start` once, right after
+    // instantiation, before any other export.
+    // SAFETY: called once per instance, before any code that relies on the registrations.
+    unsafe { __wasm_call_ctors() };
     console_error_panic_hook::set_once();
 }
 
