@@ -3,17 +3,19 @@
 
 /**
  * Calls `classify(imageData)` for each new video frame, never starting one before the previous
- * one finished. Returns `stop()`.
+ * one finished. Until `ready()` is true (the camera may open before the model has loaded) no
+ * frame is taken: the loop looks again at the next animation frame, so the first frame is
+ * classified the moment the model is ready, not a video frame later. Returns `stop()`.
  */
-export function startLoop(video, classify, { maxSide = 640 } = {}) {
+export function startLoop(video, classify, { maxSide = 640, ready = () => true } = {}) {
   const canvas = document.createElement('canvas');
   const context = canvas.getContext('2d', { willReadFrequently: true });
   let running = true;
   let lastTime = -1;
 
-  const schedule = () => {
+  const schedule = ({ poll = false } = {}) => {
     if (!running) return;
-    if (video.requestVideoFrameCallback) video.requestVideoFrameCallback(() => tick());
+    if (video.requestVideoFrameCallback && !poll) video.requestVideoFrameCallback(() => tick());
     else requestAnimationFrame(() => tick());
   };
 
@@ -21,6 +23,7 @@ export function startLoop(video, classify, { maxSide = 640 } = {}) {
     if (!running) return;
     const { videoWidth: w, videoHeight: h } = video;
     if (!w || !h || video.currentTime === lastTime) return schedule(); // no frame yet, or the same one
+    if (!ready()) return schedule({ poll: true }); // this frame stays untaken until the model is ready
     lastTime = video.currentTime;
     const scale = Math.min(1, maxSide / Math.max(w, h));
     const [cw, ch] = [Math.round(w * scale), Math.round(h * scale)];

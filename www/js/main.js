@@ -87,7 +87,7 @@ async function classify(image) {
 }
 
 async function classifyFrame(frame) {
-  if (!state.model) return; // the camera opened while the first model loads: skip until it is ready
+  if (!state.model) return; // the loop waits for the model (its `ready`); this is a guard
   const generation = state.generation;
   try {
     // A late frame of a stopped camera leaves the message of why it stopped in place.
@@ -171,7 +171,7 @@ function setPaused(paused) {
   if (paused) ui.video.pause();
   else {
     ui.video.play();
-    state.stopLoop = startLoop(ui.video, classifyFrame);
+    state.stopLoop = startLoop(ui.video, classifyFrame, { ready: () => state.model !== null });
   }
 }
 
@@ -348,6 +348,11 @@ async function main() {
   });
   window.addEventListener('pagehide', stopCamera);
 
+  // The camera opens while the model list and the model load (a real camera takes a second or so
+  // to start; so does the model); its frames wait until the model is ready. A model that cannot
+  // load turns it off again; the model's problem, if any, is the one said. (A load superseded by
+  // the user's choice leaves the camera to the newer load.)
+  const camera = startCamera({ quiet: true });
   let first = 'mobilenet_v2_f16.camtag';
   try {
     const index = await fetchModelIndex();
@@ -357,11 +362,6 @@ async function main() {
   } catch (e) {
     showError(explain(new Problem('modelListFailed', {}, e.message)));
   }
-  // The camera opens while the model loads (a real one takes a second or so to start); its frames
-  // are skipped until the model is ready. A model that cannot load turns it off again; the
-  // model's problem, if any, is the one said. (A load superseded by the user's choice leaves
-  // the camera to the newer load.)
-  const camera = startCamera({ quiet: true });
   const loaded = await loadModel({ url: modelUrl(first) }, backend);
   const cameraProblem = await camera;
   if (loaded === false) stopCamera();
