@@ -6,6 +6,7 @@
 //
 // Run through bench/ort.sh (which exports the ONNX files and installs onnxruntime-web).
 
+import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import { readFile, writeFile } from 'node:fs/promises';
 import { extname, join, normalize, resolve, dirname } from 'node:path';
@@ -18,6 +19,12 @@ const CACHE = process.env.CAMTAG_CACHE ?? join(ROOT, '.cache');
 const RUNS = Number(process.env.RUNS ?? 30);
 const BACKENDS = (process.env.BACKENDS ?? 'cpu,webgpu').split(','); // e.g. BACKENDS=cpu
 const MODELS = (process.env.MODELS ?? 'mobilenet_v2,efficientnet_lite0').split(',');
+const CAMTAG_BIN = process.env.CAMTAG_BIN ?? join(process.env.CARGO_TARGET_DIR ?? join(ROOT, 'target'), 'release/camtag');
+/** The bundle's input normalization (`camtag info`), which onnxruntime's input must match. */
+const normalization = (model) => {
+  const info = JSON.parse(execFileSync(CAMTAG_BIN, ['info', '--model', join(ROOT, 'www/models', `${model}.camtag`), '--json'], { encoding: 'utf8' }));
+  return { mean: info.preprocessing.mean, std: info.preprocessing.std };
+};
 const ENGINES = { cpu: ['camtag', 'camtag-baseline', 'onnxruntime-web'], webgpu: ['camtag', 'onnxruntime-web'] };
 const MOUNTS = [
   ['/www/', join(ROOT, 'www')],
@@ -52,13 +59,14 @@ const ORT_VERSION = JSON.parse(await readFile(join(HERE, 'node_modules/onnxrunti
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const rows = [];
 for (const model of MODELS) {
+  const norm = normalization(model);
   for (const backend of BACKENDS) {
     for (const engine of ENGINES[backend]) {
       const page = await browser.newPage();
       await page.goto(`${origin}/`);
       await page.waitForFunction(() => window.benchReady, null, { timeout: 60_000 });
       const runs = backend === 'webgpu' ? Math.min(RUNS, 10) : RUNS;
-      const r = await page.evaluate((c) => window.runBench(c), { engine, backend, model, runs });
+      const r = await page.evaluate((c) => window.runBench(c), { engine, backend, model, runs, normalization: norm });
       const row = { model, engine, backend, actualBackend: r.actualBackend, top1: r.top1, runs: r.times.length, medianMs: median(r.times), minMs: Math.min(...r.times), loadMs: r.loadMs, firstMs: r.firstMs };
       console.log(JSON.stringify(row));
       rows.push(row);

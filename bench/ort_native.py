@@ -14,7 +14,6 @@ import json
 import os
 import platform
 import statistics
-import struct
 import subprocess
 import sys
 import time
@@ -28,13 +27,10 @@ RUNS = 30
 MODELS = ["mobilenet_v2", "efficientnet_lite0"]
 
 
-def normalization(bundle):
-    """The bundle manifest's (x / 255 - mean) / std, which the ONNX input must match (layout:
-    crate/src/bundle/mod.rs, magic | version | manifest length | JSON)."""
-    data = Path(bundle).read_bytes()
-    (length,) = struct.unpack_from("<I", data, 12)
-    pre = json.loads(data[16:16 + length])["preprocessing"]
-    return pre["mean"], pre["std"]
+def normalization(camtag, bundle):
+    """The bundle's (x / 255 - mean) / std (`camtag info`), which the ONNX input must match."""
+    info = json.loads(subprocess.run([camtag, "info", "--model", str(bundle), "--json"], check=True, capture_output=True, text=True).stdout)
+    return info["preprocessing"]["mean"], info["preprocessing"]["std"]
 
 
 def camtag_times(camtag, bundle, photo, device):
@@ -68,7 +64,7 @@ def main():
     image = image.crop(((w - side) // 2, (h - side) // 2, (w + side) // 2, (h + side) // 2)).resize((224, 224), Image.BILINEAR)
     rows = []
     for model in MODELS:
-        mean, std = normalization(models / f"{model}.camtag")
+        mean, std = normalization(camtag, models / f"{model}.camtag")
         x = ((np.asarray(image, dtype=np.float32) / 255 - mean) / std).transpose(2, 0, 1)[None].astype(np.float32)
         runs = [
             ("camtag", "cpu", *camtag_times(camtag, models / f"{model}.camtag", photo, "cpu")),

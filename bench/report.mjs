@@ -27,13 +27,15 @@ const PATHS = [
 
 const ms = (x) => (x >= 100 ? Math.round(x).toLocaleString('en') : x.toFixed(1));
 const ratio = (a, b) => (a / b).toFixed(2);
+/** How many timed runs the browser rows of `backend` have (bench/ort.mjs's RUNS; fewer on WebGPU). */
+const runsOf = (backend) => browser.rows.find((r) => r.backend === backend)?.runs ?? '–';
 const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
 
 const lines = [
   BEGIN,
   `Measured ${new Date().toISOString().slice(0, 10)} at commit ${commit} by \`bench/ort.sh\`: ${cpus().length} x ${cpus()[0].model.trim()}, `
     + `Chromium ${browser.chromium}, onnxruntime-web ${browser.onnxruntimeWeb}, onnxruntime ${native.onnxruntime} (pip). `
-    + 'Batch 1, 224 px, chelsea the cat, one warm-up run, then 30 runs (10 on WebGPU); "first" is the first '
+    + `Batch 1, 224 px, chelsea the cat, one warm-up run, then ${runsOf('cpu')} runs (${runsOf('webgpu')} on WebGPU); "first" is the first `
     + 'inference after loading (shader compilation, caches). Ratio = camtag / peer: below 1.00 camtag is faster.',
   '',
 ];

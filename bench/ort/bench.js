@@ -1,7 +1,7 @@
 // In-page half of bench/ort.mjs: times camtag (its wasm package, as the page's worker uses it)
 // and onnxruntime-web on the same weights, the same 224x224 picture, batch 1. Exposes
-// `window.runBench({engine, backend, model, runs})`, resolving to per-run milliseconds and cold
-// costs. engine: 'camtag' (www/pkg/, wasm SIMD), 'camtag-baseline' (www/pkg-baseline/, no SIMD)
+// `window.runBench({engine, backend, model, runs, normalization})`, resolving to per-run
+// milliseconds and cold costs. engine: 'camtag' (www/pkg/, wasm SIMD), 'camtag-baseline' (www/pkg-baseline/, no SIMD)
 // or 'onnxruntime-web'; model: 'mobilenet_v2' or 'efficientnet_lite0'.
 
 import * as ort from '/ort/ort.all.min.mjs';
@@ -9,17 +9,6 @@ import * as ort from '/ort/ort.all.min.mjs';
 ort.env.wasm.wasmPaths = '/ort/';
 ort.env.wasm.numThreads = 1; // camtag's wasm is single-threaded: compare like with like
 ort.env.wasm.proxy = false;
-
-/**
- * The bundle's bytes and its manifest's normalization, (x / 255 - mean) / std, which the ONNX
- * input must match (layout: crate/src/bundle/mod.rs, magic | version | manifest length | JSON).
- */
-async function bundle(model) {
-  const bytes = new Uint8Array(await (await fetch(`/www/models/${model}.camtag`)).arrayBuffer());
-  const length = new DataView(bytes.buffer).getUint32(12, true);
-  const { mean, std } = JSON.parse(new TextDecoder().decode(bytes.subarray(16, 16 + length))).preprocessing;
-  return { bytes, mean, std };
-}
 
 /**
  * chelsea.png's 224x224 centre crop, as RGBA, and with `normalization` ({mean, std}) as the
@@ -62,7 +51,7 @@ async function camtag(dir, backend, model, runs, pic) {
   const t0 = now();
   const pkg = await import(`${dir}camtag.js`);
   await pkg.default({ module_or_path: `${dir}camtag_bg.wasm` });
-  const { bytes } = await bundle(model);
+  const bytes = new Uint8Array(await (await fetch(`/www/models/${model}.camtag`)).arrayBuffer());
   const classifier = await pkg.Classifier.create(bytes, backend);
   const loadMs = now() - t0;
   const infer = async () => (await classifier.classify(pic.rgba, 224, 224, 5)).predictions[0].index;
@@ -84,10 +73,11 @@ async function onnx(backend, model, runs, pic) {
   return { actualBackend: backend, loadMs, ...(await time(infer, runs)) };
 }
 
-window.runBench = async ({ engine, backend, model, runs }) => {
-  // camtag normalizes inside classify; onnxruntime gets the floats its bundle's manifest asks for.
+window.runBench = async ({ engine, backend, model, runs, normalization }) => {
+  // camtag normalizes inside classify; onnxruntime gets the floats the bundle asks for
+  // (`normalization`: its manifest's mean and std, which bench/ort.mjs reads with `camtag info`).
   if (engine === 'camtag') return camtag('/www/pkg/', backend, model, runs, await picture());
   if (engine === 'camtag-baseline') return camtag('/www/pkg-baseline/', backend, model, runs, await picture());
-  return onnx(backend, model, runs, await picture(await bundle(model)));
+  return onnx(backend, model, runs, await picture(normalization));
 };
 window.benchReady = true;

@@ -117,6 +117,10 @@ fn info_gives_the_layer_table_at_any_size() {
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["size"], 224);
     assert_eq!(json["params"], 3_504_872);
+    // What the bundle asks of its input (bench/ reads it to feed onnxruntime the same floats).
+    assert_eq!(json["preprocessing"]["crop"], 224);
+    let mean: Vec<f64> = serde_json::from_value(json["preprocessing"]["mean"].clone()).unwrap();
+    assert!(mean.iter().zip([0.485, 0.456, 0.406]).all(|(a, b)| (a - b).abs() < 1e-6), "{mean:?}");
     let layers = json["summary"]["layers"].as_array().unwrap();
     let head = layers.iter().find(|l| l["name"] == "head").unwrap();
     assert_eq!(head["output"], serde_json::json!([1280, 7, 7]));

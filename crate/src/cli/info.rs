@@ -8,6 +8,7 @@ use anyhow::{Context, Result, bail};
 use camtag::Bundle;
 use camtag::model::Architecture;
 use camtag::model::summary::{LayerKind, LayerSummary, Summary};
+use camtag::preprocess::Preprocessing;
 use clap::Args;
 use serde::Serialize;
 
@@ -34,6 +35,9 @@ struct Report<'a> {
     size: usize,
     params: u64,
     macs: u64,
+    /// A bundle's input preparation (resize, crop, mean, std); absent for `--arch`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    preprocessing: Option<&'a Preprocessing>,
     summary: &'a Summary,
 }
 
@@ -57,7 +61,8 @@ pub fn run(args: InfoArgs) -> Result<ExitCode> {
     }
     let summary = architecture.summary(size);
     if args.json {
-        let report = Report { name: &name, size, params: summary.params(), macs: summary.macs(), summary: &summary };
+        let preprocessing = manifest.as_ref().map(|m| &m.preprocessing);
+        let report = Report { name: &name, size, params: summary.params(), macs: summary.macs(), preprocessing, summary: &summary };
         println!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(ExitCode::SUCCESS);
     }
