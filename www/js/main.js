@@ -86,8 +86,8 @@ async function classify(image) {
   return true;
 }
 
+/** A camera frame (the loop calls it only once a model is loaded: its `ready`). */
 async function classifyFrame(frame) {
-  if (!state.model) return; // the loop waits for the model (its `ready`); this is a guard
   const generation = state.generation;
   try {
     // A late frame of a stopped camera leaves the message of why it stopped in place.
