@@ -158,14 +158,17 @@ build_package() {
     log "www/$dir/camtag_bg.wasm: raw $(stat -c %s "$raw") bytes, optimized $size bytes, gzipped $(stat -c %s "$pkg/camtag_bg.wasm.gz") bytes"
 }
 
-# Two packages: www/pkg with wasm SIMD (burn's `simd` kernels and +simd128: 1.8x faster on the
-# CPU, see BENCHMARKS.md) and www/pkg-baseline without it, which the page loads where the browser
-# cannot validate a SIMD module (js/wasmbuild.js). Each has its own target dir: a change of
-# RUSTFLAGS or features would otherwise rebuild the whole tree on every switch.
+# Three packages (js/wasmbuild.js chooses): www/pkg with wasm SIMD (burn's `simd` kernels and
+# +simd128: 1.8x faster on the CPU, see BENCHMARKS.md) and WebGPU, for browsers that offer a WebGPU
+# adapter; www/pkg-cpu, the same without WebGPU (the WebGPU stack is three quarters of the code),
+# for the CPU path; www/pkg-baseline, CPU only without SIMD, for browsers that cannot validate a
+# SIMD module. Each has its own target dir: a change of RUSTFLAGS rebuilds a whole tree, and the
+# two SIMD builds would overwrite each other's camtag.wasm (a cdylib's file name has no hash).
 build_wasm() {
     ensure_tools
-    WASM_RUSTFLAGS="-C target-feature=+simd128" build_package "wasm SIMD" pkg "$TARGET_DIR/wasm-simd128" --features simd
-    WASM_RUSTFLAGS="" build_package "baseline (no SIMD)" pkg-baseline "$TARGET_DIR"
+    WASM_RUSTFLAGS="-C target-feature=+simd128" build_package "wasm SIMD, WebGPU" pkg "$TARGET_DIR/wasm-simd128" --features simd,webgpu
+    WASM_RUSTFLAGS="-C target-feature=+simd128" build_package "wasm SIMD, CPU only" pkg-cpu "$TARGET_DIR/wasm-simd128-cpu" --features simd
+    WASM_RUSTFLAGS="" build_package "baseline (no SIMD, CPU only)" pkg-baseline "$TARGET_DIR"
 }
 
 # www/precache.js: what the service worker (www/sw.js) caches for offline use, and a version
@@ -175,7 +178,7 @@ write_precache() {
     local f
     for f in "$www"/js/*.js; do files+=("js/${f##*/}"); done
     local pkg
-    for pkg in pkg pkg-baseline; do files+=("$pkg/camtag.js" "$pkg/camtag_bg.wasm" "$pkg/camtag_bg.wasm.gz"); done
+    for pkg in pkg pkg-cpu pkg-baseline; do files+=("$pkg/camtag.js" "$pkg/camtag_bg.wasm" "$pkg/camtag_bg.wasm.gz"); done
     files+=(models/index.json models/mobilenet_v2_f16.camtag)
     local version
     version=$( (cd "$www" && sha256sum index.html "${files[@]:2}") | sha256sum | cut -c1-16)

@@ -1,8 +1,9 @@
 // In-page half of bench/ort.mjs: times camtag (its wasm package, as the page's worker uses it)
 // and onnxruntime-web on the same weights, the same 224x224 picture, batch 1. Exposes
 // `window.runBench({engine, backend, model, runs, normalization})`, resolving to per-run
-// milliseconds and cold costs. engine: 'camtag' (www/pkg/, wasm SIMD), 'camtag-baseline' (www/pkg-baseline/, no SIMD)
-// or 'onnxruntime-web'; model: 'mobilenet_v2' or 'efficientnet_lite0'.
+// milliseconds and cold costs. engine: 'camtag' (wasm SIMD: www/pkg-cpu/ on the CPU, www/pkg/ on
+// WebGPU, as the page chooses), 'camtag-baseline' (www/pkg-baseline/, no SIMD) or
+// 'onnxruntime-web'; model: 'mobilenet_v2' or 'efficientnet_lite0'.
 
 import * as ort from '/ort/ort.all.min.mjs';
 
@@ -76,7 +77,7 @@ async function onnx(backend, model, runs, pic) {
 window.runBench = async ({ engine, backend, model, runs, normalization }) => {
   // camtag normalizes inside classify; onnxruntime gets the floats the bundle asks for
   // (`normalization`: its manifest's mean and std, which bench/ort.mjs reads with `camtag info`).
-  if (engine === 'camtag') return camtag('/www/pkg/', backend, model, runs, await picture());
+  if (engine === 'camtag') return camtag(backend === 'cpu' ? '/www/pkg-cpu/' : '/www/pkg/', backend, model, runs, await picture());
   if (engine === 'camtag-baseline') return camtag('/www/pkg-baseline/', backend, model, runs, await picture());
   return onnx(backend, model, runs, await picture(normalization));
 };

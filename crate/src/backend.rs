@@ -94,10 +94,20 @@ async fn gpu() -> Result<Device> {
     GPU.get().expect("set above").clone().map_err(CamtagError::Device)
 }
 
+// Native builds always have wgpu; a wasm build only with the `webgpu` feature (build.sh's
+// default package: its CPU-only packages leave the WebGPU stack out).
+#[cfg(any(not(target_arch = "wasm32"), feature = "webgpu"))]
 async fn init_gpu() -> std::result::Result<Device, String> {
     let options = Device::wgpu_options();
     // In a browser, only WebGPU: wgpu's WebGL path cannot run compute shaders.
     #[cfg(target_arch = "wasm32")]
     let options = options.graphics_api(burn::tensor::wgpu::WgpuBackend::WebGpu);
     options.init_async().await.map_err(|e| format!("no usable GPU: {e}"))
+}
+
+/// The CPU-only wasm package, which the page loads where the browser offers no WebGPU adapter or
+/// the CPU was asked for (www/js/wasmbuild.js).
+#[cfg(all(target_arch = "wasm32", not(feature = "webgpu")))]
+async fn init_gpu() -> std::result::Result<Device, String> {
+    Err("no usable GPU: camtag's CPU-only package is running (the browser offers no WebGPU adapter, or no wasm SIMD)".to_string())
 }

@@ -70,7 +70,8 @@ struct Classification {
 #[wasm_bindgen(js_class = Classifier)]
 impl WasmClassifier {
     /// Loads a bundle. `backend` is `"auto"` (WebGPU when the browser gives an adapter, else the
-    /// CPU), `"webgpu"` or `"cpu"`.
+    /// CPU), `"webgpu"` or `"cpu"`. A package built without the `webgpu` feature runs on the CPU
+    /// only: `"auto"` falls back, `"webgpu"` is an error.
     pub async fn create(bundle: Vec<u8>, backend: Option<String>) -> Result<WasmClassifier, JsError> {
         let choice: BackendChoice = backend.as_deref().unwrap_or("auto").parse().map_err(js_error)?;
         let backend = Backend::acquire(choice).await.map_err(js_error)?;

@@ -1,6 +1,6 @@
-// Offline: after one visit the service worker has the page, the wasm (only the package this
-// browser runs) and the default model, so
-// a reload with the server gone and the network off still classifies the camera.
+// Offline: after one visit the service worker has the page, the wasm (only the packages this
+// browser can run) and the default model, so a reload with the server gone and the network off
+// still classifies the camera.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -31,14 +31,17 @@ test('a reload with no server and no network still tags the camera', async () =>
   assert.equal(await page.textContent('#backend'), 'CPU');
   assert.equal(await page.getAttribute('#backend', 'data-wasm'), 'simd');
   assert.equal(await page.isHidden('#error'), true, await page.textContent('#error'));
-  // Only the wasm this browser runs was cached: its package, gzipped (the rest is ~40 MB more).
+  // Only the wasm this browser can run was cached: the SIMD packages (WebGPU and CPU-only, so the
+  // picker works offline), gzipped; not the plain files nor the baseline (~40 MB more).
   const cached = await page.evaluate(async () => {
     const names = [];
     for (const key of await caches.keys()) for (const r of await (await caches.open(key)).keys()) names.push(new URL(r.url).pathname);
     return names;
   });
-  assert.ok(cached.includes('/pkg/camtag_bg.wasm.gz'), cached.join('\n'));
-  assert.ok(!cached.includes('/pkg/camtag_bg.wasm'), cached.join('\n'));
+  for (const pkg of ['/pkg/', '/pkg-cpu/']) {
+    assert.ok(cached.includes(`${pkg}camtag_bg.wasm.gz`), cached.join('\n'));
+    assert.ok(!cached.includes(`${pkg}camtag_bg.wasm`), cached.join('\n'));
+  }
   assert.ok(!cached.some((p) => p.startsWith('/pkg-baseline/')), cached.join('\n'));
   await context.close();
 });

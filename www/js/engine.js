@@ -18,10 +18,10 @@ export class Engine {
     this.#onLost = onLost;
   }
 
-  #spawn() {
+  #spawn(backend) {
     const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
-    // First, which wasm it loads (SIMD or baseline, gzipped or not: wasmbuild.js).
-    worker.postMessage(wasmMessage());
+    // First, which wasm it fetches at once (SIMD or not, for a GPU or not, gzipped or not).
+    worker.postMessage(wasmMessage(backend));
     worker.onmessage = ({ data }) => this.#receive(data);
     worker.onerror = (event) => {
       event.preventDefault();
@@ -67,9 +67,9 @@ export class Engine {
     }
   }
 
-  /** Starts the worker, which starts fetching the wasm; the first load then waits less. */
-  prepare() {
-    this.#worker ??= this.#spawn();
+  /** Starts the worker, which starts fetching the wasm for `backend`; the first load then waits less. */
+  prepare(backend) {
+    this.#worker ??= this.#spawn(backend);
   }
 
   /**
@@ -77,7 +77,7 @@ export class Engine {
    * (`arch`, for timing). Resolves to `{backend, fallbackReason, manifest}`.
    */
   load({ url, bytes, arch }, backend, onProgress = () => {}) {
-    this.#worker ??= this.#spawn();
+    this.#worker ??= this.#spawn(backend);
     this.#loading?.reject(new Problem('superseded', {}, 'another model was asked for'));
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {

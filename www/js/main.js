@@ -243,8 +243,10 @@ async function loadModel(source, backend) {
   state.source = source;
   showError('');
   ui.backend.textContent = model.backend;
-  // On the CPU, which wasm build runs (SIMD or not) matters for speed: said on hover, and to tests.
+  // On the CPU, which wasm build runs (SIMD or not) matters for speed: said on hover, and to tests,
+  // as is the package (www/pkg, pkg-cpu or pkg-baseline: wasmbuild.js).
   ui.backend.dataset.wasm = model.wasm;
+  ui.backend.dataset.package = model.package;
   ui.backend.title = model.backend === 'CPU' ? t(model.wasm === 'simd' ? 'wasmSimd' : 'wasmBaseline') : '';
   const { manifest } = model;
   const dtype = manifest.weights.dtype === 'f16' ? ' · f16' : '';
@@ -311,8 +313,8 @@ function initialBackend() {
 }
 
 async function main() {
-  engine.prepare(); // the wasm downloads and compiles while the page sets up and fetches the model
   const backend = initialBackend();
+  engine.prepare(backend); // the wasm downloads and compiles while the page sets up and fetches the model
   ui.backendSelect.value = backend;
   ui.sizeSelect.value = initialSize();
   ui.languageSelect.value = currentLanguage();

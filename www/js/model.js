@@ -2,52 +2,59 @@
 // relative to this file, so the site works from any sub-path (GitHub project pages).
 
 import { Problem } from './problem.js';
-import { packageDir } from './wasmbuild.js';
+import { choosePackage, hasWebGpuAdapter, wantsGpu } from './wasmbuild.js';
 
-// Which wasm this worker runs: the page decides (wasmbuild.js) and says so in the worker's first
-// message, before any load. (Not in the worker's URL: a worker served by the service worker
-// sees the cached script's URL, without the query.)
-let wasm = { build: 'simd', gzipped: false };
+// Which wasm this worker runs: the page says in the worker's first message (wasmbuild.js), before
+// any load, whether it has wasm SIMD and whether to fetch gzipped; each load's backend then picks
+// the package (not from the worker's URL: a worker served by the service worker sees the cached
+// script's URL, without the query).
+let settings = { wasm: 'simd', gzipped: false };
 
-/** Sets the wasm build ('simd' | 'baseline') and whether to fetch it gzipped; before the first load. */
-export function chooseWasm({ build, gzipped }) {
-  wasm = { build: build === 'baseline' ? 'baseline' : 'simd', gzipped: gzipped === true };
+/** Sets the instruction set and whether to fetch gzipped; before the first load. */
+export function chooseWasm({ wasm, gzipped }) {
+  settings = { wasm: wasm === 'baseline' ? 'baseline' : 'simd', gzipped: gzipped === true };
 }
 
-/** The wasm build this worker runs. */
-export const wasmBuild = () => wasm.build;
+/** The instruction set this worker runs, 'simd' or 'baseline'. */
+export const wasmBuild = () => settings.wasm;
 
 /**
  * The package's wasm: camtag_bg.wasm.gz inflated as it streams in, or the plain file. Either way
  * a Response typed application/wasm, which the module compiles while it downloads.
  */
 async function wasmResponse(dir) {
-  if (!wasm.gzipped) return fetch(new URL('camtag_bg.wasm', dir));
+  if (!settings.gzipped) return fetch(new URL('camtag_bg.wasm', dir));
   const response = await fetch(new URL('camtag_bg.wasm.gz', dir));
   if (!response.ok) return response; // wasm-bindgen's loader reports the status
   const body = response.body.pipeThrough(new DecompressionStream('gzip'));
   return new Response(body, { headers: { 'content-type': 'application/wasm' } });
 }
 
-let wasmReady;
+const packages = new Map(); // package name -> promise of its Classifier class
 
 /**
- * Fetches and instantiates the wasm package once, resolving to its `Classifier` class. Its
- * linear memory is left on the worker's global as `camtagWasmMemory` for diagnostics (the soak
- * script reads its size: wasm memory only grows, so growth after warm-up means a leak).
+ * The package for a backend ('auto' | 'webgpu' | 'cpu'), fetched and instantiated once per
+ * package: resolves to `{name, Classifier}`. A worker that switches between the GPU and the CPU
+ * keeps both, so a failed load on one leaves the other's classifier working. The linear memory
+ * of the last one instantiated is left on the worker's global as `camtagWasmMemory` for
+ * diagnostics (the soak script reads its size: wasm memory only grows, so growth after warm-up
+ * means a leak).
  */
-export function loadWasm() {
-  wasmReady ??= (async () => {
-    const dir = new URL(packageDir(wasm.build), import.meta.url);
-    const pkg = await import(new URL('camtag.js', dir).href);
-    const exports = await pkg.default({ module_or_path: wasmResponse(dir) });
-    self.camtagWasmMemory = exports.memory;
-    return pkg.Classifier;
-  })().catch((e) => {
-    wasmReady = undefined; // a network hiccup is not forever: the next load fetches it again
-    throw e;
-  });
-  return wasmReady;
+export async function loadWasm(backend) {
+  const name = await choosePackage({ wasm: settings.wasm, gpu: wantsGpu(backend) }, hasWebGpuAdapter);
+  if (!packages.has(name)) {
+    const ready = (async () => {
+      const dir = new URL(`../${name}/`, import.meta.url);
+      const pkg = await import(new URL('camtag.js', dir).href);
+      const exports = await pkg.default({ module_or_path: wasmResponse(dir) });
+      self.camtagWasmMemory = exports.memory;
+      return pkg.Classifier;
+    })();
+    packages.set(name, ready);
+    // A network hiccup is not forever: the next load fetches it again.
+    ready.catch(() => packages.delete(name));
+  }
+  return { name, Classifier: await packages.get(name) };
 }
 
 /** Downloads a bundle, reporting progress as a fraction. */
@@ -69,18 +76,21 @@ export async function fetchBundle(url, onProgress = () => {}) {
   return new Uint8Array(await new Blob(parts).arrayBuffer());
 }
 
-/** Runs `make()` once the wasm module is ready; its failure becomes a 'loadFailed' Problem. */
-async function loaded(make) {
-  const Classifier = await loadWasm();
+/**
+ * Runs `make(Classifier)` once the package for `backend` is ready: resolves to
+ * `{classifier, wasmPackage}`; a failure to make it becomes a 'loadFailed' Problem.
+ */
+async function loaded(backend, make) {
+  const { name, Classifier } = await loadWasm(backend);
   try {
-    return await make(Classifier);
+    return { classifier: await make(Classifier), wasmPackage: name };
   } catch (e) {
     throw new Problem('loadFailed', {}, e?.message ?? String(e));
   }
 }
 
 /** Creates a classifier from bundle bytes on `backend` ('auto' | 'webgpu' | 'cpu'). */
-export const createClassifier = (bytes, backend) => loaded((Classifier) => Classifier.create(bytes, backend));
+export const createClassifier = (bytes, backend) => loaded(backend, (Classifier) => Classifier.create(bytes, backend));
 
 /** The architecture `arch` (e.g. 'vgg16') with random weights, for timing only. */
-export const createUntrained = (arch, backend) => loaded((Classifier) => Classifier.untrained(arch, backend));
+export const createUntrained = (arch, backend) => loaded(backend, (Classifier) => Classifier.untrained(arch, backend));

@@ -1,6 +1,16 @@
-// Which of the two wasm packages this browser runs (build.sh builds both): 'simd' (www/pkg/,
-// wasm SIMD: 128-bit vector instructions, about 1.8x faster on the CPU) or 'baseline'
-// (www/pkg-baseline/, for browsers without wasm SIMD: before Chrome 91, Firefox 89, Safari 16.4).
+// Which of the three wasm packages a worker runs (build.sh builds them all):
+//
+//   www/pkg/           wasm SIMD and WebGPU: where the network may run on the GPU;
+//   www/pkg-cpu/       wasm SIMD, CPU only: where the CPU is asked for or the browser offers no
+//                      WebGPU adapter. The WebGPU stack is about three quarters of the code, so
+//                      this one downloads and compiles in a fraction of the time;
+//   www/pkg-baseline/  neither: for browsers without wasm SIMD (before Chrome 91, Firefox 89,
+//                      Safari 16.4), about half as fast on the CPU. Every browser with WebGPU
+//                      has wasm SIMD.
+//
+// The page knows the instruction set; each load's backend (the picker) says whether a GPU is
+// wanted; only the worker can ask for a WebGPU adapter where the network would run, so it makes
+// the last choice, and keeps a package it loaded for when the backend is switched back.
 // `?wasm=baseline` in the page's address forces the baseline, to compare the two in class.
 
 // The smallest module that uses a SIMD instruction: (func (result v128) i32.const 0
@@ -18,21 +28,44 @@ export const hasWasmSimd = () => {
   }
 };
 
-/** 'simd' or 'baseline', from the page's address and the browser. */
-export function wasmBuild(search = globalThis.location?.search ?? '') {
+/** The instruction set, 'simd' or 'baseline', from the page's address and the browser. */
+export function instructionSet(search = globalThis.location?.search ?? '') {
   if (new URLSearchParams(search).get('wasm') === 'baseline') return 'baseline';
   return hasWasmSimd() ? 'simd' : 'baseline';
 }
 
+/** Whether a backend choice ('auto' | 'webgpu' | 'cpu') may run on the GPU. */
+export const wantsGpu = (backend) => backend !== 'cpu';
+
 /**
- * Whether the worker fetches the wasm gzipped (camtag_bg.wasm.gz, 4 MB instead of 18 MB from a
+ * Whether the worker fetches the wasm gzipped (camtag_bg.wasm.gz, a quarter of the bytes from a
  * server that does not compress, as `python3 -m http.server` does not) and inflates it with
  * DecompressionStream (Chrome 80, Firefox 113, Safari 16.4); elsewhere it fetches the plain file.
  */
 export const canInflate = () => typeof DecompressionStream === 'function';
 
-/** The worker's first message: which package, and whether gzipped. */
-export const wasmMessage = () => ({ type: 'wasm', build: wasmBuild(), gzipped: canInflate() });
+/** A worker's first message: the instruction set, whether gzipped, and the first load's backend. */
+export const wasmMessage = (backend) => ({ type: 'wasm', wasm: instructionSet(), gzipped: canInflate(), backend });
 
-/** The package directory (relative to www/js/) of a build. */
-export const packageDir = (build) => (build === 'baseline' ? '../pkg-baseline/' : '../pkg/');
+/**
+ * The package a worker loads (its directory under www/) for its instruction set and whether the
+ * backend wants a GPU; `hasAdapter()` resolves whether WebGPU offers an adapter here.
+ */
+export async function choosePackage({ wasm, gpu }, hasAdapter) {
+  if (wasm === 'baseline') return 'pkg-baseline';
+  return gpu && (await hasAdapter()) ? 'pkg' : 'pkg-cpu';
+}
+
+let adapterCheck;
+
+/** Resolves whether this (worker) global's WebGPU offers an adapter; asks once, never rejects. */
+export function hasWebGpuAdapter() {
+  adapterCheck ??= (async () => {
+    try {
+      return Boolean(await globalThis.navigator?.gpu?.requestAdapter());
+    } catch {
+      return false;
+    }
+  })();
+  return adapterCheck;
+}

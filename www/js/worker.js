@@ -1,11 +1,14 @@
 // The inference worker: owns the wasm module and the classifier, so the page's main thread
 // (video, buttons) never waits for a forward pass. Protocol, one message at a time per kind:
 //
-//   in  {type: 'wasm', build, gzipped}                 (first: which wasm package, see wasmbuild.js;
-//                                                      the worker starts fetching it at once)
+//   in  {type: 'wasm', wasm, gzipped, backend}         (first: SIMD or not, gzipped or not, and the
+//                                                      backend the first load will ask for: the
+//                                                      worker fetches that wasm package at once;
+//                                                      each load's backend picks its package,
+//                                                      see wasmbuild.js)
 //   in  {type: 'load', loadId, url | bytes | arch, backend}
 //                                                      out {type: 'progress', loadId, fraction}
-//                                                      out {type: 'ready', loadId, backend, wasm, fallbackReason, manifest}
+//                                                      out {type: 'ready', loadId, backend, wasm, package, fallbackReason, manifest}
 //   in  {type: 'classify', id, rgba, width, height, topK, size?}  (size: input side, default the model's)
 //                                                      out {type: 'result', id, result, rgba}
 //   in  {type: 'layers', id, size}                     out {type: 'layers', id, summary}
@@ -37,15 +40,19 @@ let latestLoad = 0;
 async function load({ loadId, url, bytes, arch, backend }) {
   if (loadId !== latestLoad) return; // a newer load is queued: the page no longer waits for this one
   try {
-    let next;
-    if (arch) next = await createUntrained(arch, backend);
+    let made;
+    if (arch) made = await createUntrained(arch, backend);
     else {
       const data = bytes ? new Uint8Array(bytes) : await fetchBundle(url, (fraction) => post({ type: 'progress', loadId, fraction }));
-      next = await createClassifier(data, backend);
+      made = await createClassifier(data, backend);
     }
+    const next = made.classifier;
     classifier?.free();
     classifier = next;
-    post({ type: 'ready', loadId, backend: next.backend, wasm: wasmBuild(), fallbackReason: next.fallbackReason ?? null, manifest: next.manifest });
+    post({
+      type: 'ready', loadId, backend: next.backend, wasm: wasmBuild(), package: made.wasmPackage,
+      fallbackReason: next.fallbackReason ?? null, manifest: next.manifest,
+    });
   } catch (e) {
     post({ type: 'error', loadId, during: 'load', problem: asProblem(e, 'loadFailed').toJSON() });
   }
@@ -87,7 +94,7 @@ self.onmessage = ({ data }) => {
     // Start fetching and compiling the wasm now, while the page and this worker fetch the model;
     // a failure surfaces at the first load, which awaits the same promise.
     chooseWasm(data);
-    loadWasm().catch(() => {});
+    loadWasm(data.backend).catch(() => {});
   }
   else if (data.type === 'load') {
     latestLoad = data.loadId;
