@@ -67,6 +67,10 @@ function showError(text) {
 
 const median = rollingMedian(15);
 
+let firstTagShown;
+/** Resolves when the page shows its first tag (of the camera or of a picture). */
+const firstTag = new Promise((resolve) => { firstTagShown = resolve; });
+
 /**
  * Classifies one image in the worker and shows the result, unless the stage moved on meanwhile.
  * Resolves to whether it was shown.
@@ -80,6 +84,7 @@ async function classify(image) {
   state.lastFrame = frame;
   state.lastResult = result;
   state.frames += 1;
+  firstTagShown();
   renderResults(ui.results, result);
   ui.snapshot.disabled = false;
   ui.ms.textContent = `${median(result.totalMs).toFixed(0)} ms`;
@@ -368,6 +373,10 @@ async function main() {
   const cameraProblem = await camera;
   if (loaded === false) stopCamera();
   else if (loaded === true && cameraProblem) showError(explain(cameraProblem));
+  // Installing the offline cache fetches the page, the wasm and the model a second time: it waits
+  // for the first tag (at most 10 s), so it does not compete with it for the network and the CPU.
+  if (loaded !== false && !cameraProblem) await Promise.race([firstTag, new Promise((ok) => setTimeout(ok, 10_000))]);
+  registerServiceWorker();
 }
 
 /** Caches the app for offline use (www/sw.js); the page works the same without it. */
@@ -377,4 +386,3 @@ function registerServiceWorker() {
 }
 
 main();
-registerServiceWorker();
