@@ -2,7 +2,8 @@
 // adapter and a GPU is wanted, www/pkg-cpu/ (no WebGPU stack) for the CPU; without SIMD,
 // www/pkg-baseline/. Each CPU package tags the fake camera's cat with the native CLI's
 // probabilities; each page fetches only the package it runs (gzipped, or plain where
-// DecompressionStream is missing); the picker switches packages in the same worker.
+// DecompressionStream is missing); the picker switches packages in the same worker, and a failed
+// load on one leaves the other's model working.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -67,6 +68,20 @@ describe('in a browser whose WebGPU offers no adapter', () => {
         const validate = WebAssembly.validate.bind(WebAssembly);
         WebAssembly.validate = (bytes) => !new Uint8Array(bytes.buffer ?? bytes).includes(0xfd) && validate(bytes);
       }));
+    await page.close();
+  });
+
+  test('asking for WebGPU after the CPU fails clearly and keeps the CPU model tagging', async () => {
+    const page = await tagsWith('?backend=cpu', 'simd', '/pkg-cpu/camtag_bg.wasm.gz');
+    await page.selectOption('#backend-select', 'webgpu');
+    await page.waitForSelector('#error:not([hidden])', { timeout: TIMEOUT });
+    assert.match(await page.textContent('#error'), /could not be loaded.*GPU.*MobileNetV2/s);
+    const seen = await page.evaluate(() => window.camtag.frames);
+    await page.waitForFunction((n) => window.camtag.frames > n + 2, seen, { timeout: TIMEOUT });
+    // The camera's good frames do not wipe the message; the picker shows what runs.
+    assert.match(await page.textContent('#error'), /could not be loaded/);
+    assert.equal(await page.inputValue('#backend-select'), 'cpu');
+    assert.equal(await page.textContent('#backend'), 'CPU');
     await page.close();
   });
 });

@@ -35,7 +35,7 @@ const collect = setupCollect({
 
 // State the end-to-end tests (and the curious) can read: `window.camtag`.
 const state = {
-  model: null, source: null, stopLoop: null, resumeCamera: false, lastFrame: null, lastResult: null, frames: 0, cameraId: null, facingMode: 'environment', index: null,
+  model: null, source: null, pickers: null, stopLoop: null, resumeCamera: false, lastFrame: null, lastResult: null, frames: 0, cameraId: null, facingMode: 'environment', index: null,
   /** Bumped whenever the stage changes source, so a late result for the old one is dropped. */
   generation: 0,
   /** The last classified frame as a PNG data URL, with the result shown for it. */
@@ -60,9 +60,13 @@ const onClassroomModel = setupClassroom({
 initLargeType($('large-type'));
 
 function showStatus(text) { ui.status.textContent = text; }
+
+/** Whether the message shown is a camera frame's failure, which the next good frame clears. */
+let frameError = false;
 function showError(text) {
   ui.error.textContent = text;
   ui.error.hidden = !text;
+  frameError = false;
 }
 
 const median = rollingMedian(15);
@@ -95,10 +99,15 @@ async function classify(image) {
 async function classifyFrame(frame) {
   const generation = state.generation;
   try {
-    // A late frame of a stopped camera leaves the message of why it stopped in place.
-    if (await classify(frame)) showError('');
+    // A good frame clears a frame's failure, and only that: a model that could not be loaded or
+    // a picture that could not be read stays said while the camera goes on (so does why a camera
+    // stopped, which a late frame of it does not even reach: classify drops it).
+    if ((await classify(frame)) && frameError) showError('');
   } catch (e) {
-    if (generation === state.generation) showError(explain(e));
+    if (generation === state.generation) {
+      showError(explain(e));
+      frameError = true;
+    }
   }
 }
 
@@ -240,12 +249,15 @@ async function loadModel(source, backend) {
   } catch (e) {
     if (e.key === 'superseded') return 'superseded';
     showError(state.model ? `${explain(e)} ${t('stillUsing', { name: state.model.manifest.name })}` : explain(e));
+    // The pickers show what runs: the previous model, on its backend.
+    if (state.pickers) [ui.backendSelect.value, ui.modelSelect.value] = [state.pickers.backend, state.pickers.model];
     showStatus('');
     ui.toggle.disabled = !state.model;
     return false;
   }
   state.model = model;
   state.source = source;
+  state.pickers = { backend: ui.backendSelect.value, model: ui.modelSelect.value };
   showError('');
   ui.backend.textContent = model.backend;
   // On the CPU, which wasm build runs (SIMD or not) matters for speed: said on hover, and to tests,
@@ -277,7 +289,10 @@ async function reloadModel(source) {
   if (loaded === 'superseded') return;
   const resume = state.resumeCamera && Boolean(state.model);
   state.resumeCamera = false;
-  if (resume) await startCamera();
+  if (!resume) return;
+  // After a failed load its message stays; a camera that cannot come back says so instead.
+  const problem = await startCamera({ quiet: loaded === false });
+  if (problem && loaded === false) showError(explain(problem));
 }
 
 /** The GPU went away (see gpuwatch.js): load the same model on the CPU, say so, carry on. */
