@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# camtag beside its peers, written into BENCHMARKS.md: in headless Chromium, camtag's two wasm
-# packages and WebGPU beside onnxruntime-web; natively, the camtag CLI (CPU and wgpu) beside
+# camtag beside its peers, written into BENCHMARKS.md: in headless Chromium, camtag's CPU wasm
+# packages (SIMD and baseline) and WebGPU beside onnxruntime-web; natively, the camtag CLI (CPU and wgpu) beside
 # onnxruntime (pip); then the page's cold start (time and bytes to the first tag). Exports the
 # ONNX models from the same .pth files camtag imports and installs the benchmark-only npm
 # packages into bench/node_modules. Needs ./build.sh run first.

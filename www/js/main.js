@@ -35,7 +35,7 @@ const collect = setupCollect({
 
 // State the end-to-end tests (and the curious) can read: `window.camtag`.
 const state = {
-  model: null, source: null, pickers: null, stopLoop: null, resumeCamera: false, lastFrame: null, lastResult: null, frames: 0, cameraId: null, facingMode: 'environment', index: null,
+  model: null, source: null, pickers: null, stopLoop: null, resumeCamera: false, lastFrame: null, lastResult: null, frames: 0, firstTagMs: null, cameraId: null, facingMode: 'environment', index: null,
   /** Bumped whenever the stage changes source, so a late result for the old one is dropped. */
   generation: 0,
   /** The last classified frame as a PNG data URL, with the result shown for it. */
@@ -88,6 +88,7 @@ async function classify(image) {
   state.lastFrame = frame;
   state.lastResult = result;
   state.frames += 1;
+  state.firstTagMs ??= Math.round(performance.now()); // since the page's navigation began
   firstTagShown();
   renderResults(ui.results, result);
   ui.snapshot.disabled = false;
