@@ -5,6 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
 
 import { DEFAULT_MODEL, DEFAULT_MODEL_PATH, assertMatchesCli, browserForTests, openPage, serveWww, waitForTags, y4mOf } from './harness.mjs';
@@ -58,13 +59,26 @@ describe('without a camera', () => {
     await page.close();
   });
 
-  test('a model that fails to load is explained', async () => {
+  /** Opens the page with the default bundle's gzipped form (what the page fetches) replaced. */
+  async function pageWithBundleGz(body) {
     const page = await chromium.browser.newPage({ serviceWorkers: 'block' }); // so the route sees every request
-    const truncated = readFileSync(DEFAULT_MODEL_PATH).subarray(0, 5000);
-    await page.route(`**/models/${DEFAULT_MODEL}`, (route) => route.fulfill({ body: truncated, contentType: 'application/octet-stream' }));
+    await page.route(`**/models/${DEFAULT_MODEL}.gz`, (route) => route.fulfill({ body, contentType: 'application/gzip' }));
     await page.goto(`${server.origin}/?backend=cpu`);
     await page.waitForSelector('#error:not([hidden])', { timeout: FIRST_TAG_TIMEOUT });
+    return page;
+  }
+
+  test('a model that fails to load is explained', async () => {
+    const page = await pageWithBundleGz(gzipSync(readFileSync(DEFAULT_MODEL_PATH).subarray(0, 5000)));
     assert.match(await page.textContent('#error'), /The model could not be loaded: .*truncated/);
+    assert.equal(await page.isDisabled('#camera-toggle'), true);
+    await page.close();
+  });
+
+  test('a download cut off mid-stream is explained', async () => {
+    const gz = gzipSync(readFileSync(DEFAULT_MODEL_PATH));
+    const page = await pageWithBundleGz(gz.subarray(0, gz.length >> 1));
+    assert.match(await page.textContent('#error'), new RegExp(`Model download failed: .*${DEFAULT_MODEL.replace('.', '\\.')}\\.gz`));
     assert.equal(await page.isDisabled('#camera-toggle'), true);
     await page.close();
   });

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { browserForTests, serveWww, waitForTags, y4mOf } from './harness.mjs';
+import { DEFAULT_MODEL, browserForTests, serveWww, waitForTags, y4mOf } from './harness.mjs';
 
 const TIMEOUT = 60_000;
 const chromium = browserForTests(async () => ({ camera: await y4mOf('chelsea.png'), webgpu: false }));
@@ -32,15 +32,15 @@ test('a reload with no server and no network still tags the camera', async () =>
   assert.equal(await page.getAttribute('#backend', 'data-wasm'), 'simd');
   assert.equal(await page.isHidden('#error'), true, await page.textContent('#error'));
   // Only the wasm this browser can run was cached: the SIMD packages (WebGPU and CPU-only, so the
-  // picker works offline), gzipped; not the plain files nor the baseline (~40 MB more).
+  // picker works offline), gzipped like the default model; not the plain files nor the baseline.
   const cached = await page.evaluate(async () => {
     const names = [];
     for (const key of await caches.keys()) for (const r of await (await caches.open(key)).keys()) names.push(new URL(r.url).pathname);
     return names;
   });
-  for (const pkg of ['/pkg/', '/pkg-cpu/']) {
-    assert.ok(cached.includes(`${pkg}camtag_bg.wasm.gz`), cached.join('\n'));
-    assert.ok(!cached.includes(`${pkg}camtag_bg.wasm`), cached.join('\n'));
+  for (const file of ['/pkg/camtag_bg.wasm', '/pkg-cpu/camtag_bg.wasm', `/models/${DEFAULT_MODEL}`]) {
+    assert.ok(cached.includes(`${file}.gz`), cached.join('\n'));
+    assert.ok(!cached.includes(file), cached.join('\n'));
   }
   assert.ok(!cached.some((p) => p.startsWith('/pkg-baseline/')), cached.join('\n'));
   await context.close();

@@ -24,7 +24,7 @@ test('under /camtag/ the page tags the camera, and every request stays under it'
   const top = await waitForTags(page, TIMEOUT);
   assert.ok([281, 282, 285].includes(top[0].index), `a cat, got ${top[0].index}`);
   const paths = requests.map((u) => new URL(u)).filter((u) => u.protocol.startsWith('http')).map((u) => u.pathname);
-  assert.ok(paths.some((p) => p.endsWith('/pkg-cpu/camtag_bg.wasm.gz')) && paths.some((p) => p.endsWith('.camtag')), paths.join('\n'));
+  assert.ok(paths.some((p) => p.endsWith('/pkg-cpu/camtag_bg.wasm.gz')) && paths.some((p) => p.endsWith('.camtag.gz')), paths.join('\n'));
   assert.deepEqual(paths.filter((p) => !p.startsWith('/camtag/')), [], 'requests outside the sub-path');
   assert.equal(await page.evaluate(() => navigator.serviceWorker.ready.then((r) => new URL(r.scope).pathname)), '/camtag/');
   assert.deepEqual(console.filter((m) => m.startsWith('error') || m.startsWith('pageerror')), []);

@@ -1,14 +1,14 @@
 // The three wasm packages (js/wasmbuild.js): with wasm SIMD, www/pkg/ where WebGPU offers an
 // adapter and a GPU is wanted, www/pkg-cpu/ (no WebGPU stack) for the CPU; without SIMD,
 // www/pkg-baseline/. Each CPU package tags the fake camera's cat with the native CLI's
-// probabilities; each page fetches only the package it runs (gzipped, or plain where
-// DecompressionStream is missing); the picker switches packages in the same worker, and a failed
+// probabilities; each page fetches only the package it runs, and the model, gzipped (or plain
+// where DecompressionStream is missing); the picker switches packages in the same worker, and a failed
 // load on one leaves the other's model working.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { assertMatchesCli, browserForTests, openPage, serveWww, waitForTags, y4mOf } from './harness.mjs';
+import { DEFAULT_MODEL, assertMatchesCli, browserForTests, openPage, serveWww, waitForTags, y4mOf } from './harness.mjs';
 
 const TIMEOUT = 60_000;
 const GPU_TIMEOUT = 240_000; // a frame takes seconds on SwiftShader
@@ -35,6 +35,9 @@ describe('in a browser whose WebGPU offers no adapter', () => {
     assert.equal(await page.textContent('#backend'), 'CPU');
     assert.equal(await page.getAttribute('#backend', 'data-wasm'), expected);
     assert.deepEqual(wasmFiles(requests), [file], 'only its own package');
+    // The model comes in the same form as the wasm: gzipped where the browser can inflate.
+    const bundles = requests.filter((p) => /\.camtag(\.gz)?$/.test(p));
+    assert.deepEqual(bundles, [`/models/${DEFAULT_MODEL}${file.endsWith('.gz') ? '.gz' : ''}`]);
     assert.equal(await page.getAttribute('#backend', 'data-package'), file.split('/')[1]);
     await assertMatchesCli(page);
     return page;

@@ -57,23 +57,39 @@ export async function loadWasm(backend) {
   return { name, Classifier: await packages.get(name) };
 }
 
-/** Downloads a bundle, reporting progress as a fraction. */
+/**
+ * Downloads a bundle, reporting progress as a fraction of the bytes that cross the network. Where
+ * this worker inflates (as for the wasm), it asks for `<url>.gz` first: build.sh writes one beside
+ * each bundle (8 % fewer bytes for f16 weights, from any server, compressing or not); a bundle
+ * without one (put there by hand) is fetched as it is.
+ */
 export async function fetchBundle(url, onProgress = () => {}) {
+  if (settings.gzipped) {
+    const response = await fetch(`${url}.gz`);
+    if (response.ok) return readBody(response, `${url}.gz`, onProgress, true);
+  }
   const response = await fetch(url);
   if (!response.ok) throw new Problem('downloadFailed', {}, `${url} (HTTP ${response.status})`);
+  return readBody(response, url, onProgress, false);
+}
+
+/** A response's bytes, inflated when `gzipped`; a broken or cut-off body is a 'downloadFailed'. */
+async function readBody(response, url, onProgress, gzipped) {
   const total = Number(response.headers.get('content-length')) || 0;
-  if (!response.body || !total) return new Uint8Array(await response.arrayBuffer());
-  const reader = response.body.getReader();
-  const parts = [];
   let received = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    parts.push(value);
-    received += value.length;
-    onProgress(Math.min(1, received / total));
+  let body = response.body.pipeThrough(new TransformStream({
+    transform(chunk, controller) {
+      received += chunk.length;
+      if (total) onProgress(Math.min(1, received / total));
+      controller.enqueue(chunk);
+    },
+  }));
+  if (gzipped) body = body.pipeThrough(new DecompressionStream('gzip'));
+  try {
+    return new Uint8Array(await new Response(body).arrayBuffer());
+  } catch (e) {
+    throw new Problem('downloadFailed', {}, `${url} (${e?.message ?? e})`);
   }
-  return new Uint8Array(await new Blob(parts).arrayBuffer());
 }
 
 /**
