@@ -88,8 +88,10 @@ async function classify(image) {
   state.lastFrame = frame;
   state.lastResult = result;
   state.frames += 1;
-  state.firstTagMs ??= Math.round(performance.now()); // since the page's navigation began
-  firstTagShown();
+  if (state.frames === 1) {
+    state.firstTagMs = Math.round(performance.now()); // since the page's navigation began
+    firstTagShown();
+  }
   renderResults(ui.results, result);
   ui.snapshot.disabled = false;
   ui.ms.textContent = `${median(result.totalMs).toFixed(0)} ms`;

@@ -2,7 +2,7 @@
 // relative to this file, so the site works from any sub-path (GitHub project pages).
 
 import { Problem } from './problem.js';
-import { choosePackage, hasWebGpuAdapter, wantsGpu } from './wasmbuild.js';
+import { choosePackage, hasWebGpuAdapter } from './wasmbuild.js';
 
 // Which wasm this worker runs: the page says in the worker's first message (wasmbuild.js), before
 // any load, whether it has wasm SIMD and whether to fetch gzipped; each load's backend then picks
@@ -41,7 +41,7 @@ const packages = new Map(); // package name -> promise of its Classifier class
  * means a leak).
  */
 export async function loadWasm(backend) {
-  const name = await choosePackage({ wasm: settings.wasm, gpu: wantsGpu(backend) }, hasWebGpuAdapter);
+  const name = await choosePackage(settings.wasm, backend, hasWebGpuAdapter);
   if (!packages.has(name)) {
     const ready = (async () => {
       const dir = new URL(`../${name}/`, import.meta.url);

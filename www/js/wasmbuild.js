@@ -34,13 +34,11 @@ export function instructionSet(search = globalThis.location?.search ?? '') {
   return hasWasmSimd() ? 'simd' : 'baseline';
 }
 
-/** Whether a backend choice ('auto' | 'webgpu' | 'cpu') may run on the GPU. */
-export const wantsGpu = (backend) => backend !== 'cpu';
-
 /**
- * Whether the worker fetches the wasm gzipped (camtag_bg.wasm.gz, a quarter of the bytes from a
- * server that does not compress, as `python3 -m http.server` does not) and inflates it with
- * DecompressionStream (Chrome 80, Firefox 113, Safari 16.4); elsewhere it fetches the plain file.
+ * Whether the worker fetches the wasm and the model gzipped (camtag_bg.wasm.gz: a quarter of the
+ * bytes from a server that does not compress, as `python3 -m http.server` does not; <bundle>.gz)
+ * and inflates them with DecompressionStream (Chrome 80, Firefox 113, Safari 16.4); elsewhere it
+ * fetches the plain files.
  */
 export const canInflate = () => typeof DecompressionStream === 'function';
 
@@ -48,12 +46,13 @@ export const canInflate = () => typeof DecompressionStream === 'function';
 export const wasmMessage = (backend) => ({ type: 'wasm', wasm: instructionSet(), gzipped: canInflate(), backend });
 
 /**
- * The package a worker loads (its directory under www/) for its instruction set and whether the
- * backend wants a GPU; `hasAdapter()` resolves whether WebGPU offers an adapter here.
+ * The package a worker loads (its directory under www/) for its instruction set ('simd' |
+ * 'baseline') and a backend ('auto' | 'webgpu' | 'cpu'); `hasAdapter()` resolves whether WebGPU
+ * offers an adapter here, and is asked only when the backend may run on the GPU.
  */
-export async function choosePackage({ wasm, gpu }, hasAdapter) {
-  if (wasm === 'baseline') return 'pkg-baseline';
-  return gpu && (await hasAdapter()) ? 'pkg' : 'pkg-cpu';
+export async function choosePackage(instructions, backend, hasAdapter) {
+  if (instructions === 'baseline') return 'pkg-baseline';
+  return backend !== 'cpu' && (await hasAdapter()) ? 'pkg' : 'pkg-cpu';
 }
 
 let adapterCheck;
