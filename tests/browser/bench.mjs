@@ -1,14 +1,16 @@
 // Browser timings (a benchmark, not a test): time from navigation start to the first tag, the bytes
 // the page fetched before it (as served: no compression on this server), and the median ms per
-// frame over a run of frames, in headless Chromium with the fake camera: on the WebGPU and the CPU
-// path in a browser with WebGPU (SwiftShader, which then also composites the page), and `auto`
-// in a browser that offers no WebGPU adapter (the CPU path most people without WebGPU get).
+// frame over a run of frames, in headless Chromium with the fake camera: `auto` (the page's
+// default: the CPU first, then WebGPU tried beside it, js/gputrial.js; its frames are timed after
+// the trial), WebGPU and the CPU asked for, in a browser with WebGPU (SwiftShader, which then also
+// composites the page), and `auto` in a browser that offers no WebGPU adapter (the CPU path most
+// people without WebGPU get).
 //
 //   node tests/browser/bench.mjs [frames]     (after ./build.sh and tests/fixtures/golden.sh)
 //
 // With OUT set, also writes the rows there as JSON (bench/ort.sh does, for BENCHMARKS.md);
 // SIZE=160 (or 128, 192) runs the page at that input size; BACKENDS=cpu runs one path only
-// (webgpu, cpu, no-webgpu).
+// (auto, webgpu, cpu, no-webgpu).
 
 import { writeFile } from 'node:fs/promises';
 
@@ -19,11 +21,12 @@ const server = await serveWww();
 const video = await y4mOf('chelsea.png');
 const rows = [];
 const PATHS = {
+  auto: { browser: 'WebGPU (SwiftShader)', query: '?', webgpu: true },
   webgpu: { browser: 'WebGPU (SwiftShader)', query: '?backend=webgpu', webgpu: true },
   cpu: { browser: 'WebGPU (SwiftShader)', query: '?backend=cpu', webgpu: true },
   'no-webgpu': { browser: 'no WebGPU adapter', query: '?', webgpu: false },
 };
-for (const path of (process.env.BACKENDS ?? 'webgpu,cpu,no-webgpu').split(',')) {
+for (const path of (process.env.BACKENDS ?? 'auto,webgpu,cpu,no-webgpu').split(',')) {
   const { browser: kind, query, webgpu } = PATHS[path];
   const browser = await launch({ camera: video, webgpu });
   const page = await browser.newPage({ viewport: { width: 1100, height: 720 } });
@@ -37,6 +40,10 @@ for (const path of (process.env.BACKENDS ?? 'webgpu,cpu,no-webgpu').split(',')) 
   await page.waitForFunction(() => window.camtag?.frames > 0, null, { timeout: 300_000 });
   counting = false; // bytes of responses seen until now: a few may have landed after the first tag
   const firstTag = await page.evaluate(() => window.camtag.firstTagMs); // the page's clock, from navigation
+  const firstBackend = await page.textContent('#backend');
+  // `auto` tries the GPU after its first tag: time the frames of the backend it keeps.
+  await page.waitForFunction(() => !window.camtag.gpuTrial?.pending, null, { timeout: 300_000 });
+  const trial = await page.evaluate(() => window.camtag.gpuTrial);
   const times = [];
   let seen = await page.evaluate(() => window.camtag.frames);
   while (times.length < frames) {
@@ -48,7 +55,9 @@ for (const path of (process.env.BACKENDS ?? 'webgpu,cpu,no-webgpu').split(',')) 
   times.sort((a, b) => a - b);
   const median = times[Math.floor(times.length / 2)];
   const shown = await page.textContent('#backend');
-  rows.push({ browser: kind, backend: shown, firstTagMs: firstTag, mbBeforeFirstTag: Math.round(bytes / 1e5) / 10, medianMsPerFrame: Math.round(median), minMs: Math.round(times[0]), frames });
+  const verdict = trial?.problem ? `the GPU failed: ${trial.problem.detail}` : `GPU ${trial?.gpuMs} ms, CPU ${trial?.cpuMs} ms`;
+  const backend = trial ? `auto: ${firstBackend}, then ${shown} (trial: ${verdict})` : shown;
+  rows.push({ browser: kind, backend, firstTagMs: firstTag, mbBeforeFirstTag: Math.round(bytes / 1e5) / 10, medianMsPerFrame: Math.round(median), minMs: Math.round(times[0]), frames });
   await browser.close();
 }
 await server.close();

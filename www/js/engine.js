@@ -1,7 +1,8 @@
 // The page's handle on the inference worker: promises over the worker's message protocol
 // (see worker.js). If the worker dies, every pending call fails with the reason and the next
 // load starts a fresh worker. If the worker's WebGPU device is lost, the worker is ended (a
-// readback on a lost device may never finish), pending calls fail and `onLost` is told.
+// readback on a lost device may never finish), pending calls fail and `onLost` is told. Where
+// `auto` tries the GPU after the model is ready (gputrial.js), `onTrial` hears what it kept.
 
 import { Problem } from './problem.js';
 import { wasmMessage } from './wasmbuild.js';
@@ -10,12 +11,19 @@ export class Engine {
   #worker = null;
   #pending = new Map(); // id -> {resolve, reject, width, height}
   #loading = null; // {id, resolve, reject, onProgress}: the latest load; earlier ones are superseded
+  #readyId = null; // the load whose model runs
   #nextId = 1;
   #onLost;
+  #onTrial;
 
-  /** `onLost(problem)`: the WebGPU device went away; the model must be loaded again. */
-  constructor({ onLost = () => {} } = {}) {
+  /**
+   * `onLost(problem)`: the WebGPU device went away; the model must be loaded again.
+   * `onTrial({backend, package, gpuMs, cpuMs} | {backend, package, problem})`: the running model's
+   * trial of the GPU ended, and this is what runs it now.
+   */
+  constructor({ onLost = () => {}, onTrial = () => {} } = {}) {
     this.#onLost = onLost;
+    this.#onTrial = onTrial;
   }
 
   #spawn(backend) {
@@ -44,10 +52,16 @@ export class Engine {
       const problem = Problem.from(data.problem);
       this.#fail(problem);
       this.#onLost(problem);
+    } else if (data.type === 'trial') {
+      if (data.loadId !== this.#readyId) return; // for a model replaced meanwhile
+      this.#onTrial({ ...data, problem: data.problem && Problem.from(data.problem) });
     } else if (['progress', 'ready'].includes(data.type) || (data.type === 'error' && data.during === 'load')) {
       if (data.loadId !== this.#loading?.id) return; // a superseded load: its caller has its answer
       if (data.type === 'progress') return this.#loading.onProgress(data.fraction);
-      if (data.type === 'ready') this.#loading.resolve(data);
+      if (data.type === 'ready') {
+        this.#readyId = data.loadId;
+        this.#loading.resolve(data);
+      }
       else this.#loading.reject(Problem.from(data.problem));
       this.#loading = null;
     } else if (['layers', 'features'].includes(data.type) || (data.type === 'error' && ['layers', 'features'].includes(data.during))) {

@@ -27,7 +27,7 @@ const ui = {
   status: $('status'), error: $('error'),
 };
 
-const engine = new Engine({ onLost: recoverOnCpu });
+const engine = new Engine({ onLost: recoverOnCpu, onTrial: showTrial });
 const collect = setupCollect({
   video: ui.video, panel: $('collect'), tagInput: $('tag-input'), capture: $('capture'),
   exportButton: $('export'), groups: $('sample-groups'),
@@ -35,7 +35,7 @@ const collect = setupCollect({
 
 // State the end-to-end tests (and the curious) can read: `window.camtag`.
 const state = {
-  model: null, source: null, pickers: null, stopLoop: null, resumeCamera: false, lastFrame: null, lastResult: null, frames: 0, firstTagMs: null, cameraId: null, facingMode: 'environment', index: null,
+  model: null, source: null, pickers: null, stopLoop: null, resumeCamera: false, lastFrame: null, lastResult: null, frames: 0, firstTagMs: null, gpuTrial: null, cameraId: null, facingMode: 'environment', index: null,
   /** Bumped whenever the stage changes source, so a late result for the old one is dropped. */
   generation: 0,
   /** The last classified frame as a PNG data URL, with the result shown for it. */
@@ -55,7 +55,8 @@ const onClassroomModel = setupClassroom({
   current: () => ({ frame: state.lastFrame, result: state.lastResult, labels: state.model?.manifest.labels ?? null }),
   showError,
   modelIndex: () => state.index,
-  backend: () => ui.backendSelect.value,
+  // The comparison runs where the page's model runs (not `auto`: its trial would time itself).
+  backend: () => (state.model ? (state.model.backend === 'CPU' ? 'cpu' : 'webgpu') : ui.backendSelect.value),
 });
 initLargeType($('large-type'));
 
@@ -261,23 +262,47 @@ async function loadModel(source, backend) {
   state.model = model;
   state.source = source;
   state.pickers = { backend: ui.backendSelect.value, model: ui.modelSelect.value };
+  state.gpuTrial = model.trial ? { pending: true } : null;
   showError('');
-  ui.backend.textContent = model.backend;
-  // On the CPU, which wasm build runs (SIMD or not) matters for speed: said on hover, and to tests,
-  // as is the package (www/pkg, pkg-cpu or pkg-baseline: wasmbuild.js).
-  ui.backend.dataset.wasm = model.wasm;
-  ui.backend.dataset.package = model.package;
-  ui.backend.title = model.backend === 'CPU' ? t(model.wasm === 'simd' ? 'wasmSimd' : 'wasmBaseline') : '';
+  showBackend(model);
   const { manifest } = model;
   const dtype = manifest.weights.dtype === 'f16' ? ' · f16' : '';
   ui.model.textContent = `${manifest.name}${dtype}${manifest.accuracy ? ` (top-1 ${Number(manifest.accuracy.top1.toFixed(1))}%)` : ''}`;
-  ui.fallback.hidden = !model.fallbackReason;
-  ui.fallback.textContent = model.fallbackReason ? `${t('fallback')} (${model.fallbackReason})` : '';
   showStatus('');
   ui.toggle.disabled = false;
   showLayers();
   onClassroomModel(manifest);
   return true;
+}
+
+/** Says what runs the model: the backend, its wasm package, and why, when that was not the GPU. */
+function showBackend(model) {
+  ui.backend.textContent = model.backend;
+  // On the CPU, which wasm build runs (SIMD or not) matters for speed: said on hover, and to tests,
+  // as is the package (www/pkg, pkg-cpu or pkg-baseline: wasmbuild.js).
+  ui.backend.dataset.wasm = model.wasm;
+  ui.backend.dataset.package = model.package;
+  const trial = state.gpuTrial;
+  if (trial?.pending) ui.backend.title = t('tryingGpu');
+  else if (trial && !trial.problem) ui.backend.title = t('gpuTimes', { gpu: trial.gpuMs, cpu: trial.cpuMs });
+  else ui.backend.title = model.backend === 'CPU' ? t(model.wasm === 'simd' ? 'wasmSimd' : 'wasmBaseline') : '';
+  let why = '';
+  if (trial?.problem) why = `${t('fallback')} (${trial.problem.detail || explain(trial.problem)})`;
+  else if (trial && !trial.pending && model.backend === 'CPU') why = t('gpuSlower', { gpu: trial.gpuMs, cpu: trial.cpuMs });
+  else if (model.fallbackReason) why = `${t('fallback')} (${model.fallbackReason})`;
+  ui.fallback.hidden = !why;
+  ui.fallback.textContent = why;
+}
+
+/**
+ * `auto`'s trial of the GPU ended (gputrial.js): the model now runs on `backend`, from `package`.
+ * `state.gpuTrial` keeps the times (or the problem) for the curious and the tests.
+ */
+function showTrial({ backend, package: wasmPackage, gpuMs, cpuMs, problem }) {
+  if (!state.model) return;
+  state.gpuTrial = problem ? { problem } : { gpuMs, cpuMs, backend };
+  Object.assign(state.model, { backend, package: wasmPackage });
+  showBackend(state.model);
 }
 
 /**
@@ -344,6 +369,7 @@ async function main() {
   translate();
   ui.languageSelect.addEventListener('change', () => {
     setLanguage(ui.languageSelect.value);
+    if (state.model) showBackend(state.model);
     showLayers();
     if (state.lastResult) renderResults(ui.results, state.lastResult);
   });

@@ -19,6 +19,12 @@ export function chooseWasm({ wasm, gzipped }) {
 export const wasmBuild = () => settings.wasm;
 
 /**
+ * Whether a load on `backend` starts on the CPU and tries the GPU beside it (gputrial.js): `auto`
+ * where WebGPU offers an adapter (every browser with WebGPU has wasm SIMD).
+ */
+export const triesGpu = async (backend) => backend === 'auto' && settings.wasm === 'simd' && hasWebGpuAdapter();
+
+/**
  * The package's wasm: camtag_bg.wasm.gz inflated as it streams in, or the plain file. Either way
  * a Response typed application/wasm, which the module compiles while it downloads.
  */

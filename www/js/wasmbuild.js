@@ -2,7 +2,8 @@
 //
 //   www/pkg/           wasm SIMD and WebGPU: where the network may run on the GPU;
 //   www/pkg-cpu/       wasm SIMD, CPU only: where the CPU is asked for or the browser offers no
-//                      WebGPU adapter. The WebGPU stack is about three quarters of the code, so
+//                      WebGPU adapter, and first for `auto`, which then tries the GPU beside it
+//                      (gputrial.js). The WebGPU stack is about three quarters of the code, so
 //                      this one downloads and compiles in a fraction of the time;
 //   www/pkg-baseline/  neither: for browsers without wasm SIMD (before Chrome 91, Firefox 89,
 //                      Safari 16.4), about half as fast on the CPU. Every browser with WebGPU

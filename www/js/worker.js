@@ -8,7 +8,11 @@
 //                                                      see wasmbuild.js)
 //   in  {type: 'load', loadId, url | bytes | arch, backend}
 //                                                      out {type: 'progress', loadId, fraction}
-//                                                      out {type: 'ready', loadId, backend, wasm, package, fallbackReason, manifest}
+//                                                      out {type: 'ready', loadId, backend, wasm, package, fallbackReason, manifest, trial}
+//                                                      then, where `trial` (auto, with a WebGPU
+//                                                      adapter: gputrial.js), the backend kept:
+//                                                      out {type: 'trial', loadId, backend, package, gpuMs, cpuMs}
+//                                                       or {type: 'trial', loadId, backend, package, problem}
 //   in  {type: 'classify', id, rgba, width, height, topK, size?}  (size: input side, default the model's)
 //                                                      out {type: 'result', id, result, rgba}
 //   in  {type: 'layers', id, size}                     out {type: 'layers', id, summary}
@@ -24,10 +28,12 @@
 // ship without weights).
 
 import { watchGpuDevices } from './gpuwatch.js';
-import { chooseWasm, createClassifier, createUntrained, fetchBundle, loadWasm, wasmBuild } from './model.js';
+import { CPU_RUNS, GPU_RUNS, gpuIsFaster, probePicture, timeRuns } from './gputrial.js';
+import { chooseWasm, createClassifier, createUntrained, fetchBundle, loadWasm, triesGpu, wasmBuild } from './model.js';
 import { Problem } from './problem.js';
 
 let classifier = null;
+let activePackage = null; // the wasm package `classifier` comes from
 
 const asProblem = (e, key) => (e instanceof Problem ? e : new Problem(key, {}, e?.message ?? String(e)));
 
@@ -40,23 +46,30 @@ let latestLoad = 0;
 async function load({ loadId, url, bytes, arch, backend }) {
   if (loadId !== latestLoad) return; // a newer load is queued: the page no longer waits for this one
   try {
+    // `auto` with a WebGPU adapter starts on the CPU and tries the GPU beside it (gputrial.js).
+    const trial = !arch && (await triesGpu(backend));
+    const first = trial ? 'cpu' : backend;
     let made;
-    if (arch) made = await createUntrained(arch, backend);
+    let data;
+    if (arch) made = await createUntrained(arch, first);
     else {
-      const data = bytes ? new Uint8Array(bytes) : await fetchBundle(url, (fraction) => post({ type: 'progress', loadId, fraction }));
-      made = await createClassifier(data, backend);
+      data = bytes ? new Uint8Array(bytes) : await fetchBundle(url, (fraction) => post({ type: 'progress', loadId, fraction }));
+      made = await createClassifier(data, first);
     }
     const next = made.classifier;
     classifier?.free();
-    classifier = next;
+    [classifier, activePackage] = [next, made.wasmPackage];
     post({
       type: 'ready', loadId, backend: next.backend, wasm: wasmBuild(), package: made.wasmPackage,
-      fallbackReason: next.fallbackReason ?? null, manifest: next.manifest,
+      fallbackReason: next.fallbackReason ?? null, manifest: next.manifest, trial,
     });
+    if (trial) tryGpu(loadId, data); // not awaited: the camera's frames go on meanwhile
   } catch (e) {
     post({ type: 'error', loadId, during: 'load', problem: asProblem(e, 'loadFailed').toJSON() });
   }
 }
+
+let frameDone = []; // resolvers waiting for the next classification to end
 
 async function classify({ id, rgba, width, height, topK, size }) {
   try {
@@ -65,6 +78,8 @@ async function classify({ id, rgba, width, height, topK, size }) {
     post({ type: 'result', id, result, rgba }, [rgba]);
   } catch (e) {
     post({ type: 'error', id, during: 'classify', problem: asProblem(e, 'classifyFailed').toJSON(), rgba }, [rgba]);
+  } finally {
+    frameDone.splice(0).forEach((done) => done());
   }
 }
 
@@ -87,20 +102,78 @@ function layers({ id, size }) {
   }
 }
 
+class Superseded extends Error {}
+
+const TRIAL_WAIT_MS = 3000;
+
+/**
+ * `auto`'s trial of the GPU for load `loadId`, from the same bundle bytes: the WebGPU package and
+ * classifier are made and warmed up (shader compilation) beside the frames; the timed runs, and
+ * the swap, take their turn between frames. A newer load ends it. Tells the page what runs.
+ */
+async function tryGpu(loadId, bundle) {
+  const current = () => loadId === latestLoad;
+  let gpu = null;
+  try {
+    // After the first tag (or a few seconds without one): the GPU's package is 4 MB to fetch and
+    // compile, which the first tag need not wait for.
+    await Promise.race([new Promise((done) => frameDone.push(done)), new Promise((done) => setTimeout(done, TRIAL_WAIT_MS))]);
+    if (!current()) return;
+    gpu = (await createClassifier(bundle, 'webgpu')).classifier;
+    const picture = probePicture();
+    const side = Math.sqrt(picture.length / 4);
+    const run = (c) => c.classify(picture, side, side, 1);
+    await run(gpu);
+    const timeOn = (which) => inTurn(async () => {
+      if (!current()) throw new Superseded();
+      const c = which === 'gpu' ? gpu : classifier;
+      const start = performance.now();
+      await run(c);
+      return performance.now() - start;
+    });
+    const cpuMs = await timeRuns(() => timeOn('cpu'), CPU_RUNS);
+    const gpuMs = await timeRuns(() => timeOn('gpu'), GPU_RUNS, 2 * cpuMs);
+    const times = { gpuMs: Math.round(gpuMs), cpuMs: Math.round(cpuMs) };
+    await inTurn(() => {
+      if (!current()) return;
+      if (gpuIsFaster(times)) {
+        classifier.free();
+        [classifier, activePackage, gpu] = [gpu, 'pkg', null];
+      }
+      post({ type: 'trial', loadId, backend: classifier.backend, package: activePackage, ...times });
+    });
+  } catch (e) {
+    if (current() && !(e instanceof Superseded)) {
+      post({ type: 'trial', loadId, backend: classifier.backend, package: activePackage, problem: asProblem(e, 'loadFailed').toJSON() });
+    }
+  } finally {
+    gpu?.free();
+  }
+}
+
 // One thing at a time, in arrival order: a classification never overlaps another or a load.
 let queue = Promise.resolve();
+
+/** Runs `task` after everything queued before it; resolves or rejects as it does. */
+function inTurn(task) {
+  const run = queue.then(task);
+  queue = run.catch(() => {});
+  return run;
+}
+
 self.onmessage = ({ data }) => {
   if (data.type === 'wasm') {
     // Start fetching and compiling the wasm now, while the page and this worker fetch the model;
-    // a failure surfaces at the first load, which awaits the same promise.
+    // a failure surfaces at the first load, which awaits the same promise. `auto` starts on the
+    // CPU wherever it runs (gputrial.js).
     chooseWasm(data);
-    loadWasm(data.backend).catch(() => {});
+    loadWasm(data.backend === 'auto' ? 'cpu' : data.backend).catch(() => {});
   }
   else if (data.type === 'load') {
     latestLoad = data.loadId;
-    queue = queue.then(() => load(data));
+    inTurn(() => load(data));
   }
-  else if (data.type === 'classify') queue = queue.then(() => classify(data));
-  else if (data.type === 'layers') queue = queue.then(() => layers(data));
-  else if (data.type === 'features') queue = queue.then(() => features(data));
+  else if (data.type === 'classify') inTurn(() => classify(data));
+  else if (data.type === 'layers') inTurn(() => layers(data));
+  else if (data.type === 'features') inTurn(() => features(data));
 };
