@@ -153,3 +153,44 @@ fn manifest_naming_a_network_too_big_to_build() {
     let err = load(&bundle.to_bytes().unwrap()).unwrap_err().to_string();
     assert!(err.contains("width multiplier 1000"), "{err}");
 }
+
+#[test]
+fn unknown_weights_format_is_named() {
+    let mut manifest = bundle(WeightsDtype::F16).manifest.clone();
+    manifest.weights.format = "burnpack-shuffle3".into();
+    // Bundle::to_bytes cannot shuffle in planes of an unknown width either: the header by hand.
+    let json = serde_json::to_vec(&manifest).unwrap();
+    let mut file = camtag::bundle::MAGIC.to_vec();
+    file.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    file.extend_from_slice(&(json.len() as u32).to_le_bytes());
+    file.extend_from_slice(&json);
+    let err = load(&file).unwrap_err();
+    assert!(matches!(&err, CamtagError::Manifest(m) if m.contains("\"burnpack-shuffle3\"") && m.contains("burnpack-shuffle2")), "{err}");
+    let weights = bundle(WeightsDtype::F16).weights.clone();
+    assert!(Bundle { manifest, weights }.to_bytes().is_err());
+}
+
+#[test]
+fn weights_stored_unshuffled_still_load() {
+    // Bundles written before the byte shuffle (format "burnpack") tag as they did.
+    let mut old = bundle(WeightsDtype::F16).clone();
+    old.manifest.weights.format = "burnpack".into();
+    old.manifest.weights.sha256 = camtag::bundle::sha256_hex(&old.weights);
+    let bytes = old.to_bytes().unwrap();
+    assert_eq!(&bytes[bytes.len() - old.weights.len()..], old.weights.as_slice(), "stored as burnpack is");
+    let classifier = load(&bytes).unwrap();
+    let (rgb, w, h) = photo_rgb("coffee");
+    let top = pollster::block_on(classifier.classify(&ImageView::rgb(&rgb, w, h).unwrap(), 1)).unwrap();
+    assert_eq!(top[0].index, 967);
+}
+
+#[test]
+fn f16_weights_are_stored_in_two_byte_planes() {
+    let bundle = bundle(WeightsDtype::F16);
+    assert_eq!(bundle.manifest.weights.format, "burnpack-shuffle2");
+    let bytes = bundle.to_bytes().unwrap();
+    let stored = &bytes[manifest_end(&bytes)..];
+    assert_eq!(stored, camtag::bundle::shuffle::shuffle(&bundle.weights, 2).as_slice());
+    assert_ne!(stored, bundle.weights.as_slice());
+    assert_eq!(Bundle::from_bytes(&bytes).unwrap().weights, bundle.weights);
+}

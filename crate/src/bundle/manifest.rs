@@ -68,16 +68,47 @@ pub enum WeightsDtype {
     F16,
 }
 
+impl WeightsDtype {
+    /// Bytes a stored value takes.
+    pub fn width(self) -> usize {
+        match self {
+            Self::F32 => 4,
+            Self::F16 => 2,
+        }
+    }
+}
+
 /// The weights section that follows the manifest.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct WeightsInfo {
-    /// Always `burnpack` (burn-store's format).
+    /// burn-store's burnpack, as it is (`burnpack`) or byte-shuffled in planes of 2 or 4 bytes
+    /// (`burnpack-shuffle2`, `burnpack-shuffle4`: see bundle/shuffle.rs), which `Bundle::new`
+    /// writes.
     pub format: String,
     pub dtype: WeightsDtype,
-    /// Length in bytes.
+    /// Length in bytes, as stored.
     pub bytes: u64,
     /// SHA-256 of those bytes, lowercase hex.
     pub sha256: String,
+}
+
+impl WeightsInfo {
+    /// The format name of burnpack shuffled in planes of `width` bytes (1: not shuffled).
+    pub fn format_name(width: usize) -> String {
+        if width <= 1 { "burnpack".to_string() } else { format!("burnpack-shuffle{width}") }
+    }
+
+    /// The width of the byte shuffle the weights are stored with (1: none), from `format`.
+    pub fn shuffle_width(&self) -> Result<usize> {
+        match self.format.as_str() {
+            "burnpack" => Ok(1),
+            "burnpack-shuffle2" => Ok(2),
+            "burnpack-shuffle4" => Ok(4),
+            other => Err(CamtagError::Manifest(format!(
+                "unknown weights format {other:?} (this camtag reads burnpack, burnpack-shuffle2 and burnpack-shuffle4)"
+            ))),
+        }
+    }
 }
 
 /// What a bundle holds besides its weights.
@@ -113,9 +144,7 @@ impl Manifest {
                 self.labels.len()
             )));
         }
-        if self.weights.format != "burnpack" {
-            return Err(CamtagError::Manifest(format!("unknown weights format {:?}", self.weights.format)));
-        }
+        self.weights.shuffle_width()?;
         Ok(())
     }
 }

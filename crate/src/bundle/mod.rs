@@ -7,10 +7,13 @@
 //! 8   u32      format version (FORMAT_VERSION)
 //! 12  u32      manifest length N
 //! 16  N bytes  manifest, UTF-8 JSON (see Manifest)
-//! ... rest     weights, burnpack; length and SHA-256 recorded in the manifest
+//! ... rest     weights: burnpack, byte-shuffled (shuffle.rs) in planes as wide as the stored
+//!              values (2 bytes in f16 bundles, 4 in f32); format, length and SHA-256 of these
+//!              bytes recorded in the manifest
 //! ```
 
 mod manifest;
+pub mod shuffle;
 pub mod weights;
 
 pub use manifest::{Accuracy, Manifest, Source, TrainingSummary, WeightsDtype, WeightsInfo};
@@ -44,7 +47,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hasher.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// A decoded bundle: its manifest, and the weights it vouches for.
+/// A decoded bundle: its manifest, and the weights it vouches for (burnpack, unshuffled).
 #[derive(Clone, Debug)]
 pub struct Bundle {
     pub manifest: Manifest,
@@ -52,10 +55,14 @@ pub struct Bundle {
 }
 
 impl Bundle {
-    /// Builds a bundle, recording the weights' length and checksum in the manifest.
+    /// Builds a bundle of burnpack `weights`, to be stored shuffled as wide as the manifest's
+    /// dtype; records the stored form's format, length and checksum in the manifest.
     pub fn new(mut manifest: Manifest, weights: Vec<u8>) -> Self {
-        manifest.weights.bytes = weights.len() as u64;
-        manifest.weights.sha256 = sha256_hex(&weights);
+        let width = manifest.weights.dtype.width();
+        let stored = shuffle::shuffle(&weights, width);
+        manifest.weights.format = WeightsInfo::format_name(width);
+        manifest.weights.bytes = stored.len() as u64;
+        manifest.weights.sha256 = sha256_hex(&stored);
         Self { manifest, weights }
     }
 
@@ -63,12 +70,13 @@ impl Bundle {
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
         let manifest = serde_json::to_vec_pretty(&self.manifest)
             .map_err(|e| CamtagError::Manifest(format!("cannot serialize: {e}")))?;
-        let mut out = Vec::with_capacity(16 + manifest.len() + self.weights.len());
+        let stored = shuffle::shuffle(&self.weights, self.manifest.weights.shuffle_width()?);
+        let mut out = Vec::with_capacity(16 + manifest.len() + stored.len());
         out.extend_from_slice(MAGIC);
         out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
         out.extend_from_slice(&(manifest.len() as u32).to_le_bytes());
         out.extend_from_slice(&manifest);
-        out.extend_from_slice(&self.weights);
+        out.extend_from_slice(&stored);
         Ok(out)
     }
 
@@ -119,7 +127,8 @@ impl Bundle {
         if actual != manifest.weights.sha256 {
             return Err(CamtagError::ChecksumMismatch { expected: manifest.weights.sha256.clone(), actual });
         }
-        Ok(Self { manifest, weights: weights.to_vec() })
+        let weights = shuffle::unshuffle(weights, manifest.weights.shuffle_width()?);
+        Ok(Self { manifest, weights })
     }
 }
 
