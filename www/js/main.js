@@ -253,6 +253,11 @@ async function loadModel(source, backend) {
   } catch (e) {
     if (e.key === 'superseded') return 'superseded';
     showError(state.model ? `${explain(e)} ${t('stillUsing', { name: state.model.manifest.name })}` : explain(e));
+    // A trial of the GPU still running for the previous model ended with this load (worker.js).
+    if (state.gpuTrial?.pending) {
+      state.gpuTrial = null;
+      showBackend(state.model);
+    }
     // The pickers show what runs: the previous model, on its backend.
     if (state.pickers) [ui.backendSelect.value, ui.modelSelect.value] = [state.pickers.backend, state.pickers.model];
     showStatus('');

@@ -69,7 +69,7 @@ async function load({ loadId, url, bytes, arch, backend }) {
   }
 }
 
-let frameDone = []; // resolvers waiting for the next classification to end
+let frameDone = []; // resolvers waiting for a classification to end, each called at one end
 
 async function classify({ id, rgba, width, height, topK, size }) {
   try {
@@ -104,22 +104,30 @@ function layers({ id, size }) {
 
 class Superseded extends Error {}
 
-const TRIAL_WAIT_MS = 3000;
+const TRIAL_WAIT_MS = 3000; // the longest the trial waits for a first tag (a picture, no camera)
 
 /**
  * `auto`'s trial of the GPU for load `loadId`, from the same bundle bytes: the WebGPU package and
  * classifier are made and warmed up (shader compilation) beside the frames; the timed runs, and
- * the swap, take their turn between frames. A newer load ends it. Tells the page what runs.
+ * the swap, take their turn between frames. A newer load ends it, whether or not that load
+ * succeeds (the page then forgets the trial). Otherwise tells the page what runs.
  */
 async function tryGpu(loadId, bundle) {
   const current = () => loadId === latestLoad;
   let gpu = null;
   try {
-    // After the first tag (or a few seconds without one): the GPU's package is 4 MB to fetch and
-    // compile, which the first tag need not wait for.
-    await Promise.race([new Promise((done) => frameDone.push(done)), new Promise((done) => setTimeout(done, TRIAL_WAIT_MS))]);
+    // After the first tag is shown (or a few seconds without one): the GPU's package is 4 MB to
+    // fetch and compile, which the first tag need not wait for. The page sends the camera's next
+    // frame only once it has shown the last tag (loop.js), so the end of the second
+    // classification comes after the first tag is on the screen.
+    const classifications = (n) => new Promise((done) => {
+      const next = () => (--n > 0 ? frameDone.push(next) : done());
+      frameDone.push(next);
+    });
+    await Promise.race([classifications(2), new Promise((done) => setTimeout(done, TRIAL_WAIT_MS))]);
     if (!current()) return;
-    gpu = (await createClassifier(bundle, 'webgpu')).classifier;
+    const made = await createClassifier(bundle, 'webgpu');
+    gpu = made.classifier;
     const picture = probePicture();
     const side = Math.sqrt(picture.length / 4);
     const run = (c) => c.classify(picture, side, side, 1);
@@ -138,7 +146,7 @@ async function tryGpu(loadId, bundle) {
       if (!current()) return;
       if (gpuIsFaster(times)) {
         classifier.free();
-        [classifier, activePackage, gpu] = [gpu, 'pkg', null];
+        [classifier, activePackage, gpu] = [gpu, made.wasmPackage, null];
       }
       post({ type: 'trial', loadId, backend: classifier.backend, package: activePackage, ...times });
     });
