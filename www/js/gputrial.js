@@ -6,9 +6,9 @@
 // GPU: a software one (SwiftShader, which Chrome offers on some machines) or a weak integrated GPU
 // can be many times slower than wasm SIMD on the CPU.
 
-/** A mid-grey RGBA picture, `side` x `side`: both paths time the same work on it. */
+/** A mid-grey RGBA picture, `side` x `side`, as `{rgba, width, height}`: both paths time it. */
 export function probePicture(side = 224) {
-  return new Uint8Array(side * side * 4).fill(128);
+  return { rgba: new Uint8Array(side * side * 4).fill(128), width: side, height: side };
 }
 
 /** The median of a non-empty list of numbers. */

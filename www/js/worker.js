@@ -128,9 +128,8 @@ async function tryGpu(loadId, bundle) {
     if (!current()) return;
     const made = await createClassifier(bundle, 'webgpu');
     gpu = made.classifier;
-    const picture = probePicture();
-    const side = Math.sqrt(picture.length / 4);
-    const run = (c) => c.classify(picture, side, side, 1);
+    const { rgba, width, height } = probePicture();
+    const run = (c) => c.classify(rgba, width, height, 1);
     await run(gpu);
     const timeOn = (which) => inTurn(async () => {
       if (!current()) throw new Superseded();
