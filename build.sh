@@ -124,7 +124,7 @@ PYEOF
 
 # gzip_beside FILE: FILE.gz beside FILE. The page fetches it and inflates it with
 # DecompressionStream (js/model.js), so the bytes over the wire are gzip's from any static server,
-# compressing or not (the WebGPU wasm: 4 MB, not 18; the f16 bundle: 6.7 MB, not 7.3); browsers
+# compressing or not (the WebGPU wasm: 4 MB, not 18; the f16 bundle: 6.2 MB, not 7.3); browsers
 # without DecompressionStream fetch the plain file.
 gzip_beside() {
     local file=$1

@@ -48,12 +48,13 @@ export const wasmMessage = (backend) => ({ type: 'wasm', wasm: instructionSet(),
 
 /**
  * The package a worker loads (its directory under www/) for its instruction set ('simd' |
- * 'baseline') and a backend ('auto' | 'webgpu' | 'cpu'); `hasAdapter()` resolves whether WebGPU
- * offers an adapter here, and is asked only when the backend may run on the GPU.
+ * 'baseline') and a backend ('auto' | 'webgpu' | 'cpu'): the WebGPU one only where WebGPU is asked
+ * for and `hasAdapter()` resolves that WebGPU offers an adapter here. `auto` starts on the CPU
+ * everywhere and reaches the GPU only through its trial (gputrial.js), which asks for 'webgpu'.
  */
 export async function choosePackage(instructions, backend, hasAdapter) {
   if (instructions === 'baseline') return 'pkg-baseline';
-  return backend !== 'cpu' && (await hasAdapter()) ? 'pkg' : 'pkg-cpu';
+  return backend === 'webgpu' && (await hasAdapter()) ? 'pkg' : 'pkg-cpu';
 }
 
 let adapterCheck;

@@ -79,7 +79,7 @@ async function classify({ id, rgba, width, height, topK, size }) {
   } catch (e) {
     post({ type: 'error', id, during: 'classify', problem: asProblem(e, 'classifyFailed').toJSON(), rgba }, [rgba]);
   } finally {
-    frameDone.splice(0).forEach((done) => done());
+    if (frameDone.length) frameDone.splice(0).forEach((done) => done()); // only during a trial's wait
   }
 }
 
@@ -171,10 +171,9 @@ function inTurn(task) {
 self.onmessage = ({ data }) => {
   if (data.type === 'wasm') {
     // Start fetching and compiling the wasm now, while the page and this worker fetch the model;
-    // a failure surfaces at the first load, which awaits the same promise. `auto` starts on the
-    // CPU wherever it runs (gputrial.js).
+    // a failure surfaces at the first load, which awaits the same promise.
     chooseWasm(data);
-    loadWasm(data.backend === 'auto' ? 'cpu' : data.backend).catch(() => {});
+    loadWasm(data.backend).catch(() => {});
   }
   else if (data.type === 'load') {
     latestLoad = data.loadId;
