@@ -84,9 +84,9 @@ build_models() {
     local camtag=$TARGET_DIR/release/camtag models=$ROOT/www/models
     mkdir -p "$models"
     local pth=$CACHE/weights/mobilenet_v2-b0353104.pth
-    for variant in f32 f16; do
-        local out=$models/mobilenet_v2${variant/f32/}.camtag flag=()
-        [[ $variant == f16 ]] && out=$models/mobilenet_v2_f16.camtag && flag=(--f16)
+    for variant in f32 f16 int8; do
+        local out=$models/mobilenet_v2_$variant.camtag flag=(--"$variant")
+        [[ $variant == f32 ]] && out=$models/mobilenet_v2.camtag && flag=()
         if [[ ! -f $out || $out -ot $pth || $out -ot $camtag ]]; then
             log "importing MobileNetV2 ($variant) into ${out#"$ROOT"/}"
             "$camtag" import --arch mobilenet-v2 --pth "$pth" --out "$out" "${flag[@]}"
@@ -106,11 +106,13 @@ def info(*args):
     out = json.loads(subprocess.run([camtag, "info", "--json", "--size", "224", *args], check=True, capture_output=True, text=True).stdout)
     return {"params": out["params"], "macs": out["macs"]}
 bundles = [("mobilenet_v2.camtag", "MobileNetV2", "f32"), ("mobilenet_v2_f16.camtag", "MobileNetV2 (f16)", "f16"),
-           ("efficientnet_lite0.camtag", "EfficientNet-Lite0", "f32")]
+           ("mobilenet_v2_int8.camtag", "MobileNetV2 (int8)", "int8"), ("efficientnet_lite0.camtag", "EfficientNet-Lite0", "f32")]
 index = {
-    # f16 by default: half the bytes to download before the first tag (7.3 MB, not 14.2), the same
-    # top-5 on every golden photo (crate/tests/golden.rs); f32 stays in the picker.
-    "default": "mobilenet_v2_f16.camtag",
+    # int8 by default (crate/src/bundle/int8.rs): 3.6 MB gzipped to download before the first tag,
+    # not 6.2 (f16) or 12.0 (f32); the same top-1 as f32 on 991 of 1000 ImageNet pictures, the
+    # same top-1 and top-5 set on every golden photo (crate/tests/golden.rs). f16 and f32 stay in
+    # the picker.
+    "default": "mobilenet_v2_int8.camtag",
     "models": [{"file": f, "name": n, "dtype": d, "bytes": os.path.getsize(os.path.join(models, f)), **info("--model", os.path.join(models, f))}
                for f, n, d in bundles],
     "zoo": [{"arch": a, "name": n, **info("--arch", a)} for a, n in [("vgg16", "VGG-16 (BN)"), ("googlenet", "GoogLeNet"), ("resnet18", "ResNet-18")]],
@@ -124,7 +126,7 @@ PYEOF
 
 # gzip_beside FILE: FILE.gz beside FILE. The page fetches it and inflates it with
 # DecompressionStream (js/model.js), so the bytes over the wire are gzip's from any static server,
-# compressing or not (the WebGPU wasm: 4 MB, not 18; the f16 bundle: 6.2 MB, not 7.3); browsers
+# compressing or not (the WebGPU wasm: 4 MB, not 18; the int8 bundle: 3.6 MB, not 3.9); browsers
 # without DecompressionStream fetch the plain file.
 gzip_beside() {
     local file=$1
@@ -182,7 +184,9 @@ write_precache() {
     for f in "$www"/js/*.js; do files+=("js/${f##*/}"); done
     local pkg
     for pkg in pkg pkg-cpu pkg-baseline; do files+=("$pkg/camtag.js" "$pkg/camtag_bg.wasm" "$pkg/camtag_bg.wasm.gz"); done
-    files+=(models/index.json models/mobilenet_v2_f16.camtag models/mobilenet_v2_f16.camtag.gz)
+    local default
+    default=$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["default"])' "$www/models/index.json")
+    files+=(models/index.json "models/$default" "models/$default.gz")
     local version
     version=$( (cd "$www" && sha256sum index.html "${files[@]:2}") | sha256sum | cut -c1-16)
     {

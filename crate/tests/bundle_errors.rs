@@ -194,3 +194,54 @@ fn f16_weights_are_stored_in_two_byte_planes() {
     assert_ne!(stored, bundle.weights.as_slice());
     assert_eq!(Bundle::from_bytes(&bytes).unwrap().weights, bundle.weights);
 }
+
+#[test]
+fn int8_weights_are_one_byte_a_value_and_tag() {
+    let bundle = bundle(WeightsDtype::Int8);
+    // Mostly single bytes: not shuffled.
+    assert_eq!(bundle.manifest.weights.format, "burnpack");
+    let bytes = bundle.to_bytes().unwrap();
+    let values = bundle.manifest.architecture.stored_values() as usize;
+    assert!(bytes.len() < values + values / 5, "{} bytes for {values} values", bytes.len());
+    assert_eq!(top1_of_coffee(&load(&bytes).unwrap()), 967);
+}
+
+#[test]
+fn damaged_int8_weight_is_an_error() {
+    // A stored 8-bit weight one byte short, written the way encode writes them: the load fails
+    // naming the tensor, instead of leaving that layer with its initial random values.
+    use burn::store::{BurnpackStore, HalfPrecisionAdapter, ModuleAdapter, ModuleContext, ModuleSnapshot, bridge};
+    use burn::store::burn_pack::Tensor as PackTensor;
+    use burn::tensor::TensorData;
+    use camtag::bundle::int8::QuantizeAdapter;
+
+    #[derive(Clone)]
+    struct CutLastByte;
+    impl ModuleAdapter for CutLastByte {
+        fn adapt(&self, tensor: PackTensor, _ctx: ModuleContext<'_>) -> PackTensor {
+            if tensor.dtype != burn::tensor::DType::I8 || tensor.name != "MobilenetV2.classifier.weight" {
+                return tensor;
+            }
+            let n = tensor.shape[0] - 1;
+            let name = tensor.name.clone();
+            bridge::map_data(tensor, name, burn::tensor::DType::I8, [n].into(), move |data| {
+                TensorData::from_bytes_vec(data.as_bytes()[..n].to_vec(), [n], burn::tensor::DType::I8)
+            })
+        }
+        fn clone_box(&self) -> Box<dyn ModuleAdapter> {
+            Box::new(self.clone())
+        }
+    }
+
+    let good = bundle(WeightsDtype::Int8);
+    let network = weights::decode(&good.manifest.architecture, good.weights.clone(), &Device::flex()).unwrap();
+    let mut store = BurnpackStore::from_bytes(None)
+        .with_to_adapter(QuantizeAdapter.chain(HalfPrecisionAdapter::new()).chain(CutLastByte));
+    network.save_into(&mut store).unwrap();
+    let weights = store.get_bytes().unwrap().to_vec();
+    let err = weights::decode(&good.manifest.architecture, weights.clone(), &Device::flex()).unwrap_err().to_string();
+    assert!(err.contains("classifier.weight") && err.contains("bytes, but"), "{err}");
+    // The same through a whole bundle.
+    let err = load(&Bundle::new(good.manifest.clone(), weights).to_bytes().unwrap()).unwrap_err().to_string();
+    assert!(err.contains("classifier.weight"), "{err}");
+}

@@ -89,3 +89,31 @@ fn f16_bundle_keeps_every_top5() {
         assert!((pa[top1] - pb[top1]).abs() < 1e-2, "{name}: top-1 prob {} vs {}", pa[top1], pb[top1]);
     }
 }
+
+#[test]
+fn int8_bundle_keeps_every_top1_and_top5_set() {
+    // Weight-only 8 bits (bundle/int8.rs): a quarter of the f32 bytes. The order within the
+    // top-5 may change where two classes are close (chelsea: tabby and tiger cat swap at ranks
+    // 2 and 3; china: ranks 3 and 4), so the set is what must hold, and the first class.
+    let f32_bundle = bundle(WeightsDtype::F32);
+    let int8_bundle = bundle(WeightsDtype::Int8);
+    let (f32_size, int8_size) = (f32_bundle.to_bytes().unwrap().len(), int8_bundle.to_bytes().unwrap().len());
+    eprintln!("bundle sizes: f32 {f32_size} bytes, int8 {int8_size} bytes");
+    assert!(int8_size * 10 < f32_size * 3, "int8 bundle should be under 30 % of f32: {int8_size} vs {f32_size}");
+    let device = Device::flex();
+    let full = Classifier::new(f32_bundle.clone(), &device).unwrap();
+    let small = Classifier::new(Bundle::from_bytes(&int8_bundle.to_bytes().unwrap()).unwrap(), &device).unwrap();
+    for name in PHOTOS {
+        let (a, b) = (logits(&full, name), logits(&small, name));
+        let (mut ta, mut tb) = (top5(&a), top5(&b));
+        assert_eq!(ta[0], tb[0], "{name}: int8 changes the top-1");
+        ta.sort_unstable();
+        tb.sort_unstable();
+        assert_eq!(ta, tb, "{name}: int8 changes the top-5");
+        let (pa, pb) = (softmax(&a), softmax(&b));
+        let top1 = top5(&a)[0];
+        assert!((pa[top1] - pb[top1]).abs() < 0.05, "{name}: top-1 prob {} vs {}", pa[top1], pb[top1]);
+        let max_logit_err = a.iter().zip(&b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max);
+        assert!(max_logit_err < 1.0, "{name}: logits differ by up to {max_logit_err}");
+    }
+}

@@ -97,7 +97,7 @@ describe('broken model bundles are refused, and the model in use stays', () => {
   }
 
   test('after all of them, the page still tags with the model it had', async () => {
-    assert.match(await page.textContent('#model-name'), /^MobileNetV2 · f16 \(top-1/);
+    assert.match(await page.textContent('#model-name'), /^MobileNetV2 · int8 \(top-1/);
     const top = await tagsOf(join(CACHE, 'photos/coffee.png'));
     assert.equal(top[0].index, 967); // espresso
   });

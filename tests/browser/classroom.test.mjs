@@ -105,7 +105,7 @@ test('the architecture comparison lists every network with camtag info figures a
   await page.waitForSelector('#compare-table tbody tr');
   const table = () => page.$$eval('#compare-table tbody tr', (trs) => trs.map((tr) => [tr.dataset.key, ...[...tr.cells].map((c) => c.textContent)]));
   const rows = await table();
-  assert.deepEqual(rows.map((r) => r[0]), ['mobilenet_v2.camtag', 'mobilenet_v2_f16.camtag', 'efficientnet_lite0.camtag', 'vgg16', 'googlenet', 'resnet18']);
+  assert.deepEqual(rows.map((r) => r[0]), ['mobilenet_v2.camtag', 'mobilenet_v2_f16.camtag', 'mobilenet_v2_int8.camtag', 'efficientnet_lite0.camtag', 'vgg16', 'googlenet', 'resnet18']);
   for (const [key, arch] of [['mobilenet_v2.camtag', ['--model', DEFAULT_MODEL_PATH]], ['googlenet', ['--arch', 'googlenet']], ['vgg16', ['--arch', 'vgg16']]]) {
     const info = JSON.parse(await run(CAMTAG_BIN, ['info', ...arch, '--json', '--size', '224']));
     const row = rows.find((r) => r[0] === key);
@@ -119,7 +119,7 @@ test('the architecture comparison lists every network with camtag info figures a
   const byKey = Object.fromEntries(measured.map((r) => [r[0], r]));
   assert.equal(byKey['mobilenet_v2.camtag'][4], '71.9%');
   assert.equal(byKey['efficientnet_lite0.camtag'][4], '75.1%');
-  for (const key of ['mobilenet_v2.camtag', 'mobilenet_v2_f16.camtag', 'efficientnet_lite0.camtag', 'vgg16', 'googlenet', 'resnet18']) {
+  for (const key of ['mobilenet_v2.camtag', 'mobilenet_v2_f16.camtag', 'mobilenet_v2_int8.camtag', 'efficientnet_lite0.camtag', 'vgg16', 'googlenet', 'resnet18']) {
     assert.match(byKey[key][5], /^\d+ ms$/, key);
   }
   for (const key of ['vgg16', 'googlenet', 'resnet18']) assert.match(byKey[key][4], /no weights/, key);

@@ -86,7 +86,7 @@ describe('models', () => {
   });
 
   test('a valid bundle dropped on the page is used', async () => {
-    // The page runs the f16 bundle by default; the f32 one is dropped.
+    // The page runs the int8 bundle by default; the f32 one is dropped.
     await deliver('drop', join(WWW, 'models/mobilenet_v2.camtag'), '');
     await page.waitForFunction(() => /^MobileNetV2 \(top-1/.test(document.querySelector('#model-name').textContent), null, { timeout: TIMEOUT });
     const top = await nextResult(() => page.setInputFiles('#file-input', photo('coffee.png')));
@@ -95,7 +95,7 @@ describe('models', () => {
 
   test('the picker lists the built models', async () => {
     const options = await page.$$eval('#model-select option', (os) => os.map((o) => o.value));
-    assert.deepEqual(options, ['mobilenet_v2.camtag', 'mobilenet_v2_f16.camtag', 'efficientnet_lite0.camtag']);
+    assert.deepEqual(options, ['mobilenet_v2.camtag', 'mobilenet_v2_f16.camtag', 'mobilenet_v2_int8.camtag', 'efficientnet_lite0.camtag']);
   });
 
   test('EfficientNet-Lite0 can be picked and tags like the CLI', async () => {
@@ -108,7 +108,7 @@ describe('models', () => {
     assert.ok([281, 282, 285].includes(top[0].index), `a cat, got ${top[0].en}`);
     for (const [i, p] of top.entries()) assert.ok(Math.abs(p.prob - cli.predictions[i].prob) < 1e-3, `${p.en}: ${p.prob} vs ${cli.predictions[i].prob}`);
     await page.selectOption('#model-select', DEFAULT_MODEL);
-    await page.waitForFunction(() => /^MobileNetV2 · f16/.test(document.querySelector('#model-name').textContent), null, { timeout: TIMEOUT });
+    await page.waitForFunction(() => /^MobileNetV2 · int8/.test(document.querySelector('#model-name').textContent), null, { timeout: TIMEOUT });
   });
 });
 

@@ -271,7 +271,7 @@ async function loadModel(source, backend) {
   showError('');
   showBackend(model);
   const { manifest } = model;
-  const dtype = manifest.weights.dtype === 'f16' ? ' · f16' : '';
+  const dtype = manifest.weights.dtype === 'f32' ? '' : ` · ${manifest.weights.dtype}`;
   ui.model.textContent = `${manifest.name}${dtype}${manifest.accuracy ? ` (top-1 ${Number(manifest.accuracy.top1.toFixed(1))}%)` : ''}`;
   showStatus('');
   ui.toggle.disabled = false;
@@ -409,7 +409,7 @@ async function main() {
   // load turns it off again; the model's problem, if any, is the one said. (A load superseded by
   // the user's choice leaves the camera to the newer load.)
   const camera = startCamera({ quiet: true });
-  let first = 'mobilenet_v2_f16.camtag';
+  let first = 'mobilenet_v2_int8.camtag';
   try {
     const index = await fetchModelIndex();
     state.index = index;

@@ -66,14 +66,19 @@ pub enum WeightsDtype {
     /// Convolution and linear weights in half precision (batch norm stays f32), widened to f32
     /// when loaded.
     F16,
+    /// Convolution and linear weights in 8 bits with an f32 scale per output channel, except
+    /// depthwise and stem kernels (f16); batch norm f32 (bundle/int8.rs). Widened to f32 when
+    /// loaded.
+    Int8,
 }
 
 impl WeightsDtype {
-    /// Bytes a stored value takes.
+    /// Bytes most stored values take: the width of the planes the bundle shuffles them in.
     pub fn width(self) -> usize {
         match self {
             Self::F32 => 4,
             Self::F16 => 2,
+            Self::Int8 => 1,
         }
     }
 }

@@ -8,10 +8,11 @@
 //! 12  u32      manifest length N
 //! 16  N bytes  manifest, UTF-8 JSON (see Manifest)
 //! ... rest     weights: burnpack, byte-shuffled (shuffle.rs) in planes as wide as the stored
-//!              values (2 bytes in f16 bundles, 4 in f32); format, length and SHA-256 of these
+//!              values (2 bytes in f16 bundles, 4 in f32; int8 bundles are not shuffled); format, length and SHA-256 of these
 //!              bytes recorded in the manifest
 //! ```
 
+pub mod int8;
 mod manifest;
 pub mod shuffle;
 pub mod weights;

@@ -20,8 +20,12 @@ pub struct ImportArgs {
     #[arg(long)]
     out: PathBuf,
     /// Store convolution and linear weights in half precision (about half the size).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "int8")]
     f16: bool,
+    /// Store convolution and linear weights in 8 bits with a scale per output channel, depthwise
+    /// and stem kernels in f16 (about a quarter of the size; see bundle/int8.rs).
+    #[arg(long)]
+    int8: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -35,7 +39,11 @@ pub fn run(args: ImportArgs) -> Result<ExitCode> {
         Arch::MobilenetV2 => Pretrained::MobileNetV2ImageNet,
         Arch::EfficientnetLite0 => Pretrained::EfficientNetLite0ImageNet,
     };
-    let dtype = if args.f16 { WeightsDtype::F16 } else { WeightsDtype::F32 };
+    let dtype = match (args.f16, args.int8) {
+        (true, _) => WeightsDtype::F16,
+        (_, true) => WeightsDtype::Int8,
+        _ => WeightsDtype::F32,
+    };
     let bundle = import(which, &args.pth, dtype)?;
     let bytes = bundle.to_bytes()?;
     write_atomically(&args.out, &bytes)?;

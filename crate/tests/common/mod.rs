@@ -80,9 +80,11 @@ pub fn read_f32(path: &Path) -> Vec<f32> {
 pub fn bundle(dtype: WeightsDtype) -> &'static Bundle {
     static F32: OnceLock<Bundle> = OnceLock::new();
     static F16: OnceLock<Bundle> = OnceLock::new();
+    static INT8: OnceLock<Bundle> = OnceLock::new();
     let cell = match dtype {
         WeightsDtype::F32 => &F32,
         WeightsDtype::F16 => &F16,
+        WeightsDtype::Int8 => &INT8,
     };
     cell.get_or_init(|| {
         let pth = fixture("weights/mobilenet_v2-b0353104.pth");
