@@ -3,11 +3,11 @@
 //!
 //! Which weights: convolution and linear weights whose output channels each gather at least
 //! [`MIN_FAN_IN`] values. Depthwise kernels (9 or 25 values a channel) and the RGB stem (27)
-//! stay in f16: they are a few percent of the values, a scale per handful of values would save
-//! little, and they are the layers where 8 bits cost the most. Measured on MobileNetV2 over the
-//! 1000 pictures of `EliSchwartz/imagenet-sample-images` (one per ImageNet class), the same
-//! top-1 as the f32 weights on 989 of them with those layers in f16 against 975 with every
-//! weight in 8 bits; top-1 accuracy 83.7 % against 83.9 % for f32 (notes in BENCHMARKS.md).
+//! stay in f16: they are 2 % of MobileNetV2's values (about 40 KB more than in 8 bits), and the
+//! layers where 8 bits cost the most. On the 1000 pictures of `EliSchwartz/imagenet-sample-images`
+//! (one per ImageNet class) MobileNetV2 gives the f32 weights' top-1 on 991 of them (top-1
+//! accuracy there 83.7 %, f32 83.8 %: `bench/int8.sh`); with every weight in 8 bits, on 975
+//! (measured in PyTorch). BENCHMARKS.md has the table, EfficientNet-Lite0 too.
 //!
 //! Stored form of one weight (dtype `I8`, rank 1, `4 × channels + values` bytes):
 //! ```text
@@ -21,10 +21,11 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use burn::module::{Module, ModuleVisitor, Param};
 use burn::store::bridge::{self, MaybeSendSync};
 use burn::store::burn_pack::{Error as PackError, Tensor as PackTensor};
-use burn::store::{ModuleAdapter, ModuleContext, ModuleSnapshot};
-use burn::tensor::{DType, Shape, TensorData};
+use burn::store::{ModuleAdapter, ModuleContext};
+use burn::tensor::{DType, Shape, Tensor, TensorData};
 
 /// Values per output channel below which a weight stays in f16 (see the module docs).
 pub const MIN_FAN_IN: usize = 32;
@@ -57,22 +58,24 @@ pub fn quantize(values: &[f32], channels: usize, inner: usize) -> Result<Vec<u8>
     if let Some(i) = values.iter().position(|v| !v.is_finite()) {
         return Err(format!("value {i} is {}: cannot store it in 8 bits", values[i]));
     }
-    let channel = |i: usize| (i / inner) % channels;
+    // Runs of `inner` values share a channel, the runs cycling through the channels.
+    let runs = || values.chunks(inner.max(1)).enumerate().map(|(run, chunk)| (run % channels, chunk));
     let mut max = vec![0f32; channels];
-    for (i, v) in values.iter().enumerate() {
-        let m = &mut max[channel(i)];
-        *m = m.max(v.abs());
+    for (channel, chunk) in runs() {
+        max[channel] = chunk.iter().fold(max[channel], |m, v| m.max(v.abs()));
     }
     let scales: Vec<f32> = max.iter().map(|m| m / QMAX).collect();
     let mut out = Vec::with_capacity(stored_len(channels, values.len()));
     for s in &scales {
         out.extend_from_slice(&s.to_le_bytes());
     }
-    out.extend(values.iter().enumerate().map(|(i, v)| {
-        let s = scales[channel(i)];
-        let q = if s > 0.0 { (v / s).round().clamp(-QMAX, QMAX) } else { 0.0 };
-        q as i8 as u8
-    }));
+    for (channel, chunk) in runs() {
+        let s = scales[channel];
+        out.extend(chunk.iter().map(|v| {
+            let q = if s > 0.0 { (v / s).round().clamp(-QMAX, QMAX) } else { 0.0 };
+            q as i8 as u8
+        }));
+    }
     Ok(out)
 }
 
@@ -92,7 +95,14 @@ pub fn dequantize(stored: &[u8], numel: usize, channels: usize, inner: usize) ->
     if let Some(s) = scales.iter().find(|s| !s.is_finite() || **s < 0.0) {
         return Err(format!("scale {s} is not a finite non-negative number"));
     }
-    Ok(values.iter().enumerate().map(|(i, &q)| f32::from(q as i8) * scales[(i / inner) % channels]).collect())
+    // Runs of `inner` values share a scale, the runs cycling through the channels: no division
+    // per value (3.5 M of them at every model load, in the page too).
+    let mut out = Vec::with_capacity(numel);
+    for (run, chunk) in values.chunks(inner.max(1)).enumerate() {
+        let scale = scales[run % channels];
+        out.extend(chunk.iter().map(|&q| f32::from(q as i8) * scale));
+    }
+    Ok(out)
 }
 
 /// A deferred tensor of `dtype`/`shape` whose bytes `f` makes from `source`'s data.
@@ -144,10 +154,35 @@ pub struct DequantizeAdapter {
 }
 
 impl DequantizeAdapter {
-    /// For loading into `network` (its parameters' shapes; nothing is read from the device).
-    pub fn for_network<M: ModuleSnapshot>(network: &M) -> Self {
-        let shapes = network.collect(None, None, false).into_iter().map(|t| (t.name, t.shape)).collect();
-        Self { shapes: Arc::new(shapes) }
+    /// For loading into `network`: its parameters' shapes, read without initializing them (a
+    /// freshly built network's parameters are lazy; burn-store's `collect` would fill each with
+    /// random values first, only for the load to replace them).
+    pub fn for_network<M: Module>(network: &M) -> Self {
+        let mut shapes = ParamShapes::default();
+        network.visit(&mut shapes);
+        Self { shapes: Arc::new(shapes.shapes) }
+    }
+}
+
+/// Float parameters' paths and shapes, named as burn-store names them (module names joined with
+/// dots, enum variants included).
+#[derive(Default)]
+struct ParamShapes {
+    path: Vec<String>,
+    shapes: HashMap<String, Shape>,
+}
+
+impl ModuleVisitor for ParamShapes {
+    fn enter_module(&mut self, name: &str, _container_type: &str) {
+        self.path.push(name.to_string());
+    }
+
+    fn exit_module(&mut self, _name: &str, _container_type: &str) {
+        self.path.pop();
+    }
+
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        self.shapes.insert(self.path.join("."), param.lazy_shape());
     }
 }
 
