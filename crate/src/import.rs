@@ -75,9 +75,7 @@ impl Pretrained {
             },
         }
     }
-}
 
-impl Pretrained {
     /// How its int8 bundle compares with the f32 one, measured by `bench/int8.sh` on the 1000
     /// pictures of `EliSchwartz/imagenet-sample-images` (one per ImageNet class; BENCHMARKS.md).
     fn int8_agreement(self) -> &'static str {
