@@ -71,22 +71,32 @@ fn bundle_round_trip_gives_identical_logits() {
     }
 }
 
+/// A smaller bundle of the same weights beside the f32 one: its size as a fraction of f32's
+/// (the whole file, after a round trip through bytes), and each golden photo's logits from both.
+fn beside_f32(dtype: WeightsDtype) -> (f64, Vec<(&'static str, Vec<f32>, Vec<f32>)>) {
+    let (full, small) = (bundle(WeightsDtype::F32), bundle(dtype));
+    let (full_size, small_size) = (full.to_bytes().unwrap().len(), small.to_bytes().unwrap().len());
+    eprintln!("bundle sizes: f32 {full_size} bytes, {dtype:?} {small_size} bytes");
+    let device = Device::flex();
+    let full = Classifier::new(full.clone(), &device).unwrap();
+    let small = Classifier::new(Bundle::from_bytes(&small.to_bytes().unwrap()).unwrap(), &device).unwrap();
+    let logits = PHOTOS.iter().map(|&name| (name, logits(&full, name), logits(&small, name))).collect();
+    (small_size as f64 / full_size as f64, logits)
+}
+
+/// How far the probability of the class `a` ranks first moves from logits `a` to logits `b`.
+fn top1_prob_change(a: &[f32], b: &[f32]) -> f64 {
+    let top1 = top5(a)[0];
+    (softmax(a)[top1] - softmax(b)[top1]).abs()
+}
+
 #[test]
 fn f16_bundle_keeps_every_top5() {
-    let f32_bundle = bundle(WeightsDtype::F32);
-    let f16_bundle = bundle(WeightsDtype::F16);
-    let (f32_size, f16_size) = (f32_bundle.to_bytes().unwrap().len(), f16_bundle.to_bytes().unwrap().len());
-    eprintln!("bundle sizes: f32 {f32_size} bytes, f16 {f16_size} bytes");
-    assert!(f16_size * 10 < f32_size * 6, "f16 bundle should be about half: {f16_size} vs {f32_size}");
-    let device = Device::flex();
-    let full = Classifier::new(f32_bundle.clone(), &device).unwrap();
-    let half = Classifier::new(Bundle::from_bytes(&f16_bundle.to_bytes().unwrap()).unwrap(), &device).unwrap();
-    for name in PHOTOS {
-        let (a, b) = (logits(&full, name), logits(&half, name));
+    let (ratio, photos) = beside_f32(WeightsDtype::F16);
+    assert!(ratio < 0.6, "f16 bundle should be about half of f32: {ratio}");
+    for (name, a, b) in photos {
         assert_eq!(top5(&a), top5(&b), "{name}: f16 changes the top-5");
-        let (pa, pb) = (softmax(&a), softmax(&b));
-        let top1 = top5(&a)[0];
-        assert!((pa[top1] - pb[top1]).abs() < 1e-2, "{name}: top-1 prob {} vs {}", pa[top1], pb[top1]);
+        assert!(top1_prob_change(&a, &b) < 1e-2, "{name}: top-1 prob moves by {}", top1_prob_change(&a, &b));
     }
 }
 
@@ -95,24 +105,15 @@ fn int8_bundle_keeps_every_top1_and_top5_set() {
     // Weight-only 8 bits (bundle/int8.rs): a quarter of the f32 bytes. The order within the
     // top-5 may change where two classes are close (chelsea: tabby and tiger cat swap at ranks
     // 2 and 3; china: ranks 3 and 4), so the set is what must hold, and the first class.
-    let f32_bundle = bundle(WeightsDtype::F32);
-    let int8_bundle = bundle(WeightsDtype::Int8);
-    let (f32_size, int8_size) = (f32_bundle.to_bytes().unwrap().len(), int8_bundle.to_bytes().unwrap().len());
-    eprintln!("bundle sizes: f32 {f32_size} bytes, int8 {int8_size} bytes");
-    assert!(int8_size * 10 < f32_size * 3, "int8 bundle should be under 30 % of f32: {int8_size} vs {f32_size}");
-    let device = Device::flex();
-    let full = Classifier::new(f32_bundle.clone(), &device).unwrap();
-    let small = Classifier::new(Bundle::from_bytes(&int8_bundle.to_bytes().unwrap()).unwrap(), &device).unwrap();
-    for name in PHOTOS {
-        let (a, b) = (logits(&full, name), logits(&small, name));
+    let (ratio, photos) = beside_f32(WeightsDtype::Int8);
+    assert!(ratio < 0.3, "int8 bundle should be under 30 % of f32: {ratio}");
+    for (name, a, b) in photos {
         let (mut ta, mut tb) = (top5(&a), top5(&b));
         assert_eq!(ta[0], tb[0], "{name}: int8 changes the top-1");
         ta.sort_unstable();
         tb.sort_unstable();
         assert_eq!(ta, tb, "{name}: int8 changes the top-5");
-        let (pa, pb) = (softmax(&a), softmax(&b));
-        let top1 = top5(&a)[0];
-        assert!((pa[top1] - pb[top1]).abs() < 0.05, "{name}: top-1 prob {} vs {}", pa[top1], pb[top1]);
+        assert!(top1_prob_change(&a, &b) < 0.05, "{name}: top-1 prob moves by {}", top1_prob_change(&a, &b));
         let max_logit_err = a.iter().zip(&b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max);
         assert!(max_logit_err < 1.0, "{name}: logits differ by up to {max_logit_err}");
     }
