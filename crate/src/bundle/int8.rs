@@ -54,7 +54,7 @@ fn stored_len(channels: usize, numel: usize) -> usize {
 }
 
 /// Quantizes `values` (one weight, element order) into the stored form.
-pub fn quantize(values: &[f32], channels: usize, inner: usize) -> Result<Vec<u8>, String> {
+fn quantize(values: &[f32], channels: usize, inner: usize) -> Result<Vec<u8>, String> {
     if let Some(i) = values.iter().position(|v| !v.is_finite()) {
         return Err(format!("value {i} is {}: cannot store it in 8 bits", values[i]));
     }
@@ -81,7 +81,7 @@ pub fn quantize(values: &[f32], channels: usize, inner: usize) -> Result<Vec<u8>
 
 /// The f32 values of a stored weight of `numel` values (the inverse of [`quantize`], to within
 /// half a scale step per value).
-pub fn dequantize(stored: &[u8], numel: usize, channels: usize, inner: usize) -> Result<Vec<f32>, String> {
+fn dequantize(stored: &[u8], numel: usize, channels: usize, inner: usize) -> Result<Vec<f32>, String> {
     if stored.len() != stored_len(channels, numel) {
         return Err(format!(
             "{} bytes, but {numel} values in {channels} channels take {}",
