@@ -10,6 +10,8 @@ use burn::tensor::activation::{relu, relu6};
 use burn::tensor::Device;
 use serde::{Deserialize, Serialize};
 
+use super::direct_conv;
+
 /// What follows the batch norm.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -112,12 +114,33 @@ pub struct ConvNorm {
 impl ConvNorm {
     /// `[batch, in, h, w]` → `[batch, out, h / stride, w / stride]` (rounded up).
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        self.forward_padded(x, [0; 4])
+    }
+
+    /// [`forward`](Self::forward) of `x` with `[top, left, bottom, right]` zeros around it, beyond
+    /// the convolution's own padding: TensorFlow's asymmetric "SAME" padding (EfficientNet-Lite).
+    pub fn forward_padded(&self, x: Tensor<4>, [top, left, bottom, right]: [usize; 4]) -> Tensor<4> {
+        let activation = Activation::from_code(self.activation);
+        // Folded, on the CPU, few taps (depthwise, the RGB stem): padding, convolution, bias and
+        // activation in one pass of camtag's own kernel.
+        let x = match self.bn {
+            None => match direct_conv::forward(&self.conv, x, activation, [top, left, bottom, right]) {
+                Ok(y) => return y,
+                Err(x) => x,
+            },
+            Some(_) => x,
+        };
+        let x = if top + left + bottom + right == 0 {
+            x
+        } else {
+            x.pad([(top, bottom), (left, right)], burn::tensor::ops::PadMode::Constant(0.0))
+        };
         let x = self.conv.forward(x);
         let x = match &self.bn {
             Some(bn) => bn.forward(x),
             None => x,
         };
-        Activation::from_code(self.activation).apply(x)
+        direct_conv::activate_in_place(x, activation).unwrap_or_else(|x| activation.apply(x))
     }
 
     /// The batch norm folded into the convolution, for inference: with `s = γ / √(var + ε)`

@@ -7,7 +7,7 @@
 
 use burn::prelude::*;
 
-use super::{BN_EPSILON, pad_same};
+use super::{BN_EPSILON, same_padding};
 use crate::model::conv_norm::{Activation, ConvNorm, ConvNormConfig};
 
 /// A conv → BN(ε = 1e-3) → ReLU6 with TensorFlow "SAME" padding: stride 1 pads inside the
@@ -25,7 +25,13 @@ pub(super) fn same_conv_norm(channels: [usize; 2], kernel: usize, stride: usize)
 pub(super) fn forward_same(layer: &ConvNorm, x: Tensor<4>) -> Tensor<4> {
     let [kernel, _] = layer.conv.kernel_size;
     let [stride, _] = layer.conv.stride;
-    if stride == 1 { layer.forward(x) } else { layer.forward(pad_same(x, kernel, stride)) }
+    if stride == 1 {
+        return layer.forward(x);
+    }
+    let [_, _, h, w] = x.dims();
+    let (top, bottom) = same_padding(h, kernel, stride);
+    let (left, right) = same_padding(w, kernel, stride);
+    layer.forward_padded(x, [top, left, bottom, right])
 }
 
 /// Configuration of an [`MbConv`].

@@ -36,7 +36,6 @@ pub use block::{MbConv, MbConvConfig};
 
 use burn::nn::{Linear, LinearConfig};
 use burn::prelude::*;
-use burn::tensor::ops::PadMode;
 
 use crate::model::conv_norm::ConvNorm;
 use crate::model::global_avg_pool;
@@ -71,18 +70,6 @@ pub const fn same_padding(size: usize, kernel: usize, stride: usize) -> (usize, 
     let needed = out.saturating_sub(1) * stride + kernel;
     let total = needed.saturating_sub(size);
     (total / 2, total - total / 2)
-}
-
-/// Pads `[b, c, h, w]` with zeros for a `kernel` x `kernel` convolution of `stride` as
-/// TensorFlow's "SAME" does, from the actual `h` and `w` (e.g. 224, k3, s2: 0 before, 1 after).
-pub fn pad_same(x: Tensor<4>, kernel: usize, stride: usize) -> Tensor<4> {
-    let [_, _, h, w] = x.dims();
-    let (top, bottom) = same_padding(h, kernel, stride);
-    let (left, right) = same_padding(w, kernel, stride);
-    if top + bottom + left + right == 0 {
-        return x;
-    }
-    x.pad([(top, bottom), (left, right)], PadMode::Constant(0.0)) // [b, c, h + top + bottom, w + left + right]
 }
 
 /// Configuration of [`EfficientNetLite`] (the Lite0 network; Lite1–4 would add width and depth
@@ -217,15 +204,22 @@ mod tests {
     fn padded_stride_2_conv_matches_tensorflow() {
         // Ones through a 3x3 all-ones kernel, stride 2, on 4x4: TensorFlow pads (0, 1), so the
         // windows cover 9, 6, 6 and 4 input pixels (symmetric padding would give 4, 6, 6, 9).
-        let device = Device::flex();
-        let conv = Conv2dConfig::new([1, 1], [3, 3])
-            .with_stride([2, 2])
-            .with_bias(false)
-            .with_initializer(Initializer::Ones)
-            .init(&device);
-        let x = Tensor::<4>::ones([1, 1, 4, 4], &device);
-        let y = conv.forward(pad_same(x, 3, 2));
-        assert_eq!(y.into_data().try_to_vec::<f32>().unwrap(), vec![9.0, 6.0, 6.0, 4.0]);
+        // Both ways: camtag's CPU kernel (a folded layer on `flex`) and burn's convolution of the
+        // padded input (the same layer under autodiff, which that kernel leaves to burn).
+        for device in [Device::flex(), Device::flex().autodiff()] {
+            let layer = ConvNorm {
+                conv: Conv2dConfig::new([1, 1], [3, 3])
+                    .with_stride([2, 2])
+                    .with_bias(false)
+                    .with_initializer(Initializer::Ones)
+                    .init(&device),
+                bn: None,
+                activation: 0, // Activation::None
+            };
+            let x = Tensor::<4>::ones([1, 1, 4, 4], &device);
+            let y = forward_same(&layer, x);
+            assert_eq!(y.into_data().try_to_vec::<f32>().unwrap(), vec![9.0, 6.0, 6.0, 4.0], "{device:?}");
+        }
     }
 
     #[test]

@@ -1,0 +1,606 @@
+//! A direct convolution on the CPU for the layers burn `flex` runs worst: those where each output
+//! sums only a few inputs — a depthwise 3x3 or 5x5 convolution (one input channel: 9 or 25 taps)
+//! and the RGB stem (three channels, 3x3: 27 taps). burn-flex 0.22.1 runs a depthwise convolution
+//! as one short vector loop per output row and tap (7 to 112 values), then the activation as two
+//! more passes (`relu`, `clamp_max`), each into a new buffer; on MobileNetV2 at 224 px its
+//! depthwise layers and stem took 9.7 ms of a 26 ms forward pass natively on this project's 2-core
+//! build machine (crate measurement, median of 30 per layer).
+//!
+//! Here each (picture, group) has its padded input planes copied once into a scratch buffer split
+//! by stride phase — for stride 2 the even and odd rows and columns apart — so that every tap of
+//! the kernel reads one contiguous run. The output is then computed "flat", at the padded width:
+//! `out[i] = bias + Σ_t w[t] · plane_t[i + offset_t]`, a block of outputs at a time with their
+//! sums in vector registers (AVX2 + FMA natively when the CPU has them, SIMD128 in the wasm SIMD
+//! packages), and the activation applied as each row is written out at its real width. Channels
+//! run in parallel natively (rayon, already in burn's tree); wasm has one thread.
+//!
+//! [`forward`] takes only inference on plain `flex` f32 tensors, with the batch norm already
+//! folded in (see [`super::fold`]); anything else (autodiff, WebGPU, dilation, more taps) stays on
+//! burn's own convolution. [`activate_in_place`] does the activation of the layers that stay
+//! (the 1x1 convolutions) in one pass over their fresh output. Shapes: `x` `[batch, in, h, w]`,
+//! weight `[out, in / groups, k, k]`.
+
+use burn::backend::flex::{FlexTensor, Layout};
+use burn::backend::{BackendTensor, DispatchAutodiffContext, DispatchTensor, DispatchTensorKind};
+use burn::nn::PaddingConfig2d;
+use burn::nn::conv::Conv2d;
+use burn::prelude::*;
+use burn::tensor::{Bytes, DType};
+
+use super::conv_norm::Activation;
+
+/// The most taps (input channels per group × kernel area) an output may sum on this path: the RGB
+/// stem's 3 × 3 × 3. Beyond that (ResNet's 7x7 stem: 147) im2col + gemm is the better kernel.
+pub const MAX_TAPS: usize = 27;
+
+/// One convolution's shape, NCHW, square kernel, dilation 1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Geometry {
+    pub batch: usize,
+    pub in_channels: usize,
+    pub out_channels: usize,
+    pub groups: usize,
+    /// Input `[height, width]`.
+    pub size: [usize; 2],
+    pub kernel: usize,
+    pub stride: usize,
+    /// `[top, left, bottom, right]`, as burn's `PaddingConfig2d::Explicit`.
+    pub padding: [usize; 4],
+}
+
+impl Geometry {
+    /// Output `[height, width]`.
+    pub fn out_size(&self) -> [usize; 2] {
+        let [h, w] = self.size;
+        let [top, left, bottom, right] = self.padding;
+        [(h + top + bottom - self.kernel) / self.stride + 1, (w + left + right - self.kernel) / self.stride + 1]
+    }
+
+    fn in_per_group(&self) -> usize {
+        self.in_channels / self.groups
+    }
+
+    fn out_per_group(&self) -> usize {
+        self.out_channels / self.groups
+    }
+
+    /// Taps summed per output value.
+    pub fn taps(&self) -> usize {
+        self.in_per_group() * self.kernel * self.kernel
+    }
+
+    /// Whether the direct path takes this convolution.
+    pub fn is_direct(&self) -> bool {
+        let [h, w] = self.size;
+        let [top, left, bottom, right] = self.padding;
+        self.groups > 0
+            && self.in_channels % self.groups == 0
+            && self.out_channels % self.groups == 0
+            && self.kernel > 0
+            && (1..=2).contains(&self.stride)
+            && self.taps() <= MAX_TAPS
+            && h + top + bottom >= self.kernel
+            && w + left + right >= self.kernel
+    }
+
+    /// Where each tap `(c, kh, kw)` reads in the split planes (see [`Scratch::split`]): plane
+    /// `(c, kh mod s, kw mod s)`, from row `kh / s`, column `kw / s` on.
+    fn tap_offsets(&self) -> Vec<usize> {
+        let layout = self.scratch_layout();
+        let (k, s) = (self.kernel, self.stride);
+        let mut offsets = Vec::with_capacity(self.taps());
+        for c in 0..self.in_per_group() {
+            for kh in 0..k {
+                for kw in 0..k {
+                    let plane = (c * s + kh % s) * s + kw % s;
+                    offsets.push(plane * layout.plane_len() + (kh / s) * layout.width + kw / s);
+                }
+            }
+        }
+        offsets
+    }
+
+    /// The phase-split scratch of one group: `in_per_group × stride²` planes of
+    /// `rows × width` values (see [`Scratch`]).
+    fn scratch_layout(&self) -> ScratchLayout {
+        let [oh, _] = self.out_size();
+        let [_, w] = self.size;
+        let [_, left, _, right] = self.padding;
+        let s = self.stride;
+        let width = (w + left + right).div_ceil(s);
+        // Output rows, the kernel's reach below them in phase rows, and one slack row: the flat
+        // loop's last row runs `width - out_w` values past its real end.
+        let rows = oh + (self.kernel - 1) / s + 1;
+        ScratchLayout { width, rows, planes: self.in_per_group() * s * s }
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+struct ScratchLayout {
+    width: usize,
+    rows: usize,
+    planes: usize,
+}
+
+impl ScratchLayout {
+    fn plane_len(&self) -> usize {
+        self.rows * self.width
+    }
+}
+
+/// `conv(x) + bias`, then `activation`: `x` `[batch, in, h, w]` → `[batch, out, oh, ow]`,
+/// row-major. `weight` is `[out, in / groups, k, k]`, `bias` `[out]`.
+///
+/// # Panics
+/// If the geometry is not [direct](Geometry::is_direct) or a slice's length does not match it.
+pub fn conv2d(x: &[f32], weight: &[f32], bias: &[f32], g: &Geometry, activation: Activation) -> Vec<f32> {
+    assert!(g.is_direct(), "not a direct convolution: {g:?}");
+    let [h, w] = g.size;
+    let [oh, ow] = g.out_size();
+    assert_eq!(x.len(), g.batch * g.in_channels * h * w, "input length for {g:?}");
+    assert_eq!(weight.len(), g.out_channels * g.taps(), "weight length for {g:?}");
+    assert_eq!(bias.len(), g.out_channels, "bias length for {g:?}");
+
+    let kernel = Kernel::detect();
+    let offsets = g.tap_offsets();
+    let in_group = g.in_per_group() * h * w; // values of one group's input planes
+    let out_plane = oh * ow;
+    let channel = |split: &[f32], co: usize, acc: &mut Vec<f32>, out: &mut [f32]| {
+        let weights = &weight[co * g.taps()..(co + 1) * g.taps()];
+        kernel.output_channel(split, &offsets, weights, bias[co], g, activation, acc, out);
+    };
+    let mut out = vec![0.0f32; g.batch * g.out_channels * out_plane];
+    if g.groups == 1 {
+        // One group (the stem): split the input once per picture, output channels in parallel.
+        let mut scratch = Scratch::default();
+        for (b, out) in out.chunks_mut(g.out_channels * out_plane).enumerate() {
+            scratch.split(&x[b * in_group..(b + 1) * in_group], g);
+            let split = &scratch.planes;
+            par_chunks(out, out_plane, |co, out, task| channel(split, co, &mut task.acc, out));
+        }
+    } else {
+        // Many groups (depthwise): each (picture, group) splits its own channels, in parallel.
+        par_chunks(&mut out, g.out_per_group() * out_plane, |bg, out, task| {
+            task.split(&x[bg * in_group..(bg + 1) * in_group], g);
+            let first = (bg % g.groups) * g.out_per_group();
+            for (j, out) in out.chunks_mut(out_plane).enumerate() {
+                channel(&task.planes, first + j, &mut task.acc, out);
+            }
+        });
+    }
+    out
+}
+
+/// A task's working memory, reused across the tasks a thread runs: the phase-split input planes
+/// and the flat accumulator.
+#[derive(Default)]
+struct Scratch {
+    planes: Vec<f32>,
+    acc: Vec<f32>,
+    /// The geometry `planes` was laid out for: its padding is zero already, and every split for
+    /// the same geometry writes the same positions, so only a new geometry clears it.
+    laid_out: Option<Geometry>,
+}
+
+impl Scratch {
+    /// Copies one group's input planes `[in / groups, h, w]` into `planes`, padded with zeros and
+    /// split by stride phase: plane `(c · s + a) · s + b` holds the padded input's rows `a, a + s,
+    /// …` and columns `b, b + s, …` of channel `c`.
+    fn split(&mut self, x: &[f32], g: &Geometry) {
+        let layout = g.scratch_layout();
+        let [h, w] = g.size;
+        let [top, left, _, _] = g.padding;
+        let s = g.stride;
+        let plane_len = layout.plane_len();
+        if self.laid_out != Some(*g) {
+            self.planes.clear();
+            // BLOCK values of slack: the flat loop's last block reads up to that far past the end.
+            self.planes.resize(layout.planes * plane_len + BLOCK, 0.0);
+            self.laid_out = Some(*g);
+        }
+        for (c, channel) in x.chunks_exact(h * w).enumerate() {
+            for (ih, row) in channel.chunks_exact(w).enumerate() {
+                let (a, r) = ((ih + top) % s, (ih + top) / s);
+                for b in 0..s {
+                    // Columns of the padded row in phase b: `left + iw ≡ b (mod s)`.
+                    let first = (b + s - left % s) % s; // the first such iw
+                    if first >= w {
+                        continue;
+                    }
+                    let n = (w - first).div_ceil(s);
+                    let plane = (c * s + a) * s + b;
+                    let start = plane * plane_len + r * layout.width + (left + first) / s;
+                    let dst = &mut self.planes[start..start + n];
+                    let src = &row[first..];
+                    if s == 1 {
+                        dst.copy_from_slice(src);
+                    } else {
+                        // s == 2: every other value, in pairs the compiler can shuffle.
+                        let pairs = src.chunks_exact(2);
+                        if let Some(&last) = pairs.remainder().first() {
+                            dst[n - 1] = last;
+                        }
+                        for (d, pair) in dst.iter_mut().zip(pairs) {
+                            *d = pair[0];
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Outputs computed together: their partial sums stay in registers across all the taps, so each
+/// tap costs one load and one multiply-add per vector, and the vectors' independent chains hide
+/// the multiply-add's latency (4–5 cycles): 8 AVX2 registers natively, 8 SIMD128 ones in wasm
+/// (V8 has 16 vector registers on x86-64; 16 accumulators would spill).
+const BLOCK: usize = if cfg!(target_arch = "wasm32") { 32 } else { 64 };
+
+/// Which build of the inner loops runs: on x86-64 with AVX2 and FMA (std checks once and caches)
+/// 8-wide fused multiply-adds; elsewhere the loops as the target compiles them (SSE2 natively,
+/// SIMD128 in the wasm SIMD packages, scalar in the baseline one).
+#[derive(Clone, Copy)]
+enum Kernel {
+    Portable,
+    #[cfg(target_arch = "x86_64")]
+    Avx2Fma,
+}
+
+impl Kernel {
+    fn detect() -> Self {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+            return Self::Avx2Fma;
+        }
+        Self::Portable
+    }
+
+    /// One output channel, `out` `[oh, ow]`, from the split planes and its weights.
+    #[allow(clippy::too_many_arguments)]
+    fn output_channel(
+        self,
+        split: &[f32],
+        offsets: &[usize],
+        weight: &[f32],
+        bias: f32,
+        g: &Geometry,
+        activation: Activation,
+        acc: &mut Vec<f32>,
+        out: &mut [f32],
+    ) {
+        let layout = g.scratch_layout();
+        let [oh, ow] = g.out_size();
+        let mut taps = [(0usize, 0.0f32); MAX_TAPS];
+        for ((slot, &offset), &wt) in taps.iter_mut().zip(offsets).zip(weight) {
+            *slot = (offset, wt);
+        }
+        let taps = &taps[..weight.len()];
+        // Flat, at the padded width; every value is written below, so no clearing between channels.
+        acc.resize((oh * layout.width).next_multiple_of(BLOCK), 0.0);
+        match self {
+            Self::Portable => channel_loops(acc, split, taps, bias, [layout.width, ow], activation, out, |w, x, a| a + w * x),
+            // SAFETY: `detect` found both features on this CPU.
+            #[cfg(target_arch = "x86_64")]
+            Self::Avx2Fma => unsafe { channel_loops_avx2_fma(acc, split, taps, bias, [layout.width, ow], activation, out) },
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+#[allow(clippy::too_many_arguments)]
+unsafe fn channel_loops_avx2_fma(acc: &mut [f32], split: &[f32], taps: &[(usize, f32)], bias: f32, widths: [usize; 2], activation: Activation, out: &mut [f32]) {
+    channel_loops(acc, split, taps, bias, widths, activation, out, |w, x, a| w.mul_add(x, a));
+}
+
+/// `acc[i] = bias + Σ_t w_t · split[offset_t + i]` a block at a time, then each output row is
+/// its flat row's (`width` values) first `ow`, activated.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn channel_loops(
+    acc: &mut [f32],
+    split: &[f32],
+    taps: &[(usize, f32)],
+    bias: f32,
+    [width, ow]: [usize; 2],
+    activation: Activation,
+    out: &mut [f32],
+    madd: impl Fn(f32, f32, f32) -> f32,
+) {
+    for (b, block) in acc.chunks_exact_mut(BLOCK).enumerate() {
+        let base = b * BLOCK;
+        let mut sums = [bias; BLOCK];
+        for &(offset, w) in taps {
+            let src: &[f32; BLOCK] = split[offset + base..offset + base + BLOCK].try_into().unwrap();
+            for (sum, &x) in sums.iter_mut().zip(src) {
+                *sum = madd(w, x, *sum);
+            }
+        }
+        block.copy_from_slice(&sums);
+    }
+    for (row, flat) in out.chunks_exact_mut(ow).zip(acc.chunks(width)) {
+        for (o, &v) in row.iter_mut().zip(flat) {
+            *o = activate(v, activation);
+        }
+    }
+}
+
+#[inline(always)]
+fn activate(v: f32, activation: Activation) -> f32 {
+    // `max`/`min` would turn NaN into a number; these comparisons keep it, as PyTorch does.
+    match activation {
+        Activation::None => v,
+        Activation::Relu => {
+            if v < 0.0 { 0.0 } else { v }
+        }
+        Activation::Relu6 => {
+            if v < 0.0 {
+                0.0
+            } else if v > 6.0 {
+                6.0
+            } else {
+                v
+            }
+        }
+    }
+}
+
+/// Runs `f(index, chunk, scratch)` over `out` in chunks of `len`: in parallel natively, each
+/// thread reusing one [`Scratch`]; in order in wasm.
+fn par_chunks<F>(out: &mut [f32], len: usize, f: F)
+where
+    F: Fn(usize, &mut [f32], &mut Scratch) + Sync + Send,
+{
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        use rayon::prelude::*;
+        // Chunks of about 16K outputs per rayon task at least: a 7x7 layer's 960 channels one
+        // task each would cost more in scheduling than in arithmetic.
+        let min_len = (16 * 1024 / len.max(1)).max(1);
+        out.par_chunks_mut(len).with_min_len(min_len).enumerate().for_each_init(Scratch::default, |scratch, (i, chunk)| f(i, chunk, scratch));
+    }
+    #[cfg(target_arch = "wasm32")]
+    {
+        let mut scratch = Scratch::default();
+        for (i, chunk) in out.chunks_mut(len).enumerate() {
+            f(i, chunk, &mut scratch);
+        }
+    }
+}
+
+/// `activation(conv(x))` on the direct path, when it applies: `x` and the weights plain `flex`
+/// f32 tensors (not autodiff), dilation 1, explicit padding, few taps (see
+/// [`Geometry::is_direct`]). Otherwise `Err(x)`, untouched, for burn's own convolution. `extra`
+/// `[top, left, bottom, right]` zeros are added around `x` beyond the convolution's own padding
+/// (TensorFlow's asymmetric "SAME" padding) without copying `x` into a padded tensor first.
+pub fn forward(conv: &Conv2d, x: Tensor<4>, activation: Activation, extra: [usize; 4]) -> Result<Tensor<4>, Tensor<4>> {
+    let [batch, in_channels, h, w] = x.dims();
+    let weight = conv.weight.val();
+    let [out_channels, _, kh, kw] = weight.dims();
+    let [top, left, bottom, right] = match conv.padding {
+        PaddingConfig2d::Explicit(top, left, bottom, right) => [top, left, bottom, right],
+        PaddingConfig2d::Valid => [0; 4],
+        PaddingConfig2d::Same => return Err(x),
+    };
+    let [top, left, bottom, right] = [top + extra[0], left + extra[1], bottom + extra[2], right + extra[3]];
+    let g = Geometry {
+        batch,
+        in_channels,
+        out_channels,
+        groups: conv.groups,
+        size: [h, w],
+        kernel: kh,
+        stride: conv.stride[0],
+        padding: [top, left, bottom, right],
+    };
+    if kh != kw || conv.stride[0] != conv.stride[1] || conv.dilation != [1, 1] || !g.is_direct() {
+        return Err(x);
+    }
+    let x = x.into_dispatch();
+    let Some(input) = plain_flex_f32(&x) else { return Err(Tensor::from_dispatch(x)) };
+    let weight = weight.into_dispatch();
+    let Some(weight) = plain_flex_f32(&weight) else { return Err(Tensor::from_dispatch(x)) };
+    let bias = match &conv.bias {
+        Some(bias) => {
+            let bias = bias.val().into_dispatch();
+            let Some(bias) = plain_flex_f32(&bias) else { return Err(Tensor::from_dispatch(x)) };
+            contiguous(bias).into_owned()
+        }
+        None => vec![0.0; out_channels],
+    };
+    let out = conv2d(&contiguous(input), &contiguous(weight), &bias, &g, activation);
+    let [oh, ow] = g.out_size();
+    let out = FlexTensor::new(Bytes::from_elems(out), Layout::contiguous([batch, out_channels, oh, ow].into()), DType::F32);
+    Ok(Tensor::from_dispatch(DispatchTensor {
+        kind: DispatchTensorKind::Flex(BackendTensor::Float(out)),
+        autodiff: DispatchAutodiffContext::Disabled,
+    }))
+}
+
+/// `activation(x)` in one pass over `x`'s own memory, when `x` is a plain `flex` f32 tensor that
+/// nothing else holds (as a convolution's fresh output is); otherwise `Err(x)`, untouched. burn
+/// would make two passes for ReLU6, each into a new buffer (see `conv_norm::relu6_for`).
+pub fn activate_in_place<const D: usize>(x: Tensor<D>, activation: Activation) -> Result<Tensor<D>, Tensor<D>> {
+    if activation == Activation::None {
+        return Ok(x);
+    }
+    let mut x = x.into_dispatch();
+    let unique = match (&mut x.kind, x.autodiff) {
+        (DispatchTensorKind::Flex(BackendTensor::Float(flex)), DispatchAutodiffContext::Disabled)
+            if flex.dtype() == DType::F32 && flex.layout().contiguous_offsets() == Some((0, flex.layout().num_elements())) =>
+        {
+            flex.try_storage_mut::<f32>()
+        }
+        _ => None,
+    };
+    match unique {
+        Some(values) => {
+            for v in values {
+                *v = activate(*v, activation);
+            }
+            Ok(Tensor::from_dispatch(x))
+        }
+        None => Err(Tensor::from_dispatch(x)),
+    }
+}
+
+/// The `flex` tensor inside `t` when it is a plain f32 one, outside any autodiff graph.
+fn plain_flex_f32(t: &DispatchTensor) -> Option<&FlexTensor> {
+    match (&t.kind, t.autodiff) {
+        (DispatchTensorKind::Flex(BackendTensor::Float(flex)), DispatchAutodiffContext::Disabled) if flex.dtype() == DType::F32 => {
+            Some(flex)
+        }
+        _ => None,
+    }
+}
+
+/// The tensor's values in row-major order (a copy only when its layout is not).
+fn contiguous(t: &FlexTensor) -> std::borrow::Cow<'_, [f32]> {
+    match t.layout().contiguous_offsets() {
+        Some((start, end)) => std::borrow::Cow::Borrowed(&t.storage::<f32>()[start..end]),
+        None => std::borrow::Cow::Owned(t.to_contiguous().storage::<f32>().to_vec()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use burn::module::Param;
+    use burn::nn::conv::Conv2dConfig;
+    use burn::tensor::Distribution;
+    use burn::tensor::activation::{relu, relu6};
+
+    use super::*;
+
+    /// burn's own convolution and activation, the reference.
+    fn reference(conv: &Conv2d, x: Tensor<4>, activation: Activation) -> Tensor<4> {
+        let y = conv.forward(x);
+        match activation {
+            Activation::None => y,
+            Activation::Relu => relu(y),
+            Activation::Relu6 => relu6(y),
+        }
+    }
+
+    fn conv(channels: [usize; 2], kernel: usize, stride: usize, groups: usize, padding: [usize; 4], device: &Device) -> Conv2d {
+        let [top, left, bottom, right] = padding;
+        let mut conv = Conv2dConfig::new(channels, [kernel, kernel])
+            .with_stride([stride, stride])
+            .with_groups(groups)
+            .with_padding(PaddingConfig2d::Explicit(top, left, bottom, right))
+            .init(device);
+        // Weights large enough for ReLU6 to clip some outputs at 6 and others at 0.
+        conv.weight = Param::from_tensor(conv.weight.val().mul_scalar(4.0));
+        conv
+    }
+
+    #[test]
+    fn equals_burns_convolution_on_every_supported_shape() {
+        let device = Device::flex();
+        let cases = [
+            // (channels, kernel, stride, groups, padding [t, l, b, r], input [h, w])
+            ([32, 32], 3, 1, 32, [1, 1, 1, 1], [112, 112]), // MobileNetV2's depthwise
+            ([96, 96], 3, 2, 96, [1, 1, 1, 1], [112, 112]), // stride 2, even size
+            ([8, 8], 3, 2, 8, [1, 1, 1, 1], [7, 9]),        // stride 2, odd sizes
+            ([8, 8], 3, 1, 8, [1, 1, 1, 1], [1, 1]),        // one pixel
+            ([8, 8], 5, 1, 8, [2, 2, 2, 2], [14, 14]),      // EfficientNet-Lite's 5x5
+            ([8, 8], 5, 2, 8, [0, 0, 0, 0], [31, 31]),      // Lite's stride 2: padded before
+            ([8, 8], 3, 2, 8, [0, 1, 1, 2], [10, 11]),      // asymmetric padding
+            ([3, 32], 3, 2, 1, [1, 1, 1, 1], [224, 224]),   // MobileNetV2's RGB stem
+            ([3, 16], 3, 2, 1, [0, 0, 0, 0], [33, 30]),     // Lite's stem (padded before)
+            ([8, 16], 3, 1, 8, [1, 1, 1, 1], [6, 6]),       // grouped, two outputs per group
+            ([2, 4], 3, 1, 1, [1, 1, 1, 1], [5, 5]),        // 18 taps
+        ];
+        for (channels, kernel, stride, groups, padding, [h, w]) in cases {
+            let layer = conv(channels, kernel, stride, groups, padding, &device);
+            for activation in [Activation::None, Activation::Relu, Activation::Relu6] {
+                let x = Tensor::<4>::random([2, channels[0], h, w], Distribution::Normal(0.0, 1.0), &device);
+                let expected = reference(&layer, x.clone(), activation);
+                let got = forward(&layer, x, activation, [0; 4]).expect("takes the direct path");
+                assert_eq!(got.dims(), expected.dims());
+                let diff: f32 = got.sub(expected).abs().max().into_scalar();
+                let case = format!("{channels:?} k{kernel} s{stride} g{groups} pad {padding:?} {h}x{w} {activation:?}");
+                assert!(diff < 1e-4, "{case}: differs from burn's by {diff}");
+            }
+        }
+    }
+
+    #[test]
+    fn extra_padding_equals_padding_the_input_first() {
+        let device = Device::flex();
+        for (channels, kernel, groups, [h, w], extra) in
+            [([8, 8], 5, 8, [14, 14], [1, 1, 2, 2]), ([8, 8], 3, 8, [28, 27], [0, 0, 1, 1]), ([3, 16], 3, 1, [32, 32], [0, 0, 1, 1])]
+        {
+            let layer = conv(channels, kernel, 2, groups, [0; 4], &device);
+            let x = Tensor::<4>::random([1, channels[0], h, w], Distribution::Normal(0.0, 1.0), &device);
+            let [top, left, bottom, right] = extra;
+            let padded = x.clone().pad([(top, bottom), (left, right)], burn::tensor::ops::PadMode::Constant(0.0));
+            let expected = reference(&layer, padded, Activation::Relu6);
+            let got = forward(&layer, x, Activation::Relu6, extra).expect("takes the direct path");
+            assert_eq!(got.dims(), expected.dims());
+            let diff: f32 = got.sub(expected).abs().max().into_scalar();
+            assert!(diff < 1e-4, "k{kernel} {h}x{w} extra {extra:?}: differs by {diff}");
+        }
+    }
+
+    #[test]
+    fn non_finite_values_propagate_as_in_burn() {
+        let device = Device::flex();
+        let layer = conv([4, 4], 3, 1, 4, [1, 1, 1, 1], &device);
+        let mut values = vec![0.5f32; 4 * 5 * 5];
+        values[7] = f32::NAN;
+        values[40] = f32::INFINITY;
+        let x = Tensor::<4>::from_data(TensorData::new(values, [1, 4, 5, 5]), &device);
+        let got = forward(&layer, x.clone(), Activation::Relu6, [0; 4]).unwrap().into_data().try_to_vec::<f32>().unwrap();
+        let expected = reference(&layer, x, Activation::Relu6).into_data().try_to_vec::<f32>().unwrap();
+        for (i, (g, e)) in got.iter().zip(&expected).enumerate() {
+            assert!(g == e || (g.is_nan() && e.is_nan()) || (g - e).abs() < 1e-4, "value {i}: {g} vs burn's {e}");
+        }
+        assert!(got.iter().any(|v| v.is_nan()), "a NaN input reaches the outputs that read it");
+    }
+
+    #[test]
+    fn leaves_other_convolutions_to_burn() {
+        let device = Device::flex();
+        let x = || Tensor::<4>::random([1, 16, 8, 8], Distribution::Normal(0.0, 1.0), &device);
+        // A 1x1 convolution mixing 16 channels (16 taps would be allowed, but 3x3 over 16 is not).
+        let full = conv([16, 16], 3, 1, 1, [1, 1, 1, 1], &device);
+        let back = forward(&full, x(), Activation::Relu, [0; 4]).expect_err("144 taps: gemm's");
+        assert_eq!(back.dims(), [1, 16, 8, 8], "the input comes back untouched");
+        let dilated = Conv2dConfig::new([16, 16], [3, 3]).with_groups(16).with_dilation([2, 2]).init(&device);
+        assert!(forward(&dilated, x(), Activation::None, [0; 4]).is_err());
+        let stride3 = conv([16, 16], 3, 3, 16, [1, 1, 1, 1], &device);
+        assert!(forward(&stride3, x(), Activation::None, [0; 4]).is_err());
+    }
+
+    #[test]
+    fn activation_in_place_equals_burns_and_spares_shared_tensors() {
+        let device = Device::flex();
+        let x = Tensor::<4>::random([2, 5, 7, 9], Distribution::Normal(0.0, 4.0), &device);
+        for activation in [Activation::None, Activation::Relu, Activation::Relu6] {
+            let expected = reference_activation(x.clone(), activation);
+            let fresh = x.clone().mul_scalar(1.0); // a new buffer that nothing else holds
+            let got = activate_in_place(fresh, activation).expect("a fresh tensor is activated in place");
+            assert_eq!(got.into_data(), expected.into_data(), "{activation:?}");
+        }
+        // `x` is shared with `kept`: changing its memory would change `kept` too.
+        let kept = x.clone();
+        let back = activate_in_place(x, Activation::Relu).expect_err("a shared tensor is left to burn");
+        assert_eq!(back.into_data(), kept.into_data());
+    }
+
+    fn reference_activation(x: Tensor<4>, activation: Activation) -> Tensor<4> {
+        match activation {
+            Activation::None => x,
+            Activation::Relu => relu(x),
+            Activation::Relu6 => relu6(x),
+        }
+    }
+
+    #[test]
+    fn leaves_autodiff_to_burn() {
+        let device = Device::flex().autodiff();
+        let layer = Conv2dConfig::new([4, 4], [3, 3]).with_groups(4).with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1)).init(&device);
+        let x = Tensor::<4>::random([1, 4, 6, 6], Distribution::Normal(0.0, 1.0), &device);
+        assert!(forward(&layer, x, Activation::Relu6, [0; 4]).is_err(), "no backward pass here: training stays on burn's");
+    }
+}
