@@ -134,6 +134,10 @@ impl ScratchLayout {
 /// # Panics
 /// If the geometry is not [direct](Geometry::is_direct) or a slice's length does not match it.
 pub fn conv2d(x: &[f32], weight: &[f32], bias: &[f32], g: &Geometry, activation: Activation) -> Vec<f32> {
+    conv2d_with(Kernel::detect(), x, weight, bias, g, activation)
+}
+
+fn conv2d_with(kernel: Kernel, x: &[f32], weight: &[f32], bias: &[f32], g: &Geometry, activation: Activation) -> Vec<f32> {
     assert!(g.is_direct(), "not a direct convolution: {g:?}");
     let [h, w] = g.size;
     let [oh, ow] = g.out_size();
@@ -141,7 +145,6 @@ pub fn conv2d(x: &[f32], weight: &[f32], bias: &[f32], g: &Geometry, activation:
     assert_eq!(weight.len(), g.out_channels * g.taps(), "weight length for {g:?}");
     assert_eq!(bias.len(), g.out_channels, "bias length for {g:?}");
 
-    let kernel = Kernel::detect();
     let offsets = g.tap_offsets();
     let in_group = g.in_per_group() * h * w; // values of one group's input planes
     let out_plane = oh * ow;
@@ -201,29 +204,26 @@ impl Scratch {
         for (c, channel) in x.chunks_exact(h * w).enumerate() {
             for (ih, row) in channel.chunks_exact(w).enumerate() {
                 let (a, r) = ((ih + top) % s, (ih + top) / s);
-                for b in 0..s {
-                    // Columns of the padded row in phase b: `left + iw ≡ b (mod s)`.
-                    let first = (b + s - left % s) % s; // the first such iw
-                    if first >= w {
-                        continue;
-                    }
-                    let n = (w - first).div_ceil(s);
-                    let plane = (c * s + a) * s + b;
-                    let start = plane * plane_len + r * layout.width + (left + first) / s;
-                    let dst = &mut self.planes[start..start + n];
-                    let src = &row[first..];
-                    if s == 1 {
-                        dst.copy_from_slice(src);
-                    } else {
-                        // s == 2: every other value, in pairs the compiler can shuffle.
-                        let pairs = src.chunks_exact(2);
-                        if let Some(&last) = pairs.remainder().first() {
-                            dst[n - 1] = last;
-                        }
-                        for (d, pair) in dst.iter_mut().zip(pairs) {
-                            *d = pair[0];
-                        }
-                    }
+                let plane_start = |b: usize| ((c * s + a) * s + b) * plane_len + r * layout.width;
+                if s == 1 {
+                    let start = plane_start(0) + left;
+                    self.planes[start..start + w].copy_from_slice(row);
+                    continue;
+                }
+                // s == 2, both column phases in one pass over the row: input column iw is padded
+                // column left + iw, so even iw go to phase left mod 2 from column ⌊left / 2⌋, odd
+                // iw to the other phase from column ⌊(left + 1) / 2⌋.
+                let even = plane_start(left % 2) + left / 2;
+                let odd = plane_start((left + 1) % 2) + (left + 1) / 2;
+                let pairs = row.chunks_exact(2);
+                if let Some(&last) = pairs.remainder().first() {
+                    self.planes[even + w / 2] = last;
+                }
+                let (lo, hi) = self.planes.split_at_mut(even.max(odd));
+                let (e, o) = if even < odd { (&mut lo[even..], &mut hi[..w / 2]) } else { (&mut hi[..w / 2], &mut lo[odd..]) };
+                for ((e, o), pair) in e.iter_mut().zip(o.iter_mut()).zip(pairs) {
+                    *e = pair[0];
+                    *o = pair[1];
                 }
             }
         }
@@ -520,6 +520,25 @@ mod tests {
                 let diff: f32 = got.sub(expected).abs().max().into_scalar();
                 let case = format!("{channels:?} k{kernel} s{stride} g{groups} pad {padding:?} {h}x{w} {activation:?}");
                 assert!(diff < 1e-4, "{case}: differs from burn's by {diff}");
+            }
+        }
+    }
+
+    /// The portable loops (wasm's, and natively on CPUs without AVX2 and FMA) agree with the
+    /// kernel this machine picks; here on x86-64 with AVX2 these are two different builds.
+    #[test]
+    fn portable_loops_agree_with_the_detected_kernel() {
+        for (in_channels, out_channels, groups, kernel, stride, size) in [(16, 16, 16, 3, 1, [15, 13]), (16, 16, 16, 5, 2, [14, 14]), (3, 8, 1, 3, 2, [31, 30])] {
+            let g = Geometry { batch: 2, in_channels, out_channels, groups, size, kernel, stride, padding: [kernel / 2; 4] };
+            let values = |n: usize, seed: usize| (0..n).map(|i| ((i * 7919 + seed) % 1009) as f32 / 504.5 - 1.0).collect::<Vec<f32>>();
+            let x = values(g.batch * in_channels * size[0] * size[1], 1);
+            let weight = values(out_channels * g.taps(), 2);
+            let bias = values(out_channels, 3);
+            let detected = conv2d(&x, &weight, &bias, &g, Activation::Relu6);
+            let portable = conv2d_with(Kernel::Portable, &x, &weight, &bias, &g, Activation::Relu6);
+            assert_eq!(detected.len(), portable.len());
+            for (i, (d, p)) in detected.iter().zip(&portable).enumerate() {
+                assert!((d - p).abs() < 1e-5, "{g:?} value {i}: {d} vs {p}");
             }
         }
     }
