@@ -74,6 +74,9 @@ impl Geometry {
         let [h, w] = self.size;
         let [top, left, bottom, right] = self.padding;
         self.groups > 0
+            && h > 0
+            && w > 0
+            && self.out_channels > 0
             && self.in_channels % self.groups == 0
             && self.out_channels % self.groups == 0
             && self.kernel > 0
