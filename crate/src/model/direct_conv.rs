@@ -20,6 +20,8 @@
 //! (the 1x1 convolutions) in one pass over their fresh output. Shapes: `x` `[batch, in, h, w]`,
 //! weight `[out, in / groups, k, k]`.
 
+use std::borrow::Cow;
+
 use burn::backend::flex::{FlexTensor, Layout};
 use burn::backend::{BackendTensor, DispatchAutodiffContext, DispatchTensor, DispatchTensorKind};
 use burn::nn::PaddingConfig2d;
@@ -148,26 +150,27 @@ fn conv2d_with(kernel: Kernel, x: &[f32], weight: &[f32], bias: &[f32], g: &Geom
     assert_eq!(weight.len(), g.out_channels * g.taps(), "weight length for {g:?}");
     assert_eq!(bias.len(), g.out_channels, "bias length for {g:?}");
 
+    let layout = g.scratch_layout();
     let offsets = g.tap_offsets();
     let in_group = g.in_per_group() * h * w; // values of one group's input planes
     let out_plane = oh * ow;
     let channel = |split: &[f32], co: usize, acc: &mut Vec<f32>, out: &mut [f32]| {
         let weights = &weight[co * g.taps()..(co + 1) * g.taps()];
-        kernel.output_channel(split, &offsets, weights, bias[co], g, activation, acc, out);
+        kernel.output_channel(split, &offsets, weights, bias[co], g, layout, activation, acc, out);
     };
     let mut out = vec![0.0f32; g.batch * g.out_channels * out_plane];
     if g.groups == 1 {
         // One group (the stem): split the input once per picture, output channels in parallel.
         let mut scratch = Scratch::default();
         for (b, out) in out.chunks_mut(g.out_channels * out_plane).enumerate() {
-            scratch.split(&x[b * in_group..(b + 1) * in_group], g);
+            scratch.split(&x[b * in_group..(b + 1) * in_group], g, layout);
             let split = &scratch.planes;
             par_chunks(out, out_plane, |co, out, task| channel(split, co, &mut task.acc, out));
         }
     } else {
         // Many groups (depthwise): each (picture, group) splits its own channels, in parallel.
         par_chunks(&mut out, g.out_per_group() * out_plane, |bg, out, task| {
-            task.split(&x[bg * in_group..(bg + 1) * in_group], g);
+            task.split(&x[bg * in_group..(bg + 1) * in_group], g, layout);
             let first = (bg % g.groups) * g.out_per_group();
             for (j, out) in out.chunks_mut(out_plane).enumerate() {
                 channel(&task.planes, first + j, &mut task.acc, out);
@@ -192,8 +195,7 @@ impl Scratch {
     /// Copies one group's input planes `[in / groups, h, w]` into `planes`, padded with zeros and
     /// split by stride phase: plane `(c · s + a) · s + b` holds the padded input's rows `a, a + s,
     /// …` and columns `b, b + s, …` of channel `c`.
-    fn split(&mut self, x: &[f32], g: &Geometry) {
-        let layout = g.scratch_layout();
+    fn split(&mut self, x: &[f32], g: &Geometry, layout: ScratchLayout) {
         let [h, w] = g.size;
         let [top, left, _, _] = g.padding;
         let s = g.stride;
@@ -267,11 +269,11 @@ impl Kernel {
         weight: &[f32],
         bias: f32,
         g: &Geometry,
+        layout: ScratchLayout,
         activation: Activation,
         acc: &mut Vec<f32>,
         out: &mut [f32],
     ) {
-        let layout = g.scratch_layout();
         let [oh, ow] = g.out_size();
         let mut taps = [(0usize, 0.0f32); MAX_TAPS];
         for ((slot, &offset), &wt) in taps.iter_mut().zip(offsets).zip(weight) {
@@ -414,13 +416,13 @@ pub fn forward(conv: &Conv2d, x: Tensor<4>, activation: Activation, extra: [usiz
     let Some(input) = plain_flex_f32(&x) else { return Err(Tensor::from_dispatch(x)) };
     let weight = weight.into_dispatch();
     let Some(weight) = plain_flex_f32(&weight) else { return Err(Tensor::from_dispatch(x)) };
-    let bias = match &conv.bias {
-        Some(bias) => {
-            let bias = bias.val().into_dispatch();
-            let Some(bias) = plain_flex_f32(&bias) else { return Err(Tensor::from_dispatch(x)) };
-            contiguous(bias).into_owned()
-        }
-        None => vec![0.0; out_channels],
+    let bias = conv.bias.as_ref().map(|bias| bias.val().into_dispatch());
+    let bias = match &bias {
+        Some(bias) => match plain_flex_f32(bias) {
+            Some(bias) => contiguous(bias),
+            None => return Err(Tensor::from_dispatch(x)),
+        },
+        None => Cow::Owned(vec![0.0; out_channels]),
     };
     let out = conv2d(&contiguous(input), &contiguous(weight), &bias, &g, activation);
     let [oh, ow] = g.out_size();
@@ -467,10 +469,10 @@ fn plain_flex_f32(t: &DispatchTensor) -> Option<&FlexTensor> {
 }
 
 /// The tensor's values in row-major order (a copy only when its layout is not).
-fn contiguous(t: &FlexTensor) -> std::borrow::Cow<'_, [f32]> {
+fn contiguous(t: &FlexTensor) -> Cow<'_, [f32]> {
     match t.layout().contiguous_offsets() {
-        Some((start, end)) => std::borrow::Cow::Borrowed(&t.storage::<f32>()[start..end]),
-        None => std::borrow::Cow::Owned(t.to_contiguous().storage::<f32>().to_vec()),
+        Some((start, end)) => Cow::Borrowed(&t.storage::<f32>()[start..end]),
+        None => Cow::Owned(t.to_contiguous().storage::<f32>().to_vec()),
     }
 }
 
@@ -486,12 +488,7 @@ mod tests {
 
     /// burn's own convolution and activation, the reference.
     fn reference(conv: &Conv2d, x: Tensor<4>, activation: Activation) -> Tensor<4> {
-        let y = conv.forward(x);
-        match activation {
-            Activation::None => y,
-            Activation::Relu => relu(y),
-            Activation::Relu6 => relu6(y),
-        }
+        reference_activation(conv.forward(x), activation)
     }
 
     fn conv(channels: [usize; 2], kernel: usize, stride: usize, groups: usize, padding: [usize; 4], device: &Device) -> Conv2d {
