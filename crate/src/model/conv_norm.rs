@@ -10,7 +10,7 @@ use burn::tensor::activation::{relu, relu6};
 use burn::tensor::Device;
 use serde::{Deserialize, Serialize};
 
-use super::direct_conv;
+use super::{cpu, direct_conv};
 
 /// What follows the batch norm.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -25,9 +25,9 @@ pub enum Activation {
 
 impl Activation {
     /// In place in one pass where it can (a fresh `flex` tensor: see
-    /// [`direct_conv::activate_in_place`]), else burn's operations.
+    /// [`cpu::activate_in_place`]), else burn's operations.
     fn apply<const D: usize>(self, x: Tensor<D>) -> Tensor<D> {
-        direct_conv::activate_in_place(x, self).unwrap_or_else(|x| match self {
+        cpu::activate_in_place(x, self).unwrap_or_else(|x| match self {
             Self::None => x,
             Self::Relu => relu(x),
             Self::Relu6 => relu6_for(x),

@@ -16,20 +16,15 @@
 //!
 //! [`forward`] takes only inference on plain `flex` f32 tensors, with the batch norm already
 //! folded in (see [`super::fold`]); anything else (autodiff, WebGPU, dilation, more taps) stays on
-//! burn's own convolution. [`activate_in_place`] does the activation of the layers that stay
-//! (the 1x1 convolutions) in one pass over their fresh output. Shapes: `x` `[batch, in, h, w]`,
+//! burn's own convolution. Shapes: `x` `[batch, in, h, w]`,
 //! weight `[out, in / groups, k, k]`.
 
-use std::borrow::Cow;
-
-use burn::backend::flex::{FlexTensor, Layout};
-use burn::backend::{BackendTensor, DispatchAutodiffContext, DispatchTensor, DispatchTensorKind};
 use burn::nn::PaddingConfig2d;
 use burn::nn::conv::Conv2d;
 use burn::prelude::*;
-use burn::tensor::{Bytes, DType};
 
 use super::conv_norm::Activation;
+use super::cpu::{self, Kernel, copy_activated};
 
 /// The most taps (input channels per group × kernel area) an output may sum on this path: the RGB
 /// stem's 3 × 3 × 3. Beyond that (ResNet's 7x7 stem: 147) im2col + gemm is the better kernel.
@@ -156,7 +151,7 @@ fn conv2d_with(kernel: Kernel, x: &[f32], weight: &[f32], bias: &[f32], g: &Geom
     let out_plane = oh * ow;
     let channel = |split: &[f32], co: usize, acc: &mut Vec<f32>, out: &mut [f32]| {
         let weights = &weight[co * g.taps()..(co + 1) * g.taps()];
-        kernel.output_channel(split, &offsets, weights, bias[co], g, layout, activation, acc, out);
+        output_channel(kernel, split, &offsets, weights, bias[co], g, layout, activation, acc, out);
     };
     let mut out = vec![0.0f32; g.batch * g.out_channels * out_plane];
     if g.groups == 1 {
@@ -241,53 +236,33 @@ impl Scratch {
 /// (V8 has 16 vector registers on x86-64; 16 accumulators would spill).
 const BLOCK: usize = if cfg!(target_arch = "wasm32") { 32 } else { 64 };
 
-/// Which build of the inner loops runs: on x86-64 with AVX2 and FMA (std checks once and caches)
-/// 8-wide fused multiply-adds; elsewhere the loops as the target compiles them (SSE2 natively,
-/// SIMD128 in the wasm SIMD packages, scalar in the baseline one).
-#[derive(Clone, Copy)]
-enum Kernel {
-    Portable,
-    #[cfg(target_arch = "x86_64")]
-    Avx2Fma,
-}
-
-impl Kernel {
-    fn detect() -> Self {
-        #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
-            return Self::Avx2Fma;
-        }
-        Self::Portable
+/// One output channel, `out` `[oh, ow]`, from the split planes and its weights.
+#[allow(clippy::too_many_arguments)]
+fn output_channel(
+    kernel: Kernel,
+    split: &[f32],
+    offsets: &[usize],
+    weight: &[f32],
+    bias: f32,
+    g: &Geometry,
+    layout: ScratchLayout,
+    activation: Activation,
+    acc: &mut Vec<f32>,
+    out: &mut [f32],
+) {
+    let [oh, ow] = g.out_size();
+    let mut taps = [(0usize, 0.0f32); MAX_TAPS];
+    for ((slot, &offset), &wt) in taps.iter_mut().zip(offsets).zip(weight) {
+        *slot = (offset, wt);
     }
-
-    /// One output channel, `out` `[oh, ow]`, from the split planes and its weights.
-    #[allow(clippy::too_many_arguments)]
-    fn output_channel(
-        self,
-        split: &[f32],
-        offsets: &[usize],
-        weight: &[f32],
-        bias: f32,
-        g: &Geometry,
-        layout: ScratchLayout,
-        activation: Activation,
-        acc: &mut Vec<f32>,
-        out: &mut [f32],
-    ) {
-        let [oh, ow] = g.out_size();
-        let mut taps = [(0usize, 0.0f32); MAX_TAPS];
-        for ((slot, &offset), &wt) in taps.iter_mut().zip(offsets).zip(weight) {
-            *slot = (offset, wt);
-        }
-        let taps = &taps[..weight.len()];
-        // Flat, at the padded width; every value is written below, so no clearing between channels.
-        acc.resize((oh * layout.width).next_multiple_of(BLOCK), 0.0);
-        match self {
-            Self::Portable => channel_loops(acc, split, taps, bias, [layout.width, ow], activation, out, |w, x, a| a + w * x),
-            // SAFETY: `detect` found both features on this CPU.
-            #[cfg(target_arch = "x86_64")]
-            Self::Avx2Fma => unsafe { channel_loops_avx2_fma(acc, split, taps, bias, [layout.width, ow], activation, out) },
-        }
+    let taps = &taps[..weight.len()];
+    // Flat, at the padded width; every value is written below, so no clearing between channels.
+    acc.resize((oh * layout.width).next_multiple_of(BLOCK), 0.0);
+    match kernel {
+        Kernel::Portable => channel_loops(acc, split, taps, bias, [layout.width, ow], activation, out, |w, x, a| a + w * x),
+        // SAFETY: `detect` found both features on this CPU.
+        #[cfg(target_arch = "x86_64")]
+        Kernel::Avx2Fma => unsafe { channel_loops_avx2_fma(acc, split, taps, bias, [layout.width, ow], activation, out) },
     }
 }
 
@@ -326,39 +301,6 @@ fn channel_loops(
     for (row, flat) in out.chunks_exact_mut(ow).zip(acc.chunks(width)) {
         copy_activated(row, flat, activation);
     }
-}
-
-/// `dst[i] = activation(src[i])`. The match stays outside the loops so that each is a plain
-/// compare-and-select the compiler vectorizes (inside, a branch per value mispredicts on half the
-/// values: 2 ms instead of 0.2 for a [1, 96, 112, 112] activation, measured here).
-#[inline(always)]
-fn copy_activated(dst: &mut [f32], src: &[f32], activation: Activation) {
-    match activation {
-        Activation::None => dst.copy_from_slice(&src[..dst.len()]),
-        Activation::Relu => dst.iter_mut().zip(src).for_each(|(d, &v)| *d = relu(v)),
-        Activation::Relu6 => dst.iter_mut().zip(src).for_each(|(d, &v)| *d = relu6(v)),
-    }
-}
-
-/// `values[i] = activation(values[i])`, the same way.
-fn activate_slice(values: &mut [f32], activation: Activation) {
-    match activation {
-        Activation::None => {}
-        Activation::Relu => values.iter_mut().for_each(|v| *v = relu(*v)),
-        Activation::Relu6 => values.iter_mut().for_each(|v| *v = relu6(*v)),
-    }
-}
-
-// `max`/`min` would turn NaN into a number; these comparisons keep it, as PyTorch does.
-#[inline(always)]
-fn relu(v: f32) -> f32 {
-    if v < 0.0 { 0.0 } else { v }
-}
-
-#[inline(always)]
-fn relu6(v: f32) -> f32 {
-    let v = relu(v);
-    if v > 6.0 { 6.0 } else { v }
 }
 
 /// Runs `f(index, chunk, scratch)` over `out` in chunks of `len`: in parallel natively, each
@@ -412,68 +354,8 @@ pub fn forward(conv: &Conv2d, x: Tensor<4>, activation: Activation, extra: [usiz
     if kh != kw || conv.stride[0] != conv.stride[1] || conv.dilation != [1, 1] || !g.is_direct() {
         return Err(x);
     }
-    let x = x.into_dispatch();
-    let Some(input) = plain_flex_f32(&x) else { return Err(Tensor::from_dispatch(x)) };
-    let weight = weight.into_dispatch();
-    let Some(weight) = plain_flex_f32(&weight) else { return Err(Tensor::from_dispatch(x)) };
-    let bias = conv.bias.as_ref().map(|bias| bias.val().into_dispatch());
-    let bias = match &bias {
-        Some(bias) => match plain_flex_f32(bias) {
-            Some(bias) => contiguous(bias),
-            None => return Err(Tensor::from_dispatch(x)),
-        },
-        None => Cow::Owned(vec![0.0; out_channels]),
-    };
-    let out = conv2d(&contiguous(input), &contiguous(weight), &bias, &g, activation);
     let [oh, ow] = g.out_size();
-    let out = FlexTensor::new(Bytes::from_elems(out), Layout::contiguous([batch, out_channels, oh, ow].into()), DType::F32);
-    Ok(Tensor::from_dispatch(DispatchTensor {
-        kind: DispatchTensorKind::Flex(BackendTensor::Float(out)),
-        autodiff: DispatchAutodiffContext::Disabled,
-    }))
-}
-
-/// `activation(x)` in one pass over `x`'s own memory, when `x` is a plain `flex` f32 tensor that
-/// nothing else holds (as a convolution's fresh output is); otherwise `Err(x)`, untouched. burn
-/// would make two passes for ReLU6, each into a new buffer (see `conv_norm::relu6_for`).
-pub fn activate_in_place<const D: usize>(x: Tensor<D>, activation: Activation) -> Result<Tensor<D>, Tensor<D>> {
-    if activation == Activation::None {
-        return Ok(x);
-    }
-    let mut x = x.into_dispatch();
-    let unique = match (&mut x.kind, x.autodiff) {
-        (DispatchTensorKind::Flex(BackendTensor::Float(flex)), DispatchAutodiffContext::Disabled)
-            if flex.dtype() == DType::F32 && flex.layout().contiguous_offsets() == Some((0, flex.layout().num_elements())) =>
-        {
-            flex.try_storage_mut::<f32>()
-        }
-        _ => None,
-    };
-    match unique {
-        Some(values) => {
-            activate_slice(values, activation);
-            Ok(Tensor::from_dispatch(x))
-        }
-        None => Err(Tensor::from_dispatch(x)),
-    }
-}
-
-/// The `flex` tensor inside `t` when it is a plain f32 one, outside any autodiff graph.
-fn plain_flex_f32(t: &DispatchTensor) -> Option<&FlexTensor> {
-    match (&t.kind, t.autodiff) {
-        (DispatchTensorKind::Flex(BackendTensor::Float(flex)), DispatchAutodiffContext::Disabled) if flex.dtype() == DType::F32 => {
-            Some(flex)
-        }
-        _ => None,
-    }
-}
-
-/// The tensor's values in row-major order (a copy only when its layout is not).
-fn contiguous(t: &FlexTensor) -> Cow<'_, [f32]> {
-    match t.layout().contiguous_offsets() {
-        Some((start, end)) => Cow::Borrowed(&t.storage::<f32>()[start..end]),
-        None => Cow::Owned(t.to_contiguous().storage::<f32>().to_vec()),
-    }
+    cpu::run_on_flex(conv, x, [batch, out_channels, oh, ow], |x, weight, bias| conv2d(x, weight, bias, &g, activation))
 }
 
 #[cfg(test)]
@@ -481,9 +363,9 @@ mod tests {
     use burn::module::Param;
     use burn::nn::conv::Conv2dConfig;
     use burn::tensor::Distribution;
-    use burn::tensor::activation::{relu, relu6};
 
-    use super::{Activation, Conv2d, Geometry, Kernel, PaddingConfig2d, activate_in_place, conv2d, conv2d_with, forward};
+    use super::{Activation, Conv2d, Geometry, Kernel, PaddingConfig2d, conv2d, conv2d_with, forward};
+    use crate::model::cpu::reference_activation;
     use burn::prelude::*;
 
     /// burn's own convolution and activation, the reference.
@@ -599,30 +481,6 @@ mod tests {
         assert!(forward(&dilated, x(), Activation::None, [0; 4]).is_err());
         let stride3 = conv([16, 16], 3, 3, 16, [1, 1, 1, 1], &device);
         assert!(forward(&stride3, x(), Activation::None, [0; 4]).is_err());
-    }
-
-    #[test]
-    fn activation_in_place_equals_burns_and_spares_shared_tensors() {
-        let device = Device::flex();
-        let x = Tensor::<4>::random([2, 5, 7, 9], Distribution::Normal(0.0, 4.0), &device);
-        for activation in [Activation::None, Activation::Relu, Activation::Relu6] {
-            let expected = reference_activation(x.clone(), activation);
-            let fresh = x.clone().mul_scalar(1.0); // a new buffer that nothing else holds
-            let got = activate_in_place(fresh, activation).expect("a fresh tensor is activated in place");
-            assert_eq!(got.into_data(), expected.into_data(), "{activation:?}");
-        }
-        // `x` is shared with `kept`: changing its memory would change `kept` too.
-        let kept = x.clone();
-        let back = activate_in_place(x, Activation::Relu).expect_err("a shared tensor is left to burn");
-        assert_eq!(back.into_data(), kept.into_data());
-    }
-
-    fn reference_activation(x: Tensor<4>, activation: Activation) -> Tensor<4> {
-        match activation {
-            Activation::None => x,
-            Activation::Relu => relu(x),
-            Activation::Relu6 => relu6(x),
-        }
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! runs at any input size.
 
 pub mod conv_norm;
+pub mod cpu;
 pub mod direct_conv;
 pub mod fold;
 pub mod efficientnet_lite;

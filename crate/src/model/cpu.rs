@@ -1,0 +1,176 @@
+//! What camtag's own CPU kernels share ([`super::direct_conv`] for depthwise convolutions and the
+//! stem, [`super::pointwise`] for 1x1 convolutions): which build of the inner loops runs, the
+//! activations as slice loops, and the bridge between burn `flex` tensors and plain `f32` slices.
+//! Inference only: autodiff tensors, the GPU and other dtypes never reach these kernels.
+
+use std::borrow::Cow;
+
+use burn::backend::flex::{FlexTensor, Layout};
+use burn::backend::{BackendTensor, DispatchAutodiffContext, DispatchTensor, DispatchTensorKind};
+use burn::nn::conv::Conv2d;
+use burn::prelude::*;
+use burn::tensor::{Bytes, DType};
+
+use super::conv_norm::Activation;
+
+/// Which build of the inner loops runs: on x86-64 with AVX2 and FMA (std checks once and caches)
+/// 8-wide fused multiply-adds; elsewhere the loops as the target compiles them (SSE2 natively,
+/// SIMD128 in the wasm SIMD packages, scalar in the baseline one).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kernel {
+    Portable,
+    #[cfg(target_arch = "x86_64")]
+    Avx2Fma,
+}
+
+impl Kernel {
+    pub fn detect() -> Self {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+            return Self::Avx2Fma;
+        }
+        Self::Portable
+    }
+}
+
+/// `dst[i] = activation(src[i])`. The match stays outside the loops so that each is a plain
+/// compare-and-select the compiler vectorizes (inside, a branch per value mispredicts on half the
+/// values: 2 ms instead of 0.2 for a [1, 96, 112, 112] activation, measured here).
+#[inline(always)]
+pub fn copy_activated(dst: &mut [f32], src: &[f32], activation: Activation) {
+    match activation {
+        Activation::None => dst.copy_from_slice(&src[..dst.len()]),
+        Activation::Relu => dst.iter_mut().zip(src).for_each(|(d, &v)| *d = relu(v)),
+        Activation::Relu6 => dst.iter_mut().zip(src).for_each(|(d, &v)| *d = relu6(v)),
+    }
+}
+
+/// `values[i] = activation(values[i])`, the same way.
+#[inline(always)]
+pub fn activate_slice(values: &mut [f32], activation: Activation) {
+    match activation {
+        Activation::None => {}
+        Activation::Relu => values.iter_mut().for_each(|v| *v = relu(*v)),
+        Activation::Relu6 => values.iter_mut().for_each(|v| *v = relu6(*v)),
+    }
+}
+
+// `max`/`min` would turn NaN into a number; these comparisons keep it, as PyTorch does.
+#[inline(always)]
+fn relu(v: f32) -> f32 {
+    if v < 0.0 { 0.0 } else { v }
+}
+
+#[inline(always)]
+fn relu6(v: f32) -> f32 {
+    let v = relu(v);
+    if v > 6.0 { 6.0 } else { v }
+}
+
+/// Runs `kernel(input, weight, bias)` on a convolution's operands as row-major `f32` slices —
+/// `x` `[batch, in, h, w]`, weight `[out, in / groups, kh, kw]`, bias `[out]` (zeros when the
+/// layer has none) — when all are plain `flex` f32 tensors outside any autodiff graph, and wraps
+/// the values it returns as a `flex` tensor of `shape`. Otherwise `Err(x)`, untouched.
+pub fn run_on_flex(
+    conv: &Conv2d,
+    x: Tensor<4>,
+    shape: [usize; 4],
+    kernel: impl FnOnce(&[f32], &[f32], &[f32]) -> Vec<f32>,
+) -> Result<Tensor<4>, Tensor<4>> {
+    let x = x.into_dispatch();
+    let Some(input) = plain_flex_f32(&x) else { return Err(Tensor::from_dispatch(x)) };
+    let weight = conv.weight.val().into_dispatch();
+    let Some(weight) = plain_flex_f32(&weight) else { return Err(Tensor::from_dispatch(x)) };
+    let bias = conv.bias.as_ref().map(|bias| bias.val().into_dispatch());
+    let bias = match &bias {
+        Some(bias) => match plain_flex_f32(bias) {
+            Some(bias) => contiguous(bias),
+            None => return Err(Tensor::from_dispatch(x)),
+        },
+        None => Cow::Owned(vec![0.0; shape[1]]),
+    };
+    let out = kernel(&contiguous(input), &contiguous(weight), &bias);
+    let out = FlexTensor::new(Bytes::from_elems(out), Layout::contiguous(shape.into()), DType::F32);
+    Ok(Tensor::from_dispatch(DispatchTensor {
+        kind: DispatchTensorKind::Flex(BackendTensor::Float(out)),
+        autodiff: DispatchAutodiffContext::Disabled,
+    }))
+}
+
+/// `activation(x)` in one pass over `x`'s own memory, when `x` is a plain `flex` f32 tensor that
+/// nothing else holds (as a convolution's fresh output is); otherwise `Err(x)`, untouched. burn
+/// would make two passes for ReLU6, each into a new buffer (see `conv_norm::relu6_for`).
+pub fn activate_in_place<const D: usize>(x: Tensor<D>, activation: Activation) -> Result<Tensor<D>, Tensor<D>> {
+    if activation == Activation::None {
+        return Ok(x);
+    }
+    let mut x = x.into_dispatch();
+    let unique = match (&mut x.kind, x.autodiff) {
+        (DispatchTensorKind::Flex(BackendTensor::Float(flex)), DispatchAutodiffContext::Disabled)
+            if flex.dtype() == DType::F32 && flex.layout().contiguous_offsets() == Some((0, flex.layout().num_elements())) =>
+        {
+            flex.try_storage_mut::<f32>()
+        }
+        _ => None,
+    };
+    match unique {
+        Some(values) => {
+            activate_slice(values, activation);
+            Ok(Tensor::from_dispatch(x))
+        }
+        None => Err(Tensor::from_dispatch(x)),
+    }
+}
+
+/// The `flex` tensor inside `t` when it is a plain f32 one, outside any autodiff graph.
+fn plain_flex_f32(t: &DispatchTensor) -> Option<&FlexTensor> {
+    match (&t.kind, t.autodiff) {
+        (DispatchTensorKind::Flex(BackendTensor::Float(flex)), DispatchAutodiffContext::Disabled) if flex.dtype() == DType::F32 => {
+            Some(flex)
+        }
+        _ => None,
+    }
+}
+
+/// The tensor's values in row-major order (a copy only when its layout is not).
+fn contiguous(t: &FlexTensor) -> Cow<'_, [f32]> {
+    match t.layout().contiguous_offsets() {
+        Some((start, end)) => Cow::Borrowed(&t.storage::<f32>()[start..end]),
+        None => Cow::Owned(t.to_contiguous().storage::<f32>().to_vec()),
+    }
+}
+
+/// burn's own activation: the reference the kernels' tests compare with.
+#[cfg(test)]
+pub fn reference_activation(x: Tensor<4>, activation: Activation) -> Tensor<4> {
+    use burn::tensor::activation::{relu, relu6};
+    match activation {
+        Activation::None => x,
+        Activation::Relu => relu(x),
+        Activation::Relu6 => relu6(x),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use burn::tensor::Distribution;
+
+    use super::{Activation, activate_in_place, reference_activation};
+    use burn::prelude::*;
+
+    #[test]
+    fn activation_in_place_equals_burns_and_spares_shared_tensors() {
+        let device = Device::flex();
+        let x = Tensor::<4>::random([2, 5, 7, 9], Distribution::Normal(0.0, 4.0), &device);
+        for activation in [Activation::None, Activation::Relu, Activation::Relu6] {
+            let expected = reference_activation(x.clone(), activation);
+            let fresh = x.clone().mul_scalar(1.0); // a new buffer that nothing else holds
+            let got = activate_in_place(fresh, activation).expect("a fresh tensor is activated in place");
+            assert_eq!(got.into_data(), expected.into_data(), "{activation:?}");
+        }
+        // `x` is shared with `kept`: changing its memory would change `kept` too.
+        let kept = x.clone();
+        let back = activate_in_place(x, Activation::Relu).expect_err("a shared tensor is left to burn");
+        assert_eq!(back.into_data(), kept.into_data());
+    }
+}
