@@ -1,9 +1,9 @@
 //! Where MobileNetV2's forward pass spends its time on the CPU (burn `flex`), layer by layer:
 //! each convolution of the folded network (batch norms folded in, as a classifier runs it) through
 //! camtag's path (`ConvNorm::forward`: its direct kernel for the depthwise layers and the stem,
-//! burn's gemm for the 1x1 layers, their ReLU6 in place) beside burn's own convolution then ReLU6
-//! as `relu` and `clamp_max` (burn's two fastest passes: camtag's path before its own kernel) on
-//! the same input.
+//! its register-tiled product for the 1x1 layers, bias and ReLU6 fused in both) beside burn's own
+//! convolution then ReLU6 as `relu` and `clamp_max` (burn's two fastest passes: camtag's path
+//! before its own kernels) on the same input.
 //! Random weights: the time does not depend on their values. BENCHMARKS.md quotes it.
 //!
 //! Run: `cargo bench -p camtag --bench inference_layers` (env `RUNS`, default 30; `SIZE`, default

@@ -10,7 +10,7 @@ use burn::tensor::activation::{relu, relu6};
 use burn::tensor::Device;
 use serde::{Deserialize, Serialize};
 
-use super::{cpu, direct_conv};
+use super::{cpu, direct_conv, pointwise};
 
 /// What follows the batch norm.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -124,13 +124,20 @@ impl ConvNorm {
     /// the convolution's own padding: TensorFlow's asymmetric "SAME" padding (EfficientNet-Lite).
     pub fn forward_padded(&self, x: Tensor<4>, [top, left, bottom, right]: [usize; 4]) -> Tensor<4> {
         let activation = Activation::from_code(self.activation);
-        // Folded, on the CPU, few taps (depthwise, the RGB stem): padding, convolution, bias and
-        // activation in one pass of camtag's own kernel.
+        // Folded, on the CPU: camtag's own kernels do padding, convolution, bias and activation
+        // in one pass — the register-tiled product for 1x1 convolutions (first: a 1x1 over at
+        // most 27 channels would also fit the direct kernel, at a third of the speed), the direct
+        // one for other convolutions of few taps (depthwise, the RGB stem).
         let x = match self.bn {
-            None => match direct_conv::forward(&self.conv, x, activation, [top, left, bottom, right]) {
-                Ok(y) => return y,
-                Err(x) => x,
-            },
+            None => {
+                let padding = [top, left, bottom, right];
+                let kernels = if padding == [0; 4] { pointwise::forward(&self.conv, x, activation) } else { Err(x) }
+                    .or_else(|x| direct_conv::forward(&self.conv, x, activation, padding));
+                match kernels {
+                    Ok(y) => return y,
+                    Err(x) => x,
+                }
+            }
             Some(_) => x,
         };
         let x = if top + left + bottom + right == 0 {

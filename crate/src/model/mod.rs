@@ -9,6 +9,7 @@ pub mod fold;
 pub mod efficientnet_lite;
 pub mod googlenet;
 pub mod mobilenet_v2;
+pub mod pointwise;
 pub mod probe;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod pth;

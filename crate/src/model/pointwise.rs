@@ -1,0 +1,600 @@
+//! 1x1 convolutions on the CPU (MobileNetV2's expand and project layers, EfficientNet-Lite's,
+//! GoogLeNet's 1x1 branches): a matrix product `out[co, p] = bias[co] + Σ_ci w[co, ci] · x[ci, p]`
+//! on NCHW data as it lies — `w` `[out, in]`, `x` `[in, pixels]`, `out` `[out, pixels]`, all
+//! row-major — with the bias and the activation applied as each tile is written.
+//!
+//! burn-flex 0.22.1 runs these through the `gemm` crate, then adds the bias in a pass of its own
+//! and camtag applied the activation in another; its threads split only products of at least
+//! 192³ multiply-adds, so most of MobileNetV2's 1x1 layers ran on one core. They are 268 of
+//! MobileNetV2's 300 M multiply-adds. On this project's 2-core build machine (`cargo bench
+//! --bench inference_layers`, medians) its 1x1 layers took 7.6 ms on one thread, 6.2–6.6 on two,
+//! with gemm; 6.0 and 4.5–5.3 here, and the whole forward pass 13.0–13.2 → 10.7–11.5 ms on one
+//! thread, 10.0–12.5 → 6.6–7.1 on two. (Until this kernel, a 1x1 over at most 27 channels went
+//! to the direct kernel, [`super::direct_conv`], at a third of this one's speed.)
+//!
+//! The kernel is the classic register tile (BLIS's, GotoBLAS's): [`ROWS`] output channels ×
+//! [`COLS`] pixels of sums held in vector registers while the input channels stream past — per
+//! input channel, one load of `COLS` pixels is multiplied by each of the `ROWS` weights (one
+//! broadcast each). Natively 6 × 16 (12 AVX2 accumulators, the shape of BLIS's Haswell kernel),
+//! in wasm 4 × 8 (8 SIMD128 accumulators: V8 has 16 vector registers on x86-64). Nothing is
+//! packed: a tile's weights are `ROWS` rows read in step, and the pixels of one input channel are
+//! contiguous already; only a last, narrower column panel is copied into a zero-padded one.
+//! Panels go a block at a time (about 16 KB of `x`), every row tile over the block, so that the
+//! block is read from the L1 cache by all of them and each output row is written in runs.
+//! The output is not zeroed first: every value is written once. Natively the columns, and for
+//! small pictures (7x7) the rows too, are split among rayon's threads; wasm has one.
+
+use std::mem::MaybeUninit;
+use std::ops::Range;
+
+use burn::nn::PaddingConfig2d;
+use burn::nn::conv::Conv2d;
+use burn::prelude::*;
+
+use super::conv_norm::Activation;
+use super::cpu::{self, Kernel};
+
+/// Output channels per register tile.
+pub const ROWS: usize = if cfg!(target_arch = "wasm32") { 4 } else { 6 };
+/// Pixels per register tile: two vectors.
+pub const COLS: usize = if cfg!(target_arch = "wasm32") { 8 } else { 16 };
+
+/// A 1x1 convolution's shape: `x` `[batch, in, pixels]` → `[batch, out, pixels]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shape {
+    pub batch: usize,
+    pub in_channels: usize,
+    pub out_channels: usize,
+    /// Height × width.
+    pub pixels: usize,
+}
+
+/// `activation(w · x + bias)` for each picture: `x` `[batch, in, pixels]`, `weight` `[out, in]`,
+/// `bias` `[out]` → `[batch, out, pixels]`, row-major.
+///
+/// # Panics
+/// If a slice's length does not match `shape`, or `shape` has no input channels.
+pub fn conv1x1(x: &[f32], weight: &[f32], bias: &[f32], shape: Shape, activation: Activation) -> Vec<f32> {
+    conv1x1_with(Kernel::detect(), x, weight, bias, shape, activation)
+}
+
+fn conv1x1_with(kernel: Kernel, x: &[f32], weight: &[f32], bias: &[f32], shape: Shape, activation: Activation) -> Vec<f32> {
+    let Shape { batch, in_channels: k, out_channels: m, pixels: n } = shape;
+    assert_eq!(x.len(), batch * k * n, "input length for {shape:?}");
+    assert_eq!(weight.len(), m * k, "weight length for {shape:?}");
+    assert_eq!(bias.len(), m, "bias length for {shape:?}");
+    assert!(k > 0, "a 1x1 convolution of no input channels: {shape:?}");
+    let len = batch * m * n;
+    // Not zeroed first: every value is written once below (memset was 9 % of MobileNetV2's time).
+    let mut out: Vec<f32> = Vec::with_capacity(len);
+    if len == 0 {
+        return out;
+    }
+    let operands = Operands { weight, bias, k, n, activation };
+    for (x, out) in x.chunks_exact(k * n).zip(out.spare_capacity_mut()[..len].chunks_exact_mut(m * n)) {
+        let tasks = split(out, m, n, tasks_for(m, n, k));
+        for_each(tasks, |task| match kernel {
+            // SAFETY: arrays run anywhere; SIMD128 is in this build only when the package was
+            // built for it (see `vector::Portable`).
+            Kernel::Portable => unsafe { task_loops::<vector::Portable>(task, x, &operands) },
+            // SAFETY: `detect` found both features on this CPU.
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx2Fma => unsafe { task_loops_avx2_fma(task, x, &operands) },
+        });
+    }
+    // SAFETY: the tasks of each picture cover its output exactly once (`split`, tested by
+    // `tasks_cover_the_output_once`), and a task writes every value of its rows × columns (its
+    // row tiles cover its rows, its panels its columns, each tile all of its own).
+    unsafe { out.set_len(len) };
+    out
+}
+
+/// What every tile reads besides its panel of `x`.
+struct Operands<'a> {
+    /// `[out, in]`.
+    weight: &'a [f32],
+    /// `[out]`.
+    bias: &'a [f32],
+    /// Input channels.
+    k: usize,
+    /// Pixels (the row length of `x` and of the output).
+    n: usize,
+    activation: Activation,
+}
+
+/// One thread's share of a picture's output: rows `rows` (output channels), columns `cols`
+/// (pixels); `out[i]` is row `rows.start + i`'s part `cols`.
+struct Task<'a> {
+    rows: Range<usize>,
+    cols: Range<usize>,
+    out: Vec<&'a mut [MaybeUninit<f32>]>,
+}
+
+/// About how many tasks to cut a product into: one when it is small or there is one thread;
+/// otherwise several per thread (rayon evens out a busy core), each of at least 256K
+/// multiply-adds (~10 µs: rayon's hand-over costs about 1).
+fn tasks_for(m: usize, n: usize, k: usize) -> usize {
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let threads = rayon::current_num_threads();
+        if threads > 1 {
+            return (m * n * k / (256 * 1024)).clamp(1, 4 * threads);
+        }
+    }
+    let _ = (m, n, k);
+    1
+}
+
+/// Cuts `out` (`m` rows of `n`) into about `tasks` tasks: by column panels first (each task's
+/// panel of `x` is then read once), and by row tiles as well where there are fewer panels than
+/// tasks (a 7x7 picture is 4 panels natively).
+fn split(out: &mut [MaybeUninit<f32>], m: usize, n: usize, tasks: usize) -> Vec<Task<'_>> {
+    let panels = n.div_ceil(COLS);
+    let col_tasks = tasks.min(panels).max(1);
+    let row_tasks = (tasks / col_tasks).clamp(1, m.div_ceil(ROWS));
+    // Even shares of whole panels / whole row tiles.
+    let cut = |parts: usize, units: usize, unit: usize, end: usize, i: usize| (i * units / parts * unit).min(end);
+    let col_bounds: Vec<usize> = (0..=col_tasks).map(|i| cut(col_tasks, panels, COLS, n, i)).collect();
+    let row_bounds: Vec<usize> = (0..=row_tasks).map(|i| cut(row_tasks, m.div_ceil(ROWS), ROWS, m, i)).collect();
+    let mut tasks: Vec<Task> = row_bounds
+        .windows(2)
+        .flat_map(|rows| col_bounds.windows(2).map(move |cols| Task { rows: rows[0]..rows[1], cols: cols[0]..cols[1], out: Vec::new() }))
+        .collect();
+    for (row, mut rest) in out.chunks_exact_mut(n).enumerate() {
+        let r = row_bounds.partition_point(|&b| b <= row) - 1;
+        for c in 0..col_tasks {
+            let (piece, tail) = rest.split_at_mut(col_bounds[c + 1] - col_bounds[c]);
+            tasks[r * col_tasks + c].out.push(piece);
+            rest = tail;
+        }
+    }
+    tasks.retain(|task| !task.rows.is_empty() && !task.cols.is_empty());
+    tasks
+}
+
+/// Runs `f` on every task: in parallel natively, in order in wasm.
+fn for_each<'a>(tasks: Vec<Task<'a>>, f: impl Fn(Task<'a>) + Sync + Send) {
+    #[cfg(not(target_arch = "wasm32"))]
+    if tasks.len() > 1 {
+        use rayon::prelude::*;
+        tasks.into_par_iter().for_each(f);
+        return;
+    }
+    tasks.into_iter().for_each(f);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn task_loops_avx2_fma(task: Task, x: &[f32], operands: &Operands) {
+    // SAFETY: compiled with AVX2 and FMA, and called only where `Kernel::detect` found them.
+    unsafe { task_loops::<vector::Avx2Fma>(task, x, operands) };
+}
+
+/// A task's tiles: column panels outer, row tiles inner. Each panel of `x` (`k` rows of `COLS`
+/// pixels, `n` apart) is first copied into one contiguous run, zero-padded where the last panel
+/// is narrower: every row tile then reads it as one stream from the L1 cache.
+///
+/// # Safety
+/// Only where the CPU has `V`'s instruction set (see [`Vector`]).
+#[inline(always)]
+unsafe fn task_loops<V: Vector>(mut task: Task, x: &[f32], o: &Operands) {
+    let cols = task.cols.clone();
+    let mut panel = vec![0.0f32; o.k * COLS];
+    for col in cols.clone().step_by(COLS) {
+        let width = COLS.min(cols.end - col);
+        for (dst, src) in panel.chunks_exact_mut(COLS).zip(x[col..].chunks(o.n)) {
+            if width == COLS {
+                dst.copy_from_slice(&src[..COLS]); // a fixed size: two vector moves, not a call
+            } else {
+                dst[..width].copy_from_slice(&src[..width]);
+            }
+        }
+        for (t, out) in task.out.chunks_mut(ROWS).enumerate() {
+            let row = task.rows.start + t * ROWS;
+            let tile = Tile { weight: &o.weight[row * o.k..], bias: &o.bias[row..], k: o.k, panel: &panel, stride: COLS, start: 0 };
+            let dst = Dst { out: &mut *out, at: col - cols.start, width, activation: o.activation };
+            // SAFETY: the caller's promise for `V`.
+            unsafe {
+                match dst.out.len() {
+                    6 => tile.run::<V, 6>(dst),
+                    5 => tile.run::<V, 5>(dst),
+                    4 => tile.run::<V, 4>(dst),
+                    3 => tile.run::<V, 3>(dst),
+                    2 => tile.run::<V, 2>(dst),
+                    _ => tile.run::<V, 1>(dst),
+                }
+            }
+        }
+    }
+}
+
+/// One register tile's inputs: weights and biases from its first row on, and its panel of `x`.
+struct Tile<'a> {
+    weight: &'a [f32],
+    bias: &'a [f32],
+    k: usize,
+    panel: &'a [f32],
+    stride: usize,
+    start: usize,
+}
+
+/// Where a tile's sums go: columns `at..at + width` of each of `out`'s rows.
+struct Dst<'a, 'b> {
+    out: &'a mut [&'b mut [MaybeUninit<f32>]],
+    at: usize,
+    width: usize,
+    activation: Activation,
+}
+
+impl Tile<'_> {
+    /// `R` rows × `COLS` columns (two vectors): the sums start at the bias and stay in registers
+    /// over all `k` input channels; activated as they are stored.
+    ///
+    /// # Safety
+    /// Only where the CPU has `V`'s instruction set (see [`Vector`]).
+    #[inline(always)]
+    unsafe fn run<V: Vector, const R: usize>(&self, dst: Dst) {
+        let k = self.k;
+        assert!(R <= dst.out.len() && self.weight.len() >= R * k && self.bias.len() >= R, "tile rows");
+        assert!(k == 0 || self.panel.len() >= self.start + (k - 1) * self.stride + COLS, "tile panel");
+        // SAFETY: the caller's promise for `V`; and the asserts above keep every read in bounds:
+        // row i's weights are `weight[i·k .. (i + 1)·k]`, input channel c's panel values
+        // `panel[start + c·stride ..][..COLS]`. Stores go through bounds-checked slices.
+        unsafe {
+            let mut acc: [[V; 2]; R] = std::array::from_fn(|i| [V::splat(self.bias[i]); 2]);
+            let weights: [*const f32; R] = std::array::from_fn(|i| self.weight.as_ptr().add(i * k));
+            let mut b = self.panel.as_ptr().add(self.start);
+            for c in 0..k {
+                let (b0, b1) = (V::load(b), V::load(b.add(V::LANES)));
+                for (sums, w) in acc.iter_mut().zip(&weights) {
+                    let a = V::splat(*w.add(c));
+                    sums[0] = V::madd(a, b0, sums[0]);
+                    sums[1] = V::madd(a, b1, sums[1]);
+                }
+                b = b.add(self.stride);
+            }
+            for (row, [lo, hi]) in dst.out.iter_mut().zip(acc) {
+                let (lo, hi) = (lo.activate(dst.activation), hi.activate(dst.activation));
+                if dst.width == COLS {
+                    let out = &mut row[dst.at..dst.at + COLS];
+                    lo.store(&mut out[..V::LANES]);
+                    hi.store(&mut out[V::LANES..]);
+                } else {
+                    let mut values = [0.0f32; COLS];
+                    lo.store(&mut values[..V::LANES]);
+                    hi.store(&mut values[V::LANES..]);
+                    for (out, &v) in row[dst.at..dst.at + dst.width].iter_mut().zip(&values) {
+                        out.set(v);
+                    }
+                }
+            }
+        }
+    }
+}
+
+use vector::{Slot, Vector};
+
+/// The few vector operations a tile needs, one implementation per instruction set. `COLS` is two
+/// vectors of every implementation a target builds.
+mod vector {
+    use super::Activation;
+
+    /// `LANES` f32 values in a register.
+    ///
+    /// # Safety
+    /// Every operation runs the type's instructions: call them only where the CPU has that
+    /// instruction set (for [`Avx2Fma`], in functions compiled with AVX2 and FMA, reached only
+    /// after detecting both).
+    pub trait Vector: Copy {
+        const LANES: usize;
+        unsafe fn splat(v: f32) -> Self;
+        /// # Safety
+        /// As every operation; and `src` must point at `LANES` readable values.
+        unsafe fn load(src: *const f32) -> Self;
+        /// `a · b + c`.
+        unsafe fn madd(a: Self, b: Self, c: Self) -> Self;
+        /// `activation` of each lane, NaN kept (as `cpu::activate_slice`).
+        unsafe fn activate(self, activation: Activation) -> Self;
+        /// Into `dst[..LANES]`: plain values, or memory not written yet.
+        ///
+        /// # Panics
+        /// If `dst` holds fewer than `LANES` values.
+        unsafe fn store<T: Slot>(self, dst: &mut [T]);
+    }
+
+    /// An `f32`'s place in memory: written or not yet (the kernel's output). Both have an
+    /// `f32`'s layout, so a vector store may write a run of them.
+    ///
+    /// # Safety
+    /// Only for types with `f32`'s size and alignment.
+    pub unsafe trait Slot {
+        fn set(&mut self, v: f32);
+    }
+
+    // SAFETY: `f32` itself, and `MaybeUninit<f32>` has `f32`'s layout.
+    unsafe impl Slot for f32 {
+        #[inline(always)]
+        fn set(&mut self, v: f32) {
+            *self = v;
+        }
+    }
+
+    // SAFETY: see above.
+    unsafe impl Slot for std::mem::MaybeUninit<f32> {
+        #[inline(always)]
+        fn set(&mut self, v: f32) {
+            self.write(v);
+        }
+    }
+
+    /// Plain arrays, for builds without vector instructions the kernel knows (wasm without
+    /// SIMD128, x86-64 without AVX2 and FMA): the compiler vectorizes what it can.
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+    #[derive(Clone, Copy)]
+    pub struct Lanes<const N: usize>([f32; N]);
+
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+    impl<const N: usize> Vector for Lanes<N> {
+        const LANES: usize = N;
+        #[inline(always)]
+        unsafe fn splat(v: f32) -> Self {
+            Self([v; N])
+        }
+        #[inline(always)]
+        unsafe fn load(src: *const f32) -> Self {
+            // SAFETY: the caller's promise.
+            Self(unsafe { src.cast::<[f32; N]>().read_unaligned() })
+        }
+        #[inline(always)]
+        unsafe fn madd(a: Self, b: Self, c: Self) -> Self {
+            Self(std::array::from_fn(|i| c.0[i] + a.0[i] * b.0[i]))
+        }
+        #[inline(always)]
+        unsafe fn activate(mut self, activation: Activation) -> Self {
+            crate::model::cpu::activate_slice(&mut self.0, activation);
+            self
+        }
+        #[inline(always)]
+        unsafe fn store<T: Slot>(self, dst: &mut [T]) {
+            for (d, v) in dst[..N].iter_mut().zip(self.0) {
+                d.set(v);
+            }
+        }
+    }
+
+    /// 8 lanes of AVX2 with fused multiply-adds.
+    #[cfg(target_arch = "x86_64")]
+    #[derive(Clone, Copy)]
+    pub struct Avx2Fma(std::arch::x86_64::__m256);
+
+    // SAFETY (all methods): the caller's promise that AVX2 and FMA are there.
+    #[cfg(target_arch = "x86_64")]
+    impl Vector for Avx2Fma {
+        const LANES: usize = 8;
+        #[inline(always)]
+        unsafe fn splat(v: f32) -> Self {
+            Self(unsafe { std::arch::x86_64::_mm256_set1_ps(v) })
+        }
+        #[inline(always)]
+        unsafe fn load(src: *const f32) -> Self {
+            Self(unsafe { std::arch::x86_64::_mm256_loadu_ps(src) })
+        }
+        #[inline(always)]
+        unsafe fn madd(a: Self, b: Self, c: Self) -> Self {
+            Self(unsafe { std::arch::x86_64::_mm256_fmadd_ps(a.0, b.0, c.0) })
+        }
+        #[inline(always)]
+        unsafe fn activate(self, activation: Activation) -> Self {
+            use std::arch::x86_64::{_mm256_max_ps, _mm256_min_ps, _mm256_set1_ps};
+            // `max_ps(a, b)` is `a > b ? a : b`, `min_ps(a, b)` `a < b ? a : b`: with the bound
+            // first, a NaN lane compares false and comes back as itself.
+            unsafe {
+                match activation {
+                    Activation::None => self,
+                    Activation::Relu => Self(_mm256_max_ps(_mm256_set1_ps(0.0), self.0)),
+                    Activation::Relu6 => Self(_mm256_min_ps(_mm256_set1_ps(6.0), _mm256_max_ps(_mm256_set1_ps(0.0), self.0))),
+                }
+            }
+        }
+        #[inline(always)]
+        unsafe fn store<T: Slot>(self, dst: &mut [T]) {
+            assert!(dst.len() >= 8);
+            // 8 values in bounds, of f32's layout (`Slot`).
+            unsafe { std::arch::x86_64::_mm256_storeu_ps(dst.as_mut_ptr().cast(), self.0) }
+        }
+    }
+
+    /// 4 lanes of wasm SIMD128 (no fused multiply-add without relaxed SIMD). The build enables
+    /// SIMD128 for the whole package, and the page loads that package only where it validates.
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    #[derive(Clone, Copy)]
+    pub struct Simd128(std::arch::wasm32::v128);
+
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    impl Vector for Simd128 {
+        const LANES: usize = 4;
+        #[inline(always)]
+        unsafe fn splat(v: f32) -> Self {
+            Self(std::arch::wasm32::f32x4_splat(v))
+        }
+        #[inline(always)]
+        unsafe fn load(src: *const f32) -> Self {
+            // SAFETY: the caller's promise.
+            Self(unsafe { std::arch::wasm32::v128_load(src.cast()) })
+        }
+        #[inline(always)]
+        unsafe fn madd(a: Self, b: Self, c: Self) -> Self {
+            use std::arch::wasm32::{f32x4_add, f32x4_mul};
+            Self(f32x4_add(c.0, f32x4_mul(a.0, b.0)))
+        }
+        #[inline(always)]
+        unsafe fn activate(self, activation: Activation) -> Self {
+            use std::arch::wasm32::{f32x4_pmax, f32x4_pmin, f32x4_splat};
+            // `pmax(a, b)` is `a < b ? b : a`, `pmin(a, b)` `b < a ? b : a`: a NaN lane compares
+            // false and stays.
+            match activation {
+                Activation::None => self,
+                Activation::Relu => Self(f32x4_pmax(self.0, f32x4_splat(0.0))),
+                Activation::Relu6 => Self(f32x4_pmin(f32x4_pmax(self.0, f32x4_splat(0.0)), f32x4_splat(6.0))),
+            }
+        }
+        #[inline(always)]
+        unsafe fn store<T: Slot>(self, dst: &mut [T]) {
+            assert!(dst.len() >= 4);
+            // SAFETY: 4 values in bounds, of f32's layout (`Slot`).
+            unsafe { std::arch::wasm32::v128_store(dst.as_mut_ptr().cast(), self.0) }
+        }
+    }
+
+    /// What the portable kernel uses on this target: SIMD128 in the wasm SIMD packages, arrays
+    /// elsewhere.
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    pub type Portable = Simd128;
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+    pub type Portable = Lanes<{ super::COLS / 2 }>;
+}
+
+/// `activation(conv(x))` on this path when it applies: a 1x1 convolution, stride 1, no padding,
+/// one group, on plain `flex` f32 tensors (see [`cpu::run_on_flex`]). Otherwise `Err(x)`,
+/// untouched, for burn's own.
+pub fn forward(conv: &Conv2d, x: Tensor<4>, activation: Activation) -> Result<Tensor<4>, Tensor<4>> {
+    let [batch, in_channels, h, w] = x.dims();
+    let [out_channels, per_group, kh, kw] = conv.weight.dims();
+    let unpadded = match conv.padding {
+        PaddingConfig2d::Explicit(top, left, bottom, right) => top + left + bottom + right == 0,
+        PaddingConfig2d::Valid => true,
+        PaddingConfig2d::Same => false,
+    };
+    let pointwise = [kh, kw] == [1, 1] && conv.stride == [1, 1] && conv.dilation == [1, 1] && conv.groups == 1 && per_group == in_channels;
+    if !pointwise || !unpadded || in_channels == 0 || out_channels == 0 || h * w == 0 {
+        return Err(x);
+    }
+    let shape = Shape { batch, in_channels, out_channels, pixels: h * w };
+    cpu::run_on_flex(conv, x, [batch, out_channels, h, w], |x, weight, bias| conv1x1(x, weight, bias, shape, activation))
+}
+
+#[cfg(test)]
+mod tests {
+    use burn::module::Param;
+    use burn::nn::conv::Conv2dConfig;
+    use std::mem::MaybeUninit;
+
+    use burn::tensor::Distribution;
+
+    use super::{Activation, COLS, Kernel, PaddingConfig2d, ROWS, Shape, conv1x1, conv1x1_with, forward, split};
+    use crate::model::cpu::reference_activation;
+    use burn::prelude::*;
+
+    fn layer(channels: [usize; 2], bias: bool, device: &Device) -> burn::nn::conv::Conv2d {
+        let mut conv = Conv2dConfig::new(channels, [1, 1]).with_bias(bias).init(device);
+        // Weights large enough for ReLU6 to clip some outputs at 6 and others at 0.
+        conv.weight = Param::from_tensor(conv.weight.val().mul_scalar(4.0));
+        conv
+    }
+
+    #[test]
+    fn equals_burns_convolution() {
+        let device = Device::flex();
+        let cases = [
+            // (channels [in, out], input [h, w])
+            ([32, 16], [112, 112]), // MobileNetV2's first projection
+            ([16, 96], [56, 56]),   // an expansion
+            ([160, 960], [7, 7]),   // 49 pixels: three panels and one column
+            ([320, 1280], [7, 7]),  // the head
+            ([5, 7], [3, 5]),       // nothing a multiple of the tile
+            ([1, 1], [1, 1]),       // one value
+            ([3, 13], [4, 4]),      // exactly one native panel
+        ];
+        for (channels, [h, w]) in cases {
+            for bias in [true, false] {
+                let conv = layer(channels, bias, &device);
+                for activation in [Activation::None, Activation::Relu, Activation::Relu6] {
+                    let x = Tensor::<4>::random([2, channels[0], h, w], Distribution::Normal(0.0, 1.0), &device);
+                    let expected = reference_activation(conv.forward(x.clone()), activation);
+                    let got = forward(&conv, x, activation).expect("takes the pointwise path");
+                    assert_eq!(got.dims(), expected.dims());
+                    let diff: f32 = got.sub(expected).abs().max().into_scalar();
+                    let case = format!("{channels:?} {h}x{w} bias {bias} {activation:?}");
+                    assert!(diff < 1e-4 * (channels[0] as f32).sqrt(), "{case}: differs from burn's by {diff}");
+                }
+            }
+        }
+    }
+
+    /// The portable loops (wasm's, and natively on CPUs without AVX2 and FMA) agree with the
+    /// kernel this machine picks; here on x86-64 with AVX2 these are two different builds.
+    #[test]
+    fn portable_loops_agree_with_the_detected_kernel() {
+        let values = |n: usize, seed: usize| (0..n).map(|i| ((i * 7919 + seed) % 1009) as f32 / 504.5 - 1.0).collect::<Vec<f32>>();
+        for (in_channels, out_channels, pixels) in [(24, 144, 3136), (96, 24, 3136 + 5), (576, 160, 49)] {
+            let shape = Shape { batch: 2, in_channels, out_channels, pixels };
+            let x = values(2 * in_channels * pixels, 1);
+            let weight = values(out_channels * in_channels, 2);
+            let bias = values(out_channels, 3);
+            let detected = conv1x1(&x, &weight, &bias, shape, Activation::Relu6);
+            let portable = conv1x1_with(Kernel::Portable, &x, &weight, &bias, shape, Activation::Relu6);
+            assert_eq!(detected.len(), portable.len());
+            for (i, (d, p)) in detected.iter().zip(&portable).enumerate() {
+                assert!((d - p).abs() < 1e-4, "{shape:?} value {i}: {d} vs {p}");
+            }
+        }
+    }
+
+    /// Every output value belongs to exactly one task, whatever the cut.
+    #[test]
+    fn tasks_cover_the_output_once() {
+        for (m, n) in [(16, 12544), (1280, 49), (7, 15), (1, 1), (ROWS + 1, COLS + 1), (960, 49)] {
+            for tasks in [1, 2, 3, 8, 64] {
+                let mut out = vec![MaybeUninit::new(0.0f32); m * n];
+                let base = out.as_ptr() as usize;
+                let mut written = vec![0u32; m * n];
+                for task in split(&mut out, m, n, tasks) {
+                    assert_eq!(task.out.len(), task.rows.len());
+                    assert!(task.rows.start % ROWS == 0 && task.cols.start % COLS == 0, "tiles stay whole");
+                    for (i, row) in task.out.iter().enumerate() {
+                        assert_eq!(row.len(), task.cols.len());
+                        let at = (row.as_ptr() as usize - base) / size_of::<f32>();
+                        assert_eq!(at, (task.rows.start + i) * n + task.cols.start, "row {i}'s place");
+                        written[at..at + row.len()].iter_mut().for_each(|w| *w += 1);
+                    }
+                }
+                assert!(written.iter().all(|&w| w == 1), "{m}x{n} in {tasks} tasks");
+            }
+        }
+    }
+
+    #[test]
+    fn non_finite_values_propagate_as_in_burn() {
+        let device = Device::flex();
+        let conv = layer([4, 8], true, &device);
+        let mut values = vec![0.5f32; 4 * 5 * 5];
+        values[7] = f32::NAN;
+        values[40] = f32::INFINITY;
+        let x = Tensor::<4>::from_data(TensorData::new(values, [1, 4, 5, 5]), &device);
+        let got = forward(&conv, x.clone(), Activation::Relu6).unwrap().into_data().try_to_vec::<f32>().unwrap();
+        let expected = reference_activation(conv.forward(x), Activation::Relu6).into_data().try_to_vec::<f32>().unwrap();
+        for (i, (g, e)) in got.iter().zip(&expected).enumerate() {
+            assert!(g == e || (g.is_nan() && e.is_nan()) || (g - e).abs() < 1e-4, "value {i}: {g} vs burn's {e}");
+        }
+        assert!(got.iter().any(|v| v.is_nan()), "a NaN input reaches the outputs that read it");
+    }
+
+    #[test]
+    fn leaves_other_convolutions_to_burn() {
+        let device = Device::flex();
+        let x = || Tensor::<4>::random([1, 8, 6, 6], Distribution::Normal(0.0, 1.0), &device);
+        let strided = Conv2dConfig::new([8, 8], [1, 1]).with_stride([2, 2]).init(&device);
+        let back = forward(&strided, x(), Activation::None).expect_err("ResNet's strided 1x1: burn's");
+        assert_eq!(back.dims(), [1, 8, 6, 6], "the input comes back untouched");
+        let grouped = Conv2dConfig::new([8, 8], [1, 1]).with_groups(2).init(&device);
+        assert!(forward(&grouped, x(), Activation::None).is_err());
+        let padded = Conv2dConfig::new([8, 8], [1, 1]).with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1)).init(&device);
+        assert!(forward(&padded, x(), Activation::None).is_err());
+        let three = Conv2dConfig::new([8, 8], [3, 3]).init(&device);
+        assert!(forward(&three, x(), Activation::None).is_err());
+        let autodiff = Device::flex().autodiff();
+        let conv = Conv2dConfig::new([8, 8], [1, 1]).init(&autodiff);
+        let x = Tensor::<4>::random([1, 8, 6, 6], Distribution::Normal(0.0, 1.0), &autodiff);
+        assert!(forward(&conv, x, Activation::Relu6).is_err(), "no backward pass here: training stays on burn's");
+    }
+}
