@@ -134,8 +134,8 @@ gzip_beside() {
     gzip -9 -n -c "$file" >"$file.gz.part" && mv "$file.gz.part" "$file.gz"
 }
 
-# build_package NAME DIR TARGET_DIR [CARGO_ARGS...]: one wasm build, through wasm-bindgen and
-# wasm-opt -Os, into www/DIR. RUSTFLAGS for wasm32 come from $WASM_RUSTFLAGS.
+# build_package NAME DIR TARGET_DIR [CARGO_ARGS...]: one wasm build, through wasm-bindgen (and
+# wasm-opt -Os when $WASM_OPT is set), into www/DIR. RUSTFLAGS for wasm32 come from $WASM_RUSTFLAGS.
 build_package() {
     local name=$1 dir=$2 target_dir=$3
     shift 3
@@ -148,19 +148,20 @@ build_package() {
         gzip_beside "$pkg/camtag_bg.wasm"
         return 0
     fi
+    rm -rf "$pkg.tmp"
     wasm-bindgen --target web --no-typescript --out-dir "$pkg.tmp" "$raw"
-    log "optimizing www/$dir with wasm-opt -Os"
-    local features=(--enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext
-        --enable-mutable-globals --enable-reference-types --enable-multivalue)
-    [[ ${WASM_RUSTFLAGS:-} == *simd128* ]] && features+=(--enable-simd)
-    "$CACHE/tools/node_modules/.bin/wasm-opt" -Os "${features[@]}" \
-        "$pkg.tmp/camtag_bg.wasm" -o "$pkg.tmp/camtag_bg.opt.wasm"
-    mv "$pkg.tmp/camtag_bg.opt.wasm" "$pkg.tmp/camtag_bg.wasm"
+    if [[ -n ${WASM_OPT:-} ]]; then
+        log "optimizing www/$dir with wasm-opt $WASM_OPT"
+        local features=(--enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext
+            --enable-mutable-globals --enable-reference-types --enable-multivalue)
+        [[ ${WASM_RUSTFLAGS:-} == *simd128* ]] && features+=(--enable-simd)
+        "$CACHE/tools/node_modules/.bin/wasm-opt" "$WASM_OPT" "${features[@]}" \
+            "$pkg.tmp/camtag_bg.wasm" -o "$pkg.tmp/camtag_bg.opt.wasm"
+        mv "$pkg.tmp/camtag_bg.opt.wasm" "$pkg.tmp/camtag_bg.wasm"
+    fi
     rm -rf "$pkg" && mv "$pkg.tmp" "$pkg"
     gzip_beside "$pkg/camtag_bg.wasm"
-    local size
-    size=$(stat -c %s "$pkg/camtag_bg.wasm")
-    log "www/$dir/camtag_bg.wasm: raw $(stat -c %s "$raw") bytes, optimized $size bytes, gzipped $(stat -c %s "$pkg/camtag_bg.wasm.gz") bytes"
+    log "www/$dir/camtag_bg.wasm: raw $(stat -c %s "$raw") bytes, written $(stat -c %s "$pkg/camtag_bg.wasm") bytes, gzipped $(stat -c %s "$pkg/camtag_bg.wasm.gz") bytes"
 }
 
 # Three packages (js/wasmbuild.js chooses): www/pkg with wasm SIMD (burn's `simd` kernels and
@@ -169,11 +170,15 @@ build_package() {
 # for the CPU path; www/pkg-baseline, CPU only without SIMD, for browsers that cannot validate a
 # SIMD module. Each has its own target dir: a change of RUSTFLAGS rebuilds a whole tree, and the
 # two SIMD builds would overwrite each other's camtag.wasm (a cdylib's file name has no hash).
+# wasm-opt -Os only for the WebGPU package (35 MB → 18 MB raw, 4 MB gzipped): on the CPU-only
+# packages it saves nothing gzipped (756 KB with it, 749 KB without) and its larger inlined
+# functions stay longer in V8's baseline tier: MobileNetV2's first inference in Chromium took
+# 228 ms with it, 41 ms without; warm passes the same (BENCHMARKS.md).
 build_wasm() {
     ensure_tools
-    WASM_RUSTFLAGS="-C target-feature=+simd128" build_package "wasm SIMD, WebGPU" pkg "$TARGET_DIR/wasm-simd128" --features simd,webgpu
-    WASM_RUSTFLAGS="-C target-feature=+simd128" build_package "wasm SIMD, CPU only" pkg-cpu "$TARGET_DIR/wasm-simd128-cpu" --features simd
-    WASM_RUSTFLAGS="" build_package "baseline (no SIMD, CPU only)" pkg-baseline "$TARGET_DIR"
+    WASM_OPT=-Os WASM_RUSTFLAGS="-C target-feature=+simd128" build_package "wasm SIMD, WebGPU" pkg "$TARGET_DIR/wasm-simd128" --features simd,webgpu
+    WASM_OPT="" WASM_RUSTFLAGS="-C target-feature=+simd128" build_package "wasm SIMD, CPU only" pkg-cpu "$TARGET_DIR/wasm-simd128-cpu" --features simd
+    WASM_OPT="" WASM_RUSTFLAGS="" build_package "baseline (no SIMD, CPU only)" pkg-baseline "$TARGET_DIR"
 }
 
 # www/precache.js: what the service worker (www/sw.js) caches for offline use, and a version
