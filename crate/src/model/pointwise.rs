@@ -16,13 +16,12 @@
 //! [`COLS`] pixels of sums held in vector registers while the input channels stream past — per
 //! input channel, one load of `COLS` pixels is multiplied by each of the `ROWS` weights (one
 //! broadcast each). Natively 6 × 16 (12 AVX2 accumulators, the shape of BLIS's Haswell kernel),
-//! in wasm 4 × 8 (8 SIMD128 accumulators: V8 has 16 vector registers on x86-64). Nothing is
-//! packed: a tile's weights are `ROWS` rows read in step, and the pixels of one input channel are
-//! contiguous already; only a last, narrower column panel is copied into a zero-padded one.
-//! Panels go a block at a time (about 16 KB of `x`), every row tile over the block, so that the
-//! block is read from the L1 cache by all of them and each output row is written in runs.
-//! The output is not zeroed first: every value is written once. Natively the columns, and for
-//! small pictures (7x7) the rows too, are split among rayon's threads; wasm has one.
+//! in wasm 4 × 8 (8 SIMD128 accumulators: V8 has 16 vector registers on x86-64). The weights are
+//! not packed (a tile reads its `ROWS` rows in step); each column panel of `x` (`in` × `COLS`
+//! values) is copied once into one contiguous run, zero-padded when it is the last and narrower,
+//! and every row tile then reads it from the L1 cache. The output is not zeroed first: every
+//! value is written once. Natively the columns, and for small pictures (7x7) the rows too, are
+//! split among rayon's threads; wasm has one.
 
 use std::mem::MaybeUninit;
 use std::ops::Range;
@@ -187,6 +186,7 @@ unsafe fn task_loops<V: Vector>(mut task: Task, x: &[f32], o: &Operands) {
                 dst.copy_from_slice(&src[..COLS]); // a fixed size: two vector moves, not a call
             } else {
                 dst[..width].copy_from_slice(&src[..width]);
+                dst[width..].fill(0.0);
             }
         }
         for (t, out) in task.out.chunks_mut(ROWS).enumerate() {
