@@ -19,6 +19,8 @@
 //! burn's own convolution. Shapes: `x` `[batch, in, h, w]`,
 //! weight `[out, in / groups, k, k]`.
 
+use std::mem::MaybeUninit;
+
 use burn::nn::PaddingConfig2d;
 use burn::nn::conv::Conv2d;
 use burn::prelude::*;
@@ -149,11 +151,14 @@ fn conv2d_with(kernel: Kernel, x: &[f32], weight: &[f32], bias: &[f32], g: &Geom
     let offsets = g.tap_offsets();
     let in_group = g.in_per_group() * h * w; // values of one group's input planes
     let out_plane = oh * ow;
-    let channel = |split: &[f32], co: usize, acc: &mut Vec<f32>, out: &mut [f32]| {
+    let channel = |split: &[f32], co: usize, acc: &mut Vec<f32>, out: &mut [MaybeUninit<f32>]| {
         let weights = &weight[co * g.taps()..(co + 1) * g.taps()];
         output_channel(kernel, split, &offsets, weights, bias[co], g, layout, activation, acc, out);
     };
-    let mut out = vec![0.0f32; g.batch * g.out_channels * out_plane];
+    let len = g.batch * g.out_channels * out_plane;
+    // Not zeroed first: every value is written once below.
+    let mut values: Vec<f32> = Vec::with_capacity(len);
+    let out = &mut values.spare_capacity_mut()[..len];
     if g.groups == 1 {
         // One group (the stem): split the input once per picture, output channels in parallel.
         let mut scratch = Scratch::default();
@@ -164,7 +169,7 @@ fn conv2d_with(kernel: Kernel, x: &[f32], weight: &[f32], bias: &[f32], g: &Geom
         }
     } else {
         // Many groups (depthwise): each (picture, group) splits its own channels, in parallel.
-        par_chunks(&mut out, g.out_per_group() * out_plane, |bg, out, task| {
+        par_chunks(out, g.out_per_group() * out_plane, |bg, out, task| {
             task.split(&x[bg * in_group..(bg + 1) * in_group], g, layout);
             let first = (bg % g.groups) * g.out_per_group();
             for (j, out) in out.chunks_mut(out_plane).enumerate() {
@@ -172,7 +177,10 @@ fn conv2d_with(kernel: Kernel, x: &[f32], weight: &[f32], bias: &[f32], g: &Geom
             }
         });
     }
-    out
+    // SAFETY: the chunks above cover `out` (lengths divide it), each channel's `oh × ow` values
+    // are all written by `channel_loops` (one activated row per output row).
+    unsafe { values.set_len(len) };
+    values
 }
 
 /// A task's working memory, reused across the tasks a thread runs: the phase-split input planes
@@ -248,7 +256,7 @@ fn output_channel(
     layout: ScratchLayout,
     activation: Activation,
     acc: &mut Vec<f32>,
-    out: &mut [f32],
+    out: &mut [MaybeUninit<f32>],
 ) {
     let [oh, ow] = g.out_size();
     let mut taps = [(0usize, 0.0f32); MAX_TAPS];
@@ -269,7 +277,7 @@ fn output_channel(
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 #[allow(clippy::too_many_arguments)]
-unsafe fn channel_loops_avx2_fma(acc: &mut [f32], split: &[f32], taps: &[(usize, f32)], bias: f32, widths: [usize; 2], activation: Activation, out: &mut [f32]) {
+unsafe fn channel_loops_avx2_fma(acc: &mut [f32], split: &[f32], taps: &[(usize, f32)], bias: f32, widths: [usize; 2], activation: Activation, out: &mut [MaybeUninit<f32>]) {
     channel_loops(acc, split, taps, bias, widths, activation, out, |w, x, a| w.mul_add(x, a));
 }
 
@@ -284,7 +292,7 @@ fn channel_loops(
     bias: f32,
     [width, ow]: [usize; 2],
     activation: Activation,
-    out: &mut [f32],
+    out: &mut [MaybeUninit<f32>],
     madd: impl Fn(f32, f32, f32) -> f32,
 ) {
     for (b, block) in acc.chunks_exact_mut(BLOCK).enumerate() {
@@ -305,9 +313,9 @@ fn channel_loops(
 
 /// Runs `f(index, chunk, scratch)` over `out` in chunks of `len`: in parallel natively, each
 /// thread reusing one [`Scratch`]; in order in wasm.
-fn par_chunks<F>(out: &mut [f32], len: usize, f: F)
+fn par_chunks<F>(out: &mut [MaybeUninit<f32>], len: usize, f: F)
 where
-    F: Fn(usize, &mut [f32], &mut Scratch) + Sync + Send,
+    F: Fn(usize, &mut [MaybeUninit<f32>], &mut Scratch) + Sync + Send,
 {
     #[cfg(not(target_arch = "wasm32"))]
     {

@@ -272,12 +272,14 @@ impl Tile<'_> {
     }
 }
 
-use vector::{Slot, Vector};
+use super::cpu::Slot;
+use vector::Vector;
 
 /// The few vector operations a tile needs, one implementation per instruction set. `COLS` is two
 /// vectors of every implementation a target builds.
 mod vector {
     use super::Activation;
+    use crate::model::cpu::Slot;
 
     /// `LANES` f32 values in a register.
     ///
@@ -300,31 +302,6 @@ mod vector {
         /// # Panics
         /// If `dst` holds fewer than `LANES` values.
         unsafe fn store<T: Slot>(self, dst: &mut [T]);
-    }
-
-    /// An `f32`'s place in memory: written or not yet (the kernel's output). Both have an
-    /// `f32`'s layout, so a vector store may write a run of them.
-    ///
-    /// # Safety
-    /// Only for types with `f32`'s size and alignment.
-    pub unsafe trait Slot {
-        fn set(&mut self, v: f32);
-    }
-
-    // SAFETY: `f32` itself, and `MaybeUninit<f32>` has `f32`'s layout.
-    unsafe impl Slot for f32 {
-        #[inline(always)]
-        fn set(&mut self, v: f32) {
-            *self = v;
-        }
-    }
-
-    // SAFETY: see above.
-    unsafe impl Slot for std::mem::MaybeUninit<f32> {
-        #[inline(always)]
-        fn set(&mut self, v: f32) {
-            self.write(v);
-        }
     }
 
     /// Plain arrays, for builds without vector instructions the kernel knows (wasm without
