@@ -191,7 +191,7 @@ unsafe fn task_loops<V: Vector>(mut task: Task, x: &[f32], o: &Operands) {
         }
         for (t, out) in task.out.chunks_mut(ROWS).enumerate() {
             let row = task.rows.start + t * ROWS;
-            let tile = Tile { weight: &o.weight[row * o.k..], bias: &o.bias[row..], k: o.k, panel: &panel, stride: COLS, start: 0 };
+            let tile = Tile { weight: &o.weight[row * o.k..], bias: &o.bias[row..], k: o.k, panel: &panel };
             let dst = Dst { out: &mut *out, at: col - cols.start, width, activation: o.activation };
             // SAFETY: the caller's promise for `V`.
             unsafe {
@@ -208,14 +208,13 @@ unsafe fn task_loops<V: Vector>(mut task: Task, x: &[f32], o: &Operands) {
     }
 }
 
-/// One register tile's inputs: weights and biases from its first row on, and its panel of `x`.
+/// One register tile's inputs: weights and biases from its first row on, and its packed panel of
+/// `x` (`k` runs of `COLS` values).
 struct Tile<'a> {
     weight: &'a [f32],
     bias: &'a [f32],
     k: usize,
     panel: &'a [f32],
-    stride: usize,
-    start: usize,
 }
 
 /// Where a tile's sums go: columns `at..at + width` of each of `out`'s rows.
@@ -236,14 +235,14 @@ impl Tile<'_> {
     unsafe fn run<V: Vector, const R: usize>(&self, dst: Dst) {
         let k = self.k;
         assert!(R <= dst.out.len() && self.weight.len() >= R * k && self.bias.len() >= R, "tile rows");
-        assert!(k == 0 || self.panel.len() >= self.start + (k - 1) * self.stride + COLS, "tile panel");
+        assert!(self.panel.len() >= k * COLS, "tile panel");
         // SAFETY: the caller's promise for `V`; and the asserts above keep every read in bounds:
         // row i's weights are `weight[i·k .. (i + 1)·k]`, input channel c's panel values
-        // `panel[start + c·stride ..][..COLS]`. Stores go through bounds-checked slices.
+        // `panel[c·COLS ..][..COLS]`. Stores go through bounds-checked slices.
         unsafe {
             let mut acc: [[V; 2]; R] = std::array::from_fn(|i| [V::splat(self.bias[i]); 2]);
             let weights: [*const f32; R] = std::array::from_fn(|i| self.weight.as_ptr().add(i * k));
-            let mut b = self.panel.as_ptr().add(self.start);
+            let mut b = self.panel.as_ptr();
             for c in 0..k {
                 let (b0, b1) = (V::load(b), V::load(b.add(V::LANES)));
                 for (sums, w) in acc.iter_mut().zip(&weights) {
@@ -251,7 +250,7 @@ impl Tile<'_> {
                     sums[0] = V::madd(a, b0, sums[0]);
                     sums[1] = V::madd(a, b1, sums[1]);
                 }
-                b = b.add(self.stride);
+                b = b.add(COLS);
             }
             for (row, [lo, hi]) in dst.out.iter_mut().zip(acc) {
                 let (lo, hi) = (lo.activate(dst.activation), hi.activate(dst.activation));
