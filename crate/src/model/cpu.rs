@@ -8,6 +8,7 @@ use std::mem::MaybeUninit;
 
 use burn::backend::flex::{FlexTensor, Layout};
 use burn::backend::{BackendTensor, DispatchAutodiffContext, DispatchTensor, DispatchTensorKind};
+use burn::nn::PaddingConfig2d;
 use burn::nn::conv::Conv2d;
 use burn::prelude::*;
 use burn::tensor::{Bytes, DType};
@@ -94,6 +95,16 @@ fn relu(v: f32) -> f32 {
 fn relu6(v: f32) -> f32 {
     let v = relu(v);
     if v > 6.0 { 6.0 } else { v }
+}
+
+/// The convolution's own `[top, left, bottom, right]` padding, or `None` for burn's `Same` (whose
+/// sides depend on the input: burn's path handles it).
+pub fn explicit_padding(conv: &Conv2d) -> Option<[usize; 4]> {
+    match conv.padding {
+        PaddingConfig2d::Explicit(top, left, bottom, right) => Some([top, left, bottom, right]),
+        PaddingConfig2d::Valid => Some([0; 4]),
+        PaddingConfig2d::Same => None,
+    }
 }
 
 /// Runs `kernel(input, weight, bias)` on a convolution's operands as row-major `f32` slices —

@@ -21,7 +21,6 @@
 
 use std::mem::MaybeUninit;
 
-use burn::nn::PaddingConfig2d;
 use burn::nn::conv::Conv2d;
 use burn::prelude::*;
 
@@ -341,14 +340,9 @@ where
 /// (TensorFlow's asymmetric "SAME" padding) without copying `x` into a padded tensor first.
 pub fn forward(conv: &Conv2d, x: Tensor<4>, activation: Activation, extra: [usize; 4]) -> Result<Tensor<4>, Tensor<4>> {
     let [batch, in_channels, h, w] = x.dims();
-    let weight = conv.weight.val();
-    let [out_channels, _, kh, kw] = weight.dims();
-    let [top, left, bottom, right] = match conv.padding {
-        PaddingConfig2d::Explicit(top, left, bottom, right) => [top, left, bottom, right],
-        PaddingConfig2d::Valid => [0; 4],
-        PaddingConfig2d::Same => return Err(x),
-    };
-    let [top, left, bottom, right] = [top + extra[0], left + extra[1], bottom + extra[2], right + extra[3]];
+    let [out_channels, _, kh, kw] = conv.weight.dims();
+    let Some(own) = cpu::explicit_padding(conv) else { return Err(x) };
+    let [top, left, bottom, right] = std::array::from_fn(|i| own[i] + extra[i]);
     let g = Geometry {
         batch,
         in_channels,
@@ -370,9 +364,10 @@ pub fn forward(conv: &Conv2d, x: Tensor<4>, activation: Activation, extra: [usiz
 mod tests {
     use burn::module::Param;
     use burn::nn::conv::Conv2dConfig;
+    use burn::nn::PaddingConfig2d;
     use burn::tensor::Distribution;
 
-    use super::{Activation, Conv2d, Geometry, Kernel, PaddingConfig2d, conv2d, conv2d_with, forward};
+    use super::{Activation, Conv2d, Geometry, Kernel, conv2d, conv2d_with, forward};
     use crate::model::cpu::{assert_non_finite_as_burn, non_finite_input, reference_activation};
     use burn::prelude::*;
 

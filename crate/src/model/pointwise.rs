@@ -26,12 +26,11 @@
 use std::mem::MaybeUninit;
 use std::ops::Range;
 
-use burn::nn::PaddingConfig2d;
 use burn::nn::conv::Conv2d;
 use burn::prelude::*;
 
 use super::conv_norm::Activation;
-use super::cpu::{self, Kernel};
+use super::cpu::{self, Kernel, Slot};
 
 /// Output channels per register tile.
 pub const ROWS: usize = if cfg!(target_arch = "wasm32") { 4 } else { 6 };
@@ -271,7 +270,6 @@ impl Tile<'_> {
     }
 }
 
-use super::cpu::Slot;
 use vector::Vector;
 
 /// The few vector operations a tile needs, one implementation per instruction set. `COLS` is two
@@ -436,11 +434,7 @@ mod vector {
 pub fn forward(conv: &Conv2d, x: Tensor<4>, activation: Activation) -> Result<Tensor<4>, Tensor<4>> {
     let [batch, in_channels, h, w] = x.dims();
     let [out_channels, per_group, kh, kw] = conv.weight.dims();
-    let unpadded = match conv.padding {
-        PaddingConfig2d::Explicit(top, left, bottom, right) => top + left + bottom + right == 0,
-        PaddingConfig2d::Valid => true,
-        PaddingConfig2d::Same => false,
-    };
+    let unpadded = cpu::explicit_padding(conv) == Some([0; 4]);
     let pointwise = [kh, kw] == [1, 1] && conv.stride == [1, 1] && conv.dilation == [1, 1] && conv.groups == 1 && per_group == in_channels;
     if !pointwise || !unpadded || in_channels == 0 || out_channels == 0 || h * w == 0 {
         return Err(x);
@@ -451,13 +445,14 @@ pub fn forward(conv: &Conv2d, x: Tensor<4>, activation: Activation) -> Result<Te
 
 #[cfg(test)]
 mod tests {
-    use burn::module::Param;
-    use burn::nn::conv::Conv2dConfig;
     use std::mem::MaybeUninit;
 
+    use burn::module::Param;
+    use burn::nn::PaddingConfig2d;
+    use burn::nn::conv::Conv2dConfig;
     use burn::tensor::Distribution;
 
-    use super::{Activation, COLS, Kernel, PaddingConfig2d, ROWS, Shape, conv1x1, conv1x1_with, forward, split};
+    use super::{Activation, COLS, Kernel, ROWS, Shape, conv1x1, conv1x1_with, forward, split};
     use crate::model::cpu::{assert_non_finite_as_burn, non_finite_input, reference_activation};
     use burn::prelude::*;
 
