@@ -164,12 +164,12 @@ pub enum Network {
 impl Network {
     /// Class scores: `[batch, 3, h, w]` → `[batch, classes]`.
     pub fn forward(&self, images: Tensor<4>) -> Tensor<2> {
-        match self {
+        cpu::on_workers(|| match self {
             Self::MobilenetV2(net) => net.forward(images),
             Self::EfficientnetLite(net) => net.forward(images),
             Self::Vgg(net) => net.forward(images),
             Self::Googlenet(net) => net.forward(images),
             Self::Resnet(net) => net.forward(images),
-        }
+        })
     }
 }
