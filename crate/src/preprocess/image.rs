@@ -75,6 +75,17 @@ impl<'a> ImageView<'a> {
         self.height
     }
 
+    /// Bytes per pixel (3 or 4).
+    pub fn channels(&self) -> usize {
+        self.layout.channels()
+    }
+
+    /// Row `y`'s pixels, `[width, channels]`.
+    pub fn row(&self, y: usize) -> &'a [u8] {
+        let len = self.width * self.layout.channels();
+        &self.data[y * len..(y + 1) * len]
+    }
+
     /// The value of channel `c` (0 = red, 1 = green, 2 = blue) at (`x`, `y`).
     #[inline]
     pub fn at(&self, x: usize, y: usize, c: usize) -> u8 {

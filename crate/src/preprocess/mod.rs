@@ -99,12 +99,17 @@ impl Preprocessing {
 
     /// 8-bit RGB, row-major `[h, w, 3]`, to the network's channel-major `[3, h, w]` floats.
     pub fn normalize(&self, rgb: &[u8]) -> Vec<f32> {
+        // The 256 values a byte can become, per channel: the same arithmetic, done once.
+        let table: [[f32; 256]; 3] =
+            std::array::from_fn(|c| std::array::from_fn(|v| (f32::from(v as u8) / 255.0 - self.mean[c]) / self.std[c]));
         let plane = rgb.len() / 3;
         let mut out = vec![0f32; rgb.len()];
+        let (red, rest) = out.split_at_mut(plane);
+        let (green, blue) = rest.split_at_mut(plane);
         for (i, px) in rgb.chunks_exact(3).enumerate() {
-            for c in 0..3 {
-                out[c * plane + i] = (f32::from(px[c]) / 255.0 - self.mean[c]) / self.std[c];
-            }
+            red[i] = table[0][usize::from(px[0])];
+            green[i] = table[1][usize::from(px[1])];
+            blue[i] = table[2][usize::from(px[2])];
         }
         out
     }

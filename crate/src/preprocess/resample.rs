@@ -67,6 +67,9 @@ impl Coefficients {
     }
 }
 
+/// Rounding: a half in fixed point, where every sum starts.
+const HALF: i32 = 1 << (PRECISION_BITS - 1);
+
 /// Pillow's `clip8`: drop the fraction (arithmetic shift) and clamp to 0..=255.
 #[inline]
 fn clip8(acc: i32) -> u8 {
@@ -98,39 +101,52 @@ pub fn resize_window(image: &ImageView, out_w: usize, out_h: usize, window: Wind
     let end_row = vertical.bounds[last].0 + vertical.bounds[last].1;
 
     // Horizontal pass, rounded to 8 bits: [end_row - first_row, window.width, 3].
-    let half = 1i32 << (PRECISION_BITS - 1);
+    let columns = window.left..window.left + window.width;
     let mut temp = vec![0u8; (end_row - first_row) * window.width * 3];
-    for y in first_row..end_row {
-        let row = &mut temp[(y - first_row) * window.width * 3..][..window.width * 3];
-        for (i, xx) in (window.left..window.left + window.width).enumerate() {
-            let (start, k) = horizontal.of(xx);
-            let mut acc = [half; 3];
-            for (j, &w) in k.iter().enumerate() {
-                for (c, a) in acc.iter_mut().enumerate() {
-                    *a += i32::from(image.at(start + j, y, c)) * w;
-                }
-            }
-            for c in 0..3 {
-                row[i * 3 + c] = clip8(acc[c]);
-            }
+    for (y, row) in (first_row..end_row).zip(temp.chunks_exact_mut(window.width * 3)) {
+        match image.channels() {
+            3 => horizontal_row::<3>(image.row(y), &horizontal, columns.clone(), row),
+            _ => horizontal_row::<4>(image.row(y), &horizontal, columns.clone(), row),
         }
     }
 
-    // Vertical pass: [window.height, window.width, 3].
+    // Vertical pass: [window.height, window.width, 3]. Whole rows at a time (the loops over x
+    // vectorize); integer sums, so the order of the taps changes nothing.
     let stride = window.width * 3;
     let mut out = vec![0u8; window.height * stride];
-    for (i, yy) in (window.top..window.top + window.height).enumerate() {
+    let mut acc = vec![0i32; stride];
+    for (yy, dst) in (window.top..window.top + window.height).zip(out.chunks_exact_mut(stride)) {
         let (start, k) = vertical.of(yy);
-        let dst = &mut out[i * stride..(i + 1) * stride];
-        for (x, d) in dst.iter_mut().enumerate() {
-            let mut acc = half;
-            for (j, &w) in k.iter().enumerate() {
-                acc += i32::from(temp[(start + j - first_row) * stride + x]) * w;
+        acc.fill(HALF);
+        for (j, &w) in k.iter().enumerate() {
+            let src = &temp[(start + j - first_row) * stride..][..stride];
+            for (a, &t) in acc.iter_mut().zip(src) {
+                *a += i32::from(t) * w;
             }
-            *d = clip8(acc);
+        }
+        for (d, &a) in dst.iter_mut().zip(&acc) {
+            *d = clip8(a);
         }
     }
     out
+}
+
+/// The horizontal pass over one input row (`CH` bytes per pixel, alpha unread) for the output
+/// `columns`, into `dst` (`[columns.len(), 3]`).
+fn horizontal_row<const CH: usize>(src: &[u8], coefficients: &Coefficients, columns: std::ops::Range<usize>, dst: &mut [u8]) {
+    for (px, xx) in dst.chunks_exact_mut(3).zip(columns) {
+        let (start, k) = coefficients.of(xx);
+        let taps = &src[start * CH..(start + k.len()) * CH];
+        let mut acc = [HALF; 3];
+        for (p, &w) in taps.chunks_exact(CH).zip(k) {
+            for c in 0..3 {
+                acc[c] += i32::from(p[c]) * w;
+            }
+        }
+        for c in 0..3 {
+            px[c] = clip8(acc[c]);
+        }
+    }
 }
 
 /// Resizes the whole picture (the window is all of it).
