@@ -21,7 +21,8 @@ const PATHS = [
   ['CPU, wasm (1 thread), SIMD package (CPU-only, www/pkg-cpu)', browser.rows, 'camtag', 'cpu', 'onnxruntime-web', 'cpu'],
   ['CPU, wasm (1 thread), baseline package (no SIMD)', browser.rows, 'camtag-baseline', 'cpu', 'onnxruntime-web', 'cpu'],
   ['WebGPU (SwiftShader)', browser.rows, 'camtag', 'webgpu', 'onnxruntime-web', 'webgpu'],
-  ['native CPU (all cores)', native.rows, 'camtag', 'cpu', 'onnxruntime', 'cpu'],
+  ['native CPU (all cores): the network, from the preprocessed input to the top-5', native.rows, 'camtag', 'cpu', 'onnxruntime', 'cpu'],
+  ['native CPU, camtag with its preprocessing (decoded photo → tags) vs the network alone', native.rows, 'camtag', 'cpu+preprocessing', 'onnxruntime', 'cpu'],
   ['native wgpu (Mesa lavapipe) vs onnxruntime CPU', native.rows, 'camtag', 'wgpu', 'onnxruntime', 'cpu'],
 ];
 

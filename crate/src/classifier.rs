@@ -108,14 +108,19 @@ impl Classifier {
 
     /// The `k` most probable classes of a picture.
     pub async fn classify(&self, image: &ImageView<'_>, k: usize) -> Result<Vec<Prediction>> {
-        let logits = self.logits(image).await?;
-        Ok(top_k(&logits, k, &self.manifest.labels))
+        self.classify_input(self.input(image), k).await
     }
 
     /// The `k` most probable classes of a picture seen at `size` x `size` pixels.
     pub async fn classify_at(&self, image: &ImageView<'_>, k: usize, size: u32) -> Result<Vec<Prediction>> {
         let spec = self.preprocessing_at(size)?;
-        let logits = check_finite(read_floats(self.forward(self.input_with(image, &spec))).await?)?;
+        self.classify_input(self.input_with(image, &spec), k).await
+    }
+
+    /// The `k` most probable classes for an input already preprocessed (`[1, 3, h, w]`, as
+    /// [`Self::input_with`] makes it): the forward pass, the readback and the top-k.
+    pub async fn classify_input(&self, input: Tensor<4>, k: usize) -> Result<Vec<Prediction>> {
+        let logits = check_finite(read_floats(self.forward(input)).await?)?;
         Ok(top_k(&logits, k, &self.manifest.labels))
     }
 }

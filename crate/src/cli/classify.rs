@@ -40,7 +40,14 @@ struct Report {
     width: u32,
     height: u32,
     backend: String,
+    /// From the decoded picture to the tags.
     ms: f64,
+    /// Of which the preprocessing (resize, crop, normalization, upload to the device)...
+    #[serde(rename = "preprocessMs")]
+    preprocess_ms: f64,
+    /// ... and the network: forward pass, readback, top-k.
+    #[serde(rename = "inferenceMs")]
+    inference_ms: f64,
     predictions: Vec<Prediction>,
 }
 
@@ -63,17 +70,24 @@ pub fn run(args: ClassifyArgs) -> Result<ExitCode> {
             let picture = camtag::photo::decode(path)?;
             let view = ImageView::rgb(&picture.rgb, picture.width, picture.height)
                 .with_context(|| path.display().to_string())?;
-            let start = Instant::now();
-            let predictions = match args.size {
-                Some(size) => pollster::block_on(classifier.classify_at(&view, args.top, size))?,
-                None => pollster::block_on(classifier.classify(&view, args.top))?,
+            let spec = match args.size {
+                Some(size) => classifier.preprocessing_at(size)?,
+                None => classifier.manifest().preprocessing.clone(),
             };
+            let start = Instant::now();
+            let input = classifier.input_with(&view, &spec);
+            let prepared = Instant::now();
+            let predictions = pollster::block_on(classifier.classify_input(input, args.top))?;
+            let ms = |from: Instant, to: Instant| (to - from).as_secs_f64() * 1e3;
+            let done = Instant::now();
             Ok(Report {
                 file: path.display().to_string(),
                 width: picture.width,
                 height: picture.height,
                 backend: backend.kind.to_string(),
-                ms: start.elapsed().as_secs_f64() * 1e3,
+                ms: ms(start, done),
+                preprocess_ms: ms(start, prepared),
+                inference_ms: ms(prepared, done),
                 predictions,
             })
         })();
