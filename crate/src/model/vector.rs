@@ -1,0 +1,164 @@
+//! The few vector operations camtag's CPU kernels need ([`super::pointwise`]'s tiles,
+//! [`super::depthwise`]'s runs), one implementation per instruction set: AVX2 with FMA natively,
+//! SIMD128 in the wasm SIMD packages, plain arrays elsewhere (the compiler vectorizes what it
+//! can). The kernels are written once, generic over [`Vector`].
+
+use super::conv_norm::Activation;
+use crate::model::cpu::Slot;
+
+/// `LANES` f32 values in a register.
+///
+/// # Safety
+/// Every operation runs the type's instructions: call them only where the CPU has that
+/// instruction set (for [`Avx2Fma`], in functions compiled with AVX2 and FMA, reached only
+/// after detecting both).
+pub trait Vector: Copy {
+    const LANES: usize;
+    unsafe fn splat(v: f32) -> Self;
+    /// # Safety
+    /// As every operation; and `src` must point at `LANES` readable values.
+    unsafe fn load(src: *const f32) -> Self;
+    /// `a · b + c`.
+    unsafe fn madd(a: Self, b: Self, c: Self) -> Self;
+    /// `activation` of each lane, NaN kept (as `cpu::activate_slice`).
+    unsafe fn activate(self, activation: Activation) -> Self;
+    /// Into `dst[..LANES]`: plain values, or memory not written yet.
+    ///
+    /// # Panics
+    /// If `dst` holds fewer than `LANES` values.
+    unsafe fn store<T: Slot>(self, dst: &mut [T]);
+    /// The sum of the lanes.
+    #[inline(always)]
+    unsafe fn sum(self) -> f32 {
+        let mut lanes = [0.0f32; 16];
+        // SAFETY: the caller's promise; 16 values hold every implementation's lanes.
+        unsafe { self.store(&mut lanes[..]) };
+        lanes[..Self::LANES].iter().sum()
+    }
+}
+
+/// Plain arrays, for builds without vector instructions the kernel knows (wasm without
+/// SIMD128, x86-64 without AVX2 and FMA): the compiler vectorizes what it can.
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+#[derive(Clone, Copy)]
+pub struct Lanes<const N: usize>([f32; N]);
+
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+impl<const N: usize> Vector for Lanes<N> {
+    const LANES: usize = N;
+    #[inline(always)]
+    unsafe fn splat(v: f32) -> Self {
+        Self([v; N])
+    }
+    #[inline(always)]
+    unsafe fn load(src: *const f32) -> Self {
+        // SAFETY: the caller's promise.
+        Self(unsafe { src.cast::<[f32; N]>().read_unaligned() })
+    }
+    #[inline(always)]
+    unsafe fn madd(a: Self, b: Self, c: Self) -> Self {
+        Self(std::array::from_fn(|i| c.0[i] + a.0[i] * b.0[i]))
+    }
+    #[inline(always)]
+    unsafe fn activate(mut self, activation: Activation) -> Self {
+        crate::model::cpu::activate_slice(&mut self.0, activation);
+        self
+    }
+    #[inline(always)]
+    unsafe fn store<T: Slot>(self, dst: &mut [T]) {
+        for (d, v) in dst[..N].iter_mut().zip(self.0) {
+            d.set(v);
+        }
+    }
+}
+
+/// 8 lanes of AVX2 with fused multiply-adds.
+#[cfg(target_arch = "x86_64")]
+#[derive(Clone, Copy)]
+pub struct Avx2Fma(std::arch::x86_64::__m256);
+
+// SAFETY (all methods): the caller's promise that AVX2 and FMA are there.
+#[cfg(target_arch = "x86_64")]
+impl Vector for Avx2Fma {
+    const LANES: usize = 8;
+    #[inline(always)]
+    unsafe fn splat(v: f32) -> Self {
+        Self(unsafe { std::arch::x86_64::_mm256_set1_ps(v) })
+    }
+    #[inline(always)]
+    unsafe fn load(src: *const f32) -> Self {
+        Self(unsafe { std::arch::x86_64::_mm256_loadu_ps(src) })
+    }
+    #[inline(always)]
+    unsafe fn madd(a: Self, b: Self, c: Self) -> Self {
+        Self(unsafe { std::arch::x86_64::_mm256_fmadd_ps(a.0, b.0, c.0) })
+    }
+    #[inline(always)]
+    unsafe fn activate(self, activation: Activation) -> Self {
+        use std::arch::x86_64::{_mm256_max_ps, _mm256_min_ps, _mm256_set1_ps};
+        // `max_ps(a, b)` is `a > b ? a : b`, `min_ps(a, b)` `a < b ? a : b`: with the bound
+        // first, a NaN lane compares false and comes back as itself.
+        unsafe {
+            match activation {
+                Activation::None => self,
+                Activation::Relu => Self(_mm256_max_ps(_mm256_set1_ps(0.0), self.0)),
+                Activation::Relu6 => Self(_mm256_min_ps(_mm256_set1_ps(6.0), _mm256_max_ps(_mm256_set1_ps(0.0), self.0))),
+            }
+        }
+    }
+    #[inline(always)]
+    unsafe fn store<T: Slot>(self, dst: &mut [T]) {
+        assert!(dst.len() >= 8);
+        // 8 values in bounds, of f32's layout (`Slot`).
+        unsafe { std::arch::x86_64::_mm256_storeu_ps(dst.as_mut_ptr().cast(), self.0) }
+    }
+}
+
+/// 4 lanes of wasm SIMD128 (no fused multiply-add without relaxed SIMD). The build enables
+/// SIMD128 for the whole package, and the page loads that package only where it validates.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+#[derive(Clone, Copy)]
+pub struct Simd128(std::arch::wasm32::v128);
+
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+impl Vector for Simd128 {
+    const LANES: usize = 4;
+    #[inline(always)]
+    unsafe fn splat(v: f32) -> Self {
+        Self(std::arch::wasm32::f32x4_splat(v))
+    }
+    #[inline(always)]
+    unsafe fn load(src: *const f32) -> Self {
+        // SAFETY: the caller's promise.
+        Self(unsafe { std::arch::wasm32::v128_load(src.cast()) })
+    }
+    #[inline(always)]
+    unsafe fn madd(a: Self, b: Self, c: Self) -> Self {
+        use std::arch::wasm32::{f32x4_add, f32x4_mul};
+        Self(f32x4_add(c.0, f32x4_mul(a.0, b.0)))
+    }
+    #[inline(always)]
+    unsafe fn activate(self, activation: Activation) -> Self {
+        use std::arch::wasm32::{f32x4_pmax, f32x4_pmin, f32x4_splat};
+        // `pmax(a, b)` is `a < b ? b : a`, `pmin(a, b)` `b < a ? b : a`: a NaN lane compares
+        // false and stays.
+        match activation {
+            Activation::None => self,
+            Activation::Relu => Self(f32x4_pmax(self.0, f32x4_splat(0.0))),
+            Activation::Relu6 => Self(f32x4_pmin(f32x4_pmax(self.0, f32x4_splat(0.0)), f32x4_splat(6.0))),
+        }
+    }
+    #[inline(always)]
+    unsafe fn store<T: Slot>(self, dst: &mut [T]) {
+        assert!(dst.len() >= 4);
+        // SAFETY: 4 values in bounds, of f32's layout (`Slot`).
+        unsafe { std::arch::wasm32::v128_store(dst.as_mut_ptr().cast(), self.0) }
+    }
+}
+
+/// What the portable kernel uses on this target: SIMD128 in the wasm SIMD packages, arrays
+/// elsewhere.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+pub type Portable = Simd128;
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+pub type Portable = Lanes<{ if cfg!(target_arch = "wasm32") { 4 } else { 8 } }>;
