@@ -15,7 +15,7 @@ pub mod probe;
 pub mod pth;
 pub mod resnet;
 pub mod summary;
-pub mod vector;
+pub(crate) mod vector;
 pub mod vgg;
 
 use burn::prelude::*;
