@@ -131,24 +131,47 @@ pub fn run_on_flex(
     shape: [usize; 4],
     kernel: impl FnOnce(&[f32], &[f32], &[f32]) -> Vec<f32>,
 ) -> Result<Tensor<4>, Tensor<4>> {
-    let x = x.into_dispatch();
-    let Some(input) = plain_flex_f32(&x) else { return Err(Tensor::from_dispatch(x)) };
-    let weight = conv.weight.val().into_dispatch();
-    let Some(weight) = plain_flex_f32(&weight) else { return Err(Tensor::from_dispatch(x)) };
-    let bias = conv.bias.as_ref().map(|bias| bias.val().into_dispatch());
-    let bias = match &bias {
-        Some(bias) => match plain_flex_f32(bias) {
-            Some(bias) => contiguous(bias),
-            None => return Err(Tensor::from_dispatch(x)),
-        },
-        None => Cow::Owned(vec![0.0; shape[1]]),
+    let x = Flex::of(x)?;
+    let Ok(weight) = Flex::of(conv.weight.val()) else { return Err(x.into_tensor()) };
+    let bias = match conv.bias.as_ref().map(|bias| Flex::of(bias.val())) {
+        Some(Ok(bias)) => bias.values().into_owned(),
+        Some(Err(_)) => return Err(x.into_tensor()),
+        None => vec![0.0; shape[1]],
     };
-    let out = kernel(&contiguous(input), &contiguous(weight), &bias);
-    let out = FlexTensor::new(Bytes::from_elems(out), Layout::contiguous(shape.into()), DType::F32);
-    Ok(Tensor::from_dispatch(DispatchTensor {
-        kind: DispatchTensorKind::Flex(BackendTensor::Float(out)),
+    Ok(flex_tensor(kernel(&x.values(), &weight.values(), &bias), shape))
+}
+
+/// A plain `flex` f32 tensor outside any autodiff graph, held to read its values.
+pub struct Flex(DispatchTensor);
+
+impl Flex {
+    /// `t`, when it is one; otherwise `Err(t)`, untouched.
+    pub fn of<const D: usize>(t: Tensor<D>) -> Result<Self, Tensor<D>> {
+        let t = t.into_dispatch();
+        match plain_flex_f32(&t) {
+            Some(_) => Ok(Self(t)),
+            None => Err(Tensor::from_dispatch(t)),
+        }
+    }
+
+    /// The values in row-major order (a copy only when the layout is not).
+    pub fn values(&self) -> Cow<'_, [f32]> {
+        contiguous(plain_flex_f32(&self.0).expect("checked by `Flex::of`"))
+    }
+
+    /// The tensor again.
+    pub fn into_tensor<const D: usize>(self) -> Tensor<D> {
+        Tensor::from_dispatch(self.0)
+    }
+}
+
+/// `values` (row-major) as a plain `flex` f32 tensor of `shape`.
+pub fn flex_tensor<const D: usize>(values: Vec<f32>, shape: [usize; D]) -> Tensor<D> {
+    let values = FlexTensor::new(Bytes::from_elems(values), Layout::contiguous(shape.into()), DType::F32);
+    Tensor::from_dispatch(DispatchTensor {
+        kind: DispatchTensorKind::Flex(BackendTensor::Float(values)),
         autodiff: DispatchAutodiffContext::Disabled,
-    }))
+    })
 }
 
 /// `activation(x)` in one pass over `x`'s own memory, when `x` is a plain `flex` f32 tensor that

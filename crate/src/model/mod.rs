@@ -8,6 +8,7 @@ pub mod direct_conv;
 pub mod fold;
 pub mod efficientnet_lite;
 pub mod googlenet;
+pub mod pool;
 pub mod mobilenet_v2;
 pub mod pointwise;
 pub mod probe;
@@ -17,6 +18,8 @@ pub mod resnet;
 pub mod summary;
 pub(crate) mod vector;
 pub mod vgg;
+
+pub use pool::global_avg_pool;
 
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -144,12 +147,6 @@ impl Architecture {
             Self::Resnet(c) => Network::Resnet(c.init(device)),
         }
     }
-}
-
-/// Global average pooling: `[b, c, h, w]` → `[b, c]`, the mean of each channel over the picture.
-/// It is why every network here accepts any input size.
-pub fn global_avg_pool(x: Tensor<4>) -> Tensor<2> {
-    x.mean_dim(3).mean_dim(2).flatten::<2>(1, 3)
 }
 
 /// A network of any supported architecture.
