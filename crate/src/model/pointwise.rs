@@ -167,9 +167,9 @@ fn tasks_for(m: usize, n: usize, k: usize) -> usize {
     1
 }
 
-/// Cuts `out` (`m` rows of `n`) into about `tasks` tasks: by column panels first (each task's
-/// panel of `x` is then read once), and by row tiles as well where there are fewer panels than
-/// tasks (a 7x7 picture is 4 panels natively).
+/// Cuts an output of `m` rows of `n` into about `tasks` rectangles: by column panels first (each
+/// task's panels of `x` are then packed once), and by row tiles as well where there are fewer
+/// panels than tasks (a 7x7 picture is 3 panels and a dot-product column natively).
 fn split(m: usize, n: usize, tasks: usize) -> Vec<Task> {
     // The last few columns (dot products, see `DOT_COLS`) go with the last whole panel.
     let panels = if n > COLS && n % COLS <= DOT_COLS { n / COLS } else { n.div_ceil(COLS) };
