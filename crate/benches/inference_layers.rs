@@ -17,6 +17,7 @@ use burn::prelude::*;
 use burn::tensor::Distribution;
 use burn::tensor::activation::relu;
 use camtag::model::conv_norm::ConvNorm;
+use camtag::model::cpu::on_workers;
 use camtag::model::fold::FoldNorms;
 use camtag::model::mobilenet_v2::MobileNetV2Config;
 
@@ -24,16 +25,20 @@ fn env(name: &str, default: usize) -> usize {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
-/// Median ms of `runs` calls, each waited for (one value read back).
-fn median_ms(runs: usize, f: impl Fn() -> Tensor<4>) -> f64 {
-    let _ = f().slice([0..1, 0..1, 0..1, 0..1]).into_data(); // warm-up
-    let mut times: Vec<f64> = (0..runs)
-        .map(|_| {
-            let t = Instant::now();
-            let _ = f().slice([0..1, 0..1, 0..1, 0..1]).into_data();
-            t.elapsed().as_secs_f64() * 1e3
-        })
-        .collect();
+/// Median ms of `runs` calls, each waited for (one value read back), on a rayon worker as
+/// `Network::forward` runs (`cpu::on_workers`): from outside the pool every layer would also pay
+/// two thread wake-ups.
+fn median_ms(runs: usize, f: impl Fn() -> Tensor<4> + Sync) -> f64 {
+    let mut times: Vec<f64> = on_workers(|| {
+        let _ = f().slice([0..1, 0..1, 0..1, 0..1]).into_data(); // warm-up
+        (0..runs)
+            .map(|_| {
+                let t = Instant::now();
+                let _ = f().slice([0..1, 0..1, 0..1, 0..1]).into_data();
+                t.elapsed().as_secs_f64() * 1e3
+            })
+            .collect()
+    });
     times.sort_by(f64::total_cmp);
     times[runs / 2]
 }
