@@ -5,7 +5,7 @@
 //! On plain `flex` f32 tensors one sum per channel plane; burn-flex 0.22.1 made two `mean_dim`
 //! passes, 0.05 ms for MobileNetV2's `[1, 1280, 7, 7]` where this loop takes 0.017 (measured).
 //! (The classifier after it stays burn's `gemm`: for one picture it streams its 5 MB of weights
-//! from memory, and a vector loop along the classes did no better, 0.45 ms against 0.25 cold.)
+//! from memory, and two vector loops tried in its place did no better cold; see BENCHMARKS.md.)
 
 use burn::prelude::*;
 
