@@ -103,7 +103,13 @@ impl Classifier {
 
     /// Class scores for a picture, read back asynchronously: `[classes]`.
     pub async fn logits(&self, image: &ImageView<'_>) -> Result<Vec<f32>> {
-        check_finite(read_floats(self.forward(self.input(image))).await?)
+        self.input_logits(self.input(image)).await
+    }
+
+    /// Class scores for an input already preprocessed, read back asynchronously (never a
+    /// synchronous readback: it panics on WebGPU in wasm), checked to be finite.
+    async fn input_logits(&self, input: Tensor<4>) -> Result<Vec<f32>> {
+        check_finite(read_floats(self.forward(input)).await?)
     }
 
     /// The `k` most probable classes of a picture.
@@ -120,8 +126,7 @@ impl Classifier {
     /// The `k` most probable classes for an input already preprocessed (`[1, 3, h, w]`, as
     /// [`Self::input_with`] makes it): the forward pass, the readback and the top-k.
     pub async fn classify_input(&self, input: Tensor<4>, k: usize) -> Result<Vec<Prediction>> {
-        let logits = check_finite(read_floats(self.forward(input)).await?)?;
-        Ok(top_k(&logits, k, &self.manifest.labels))
+        Ok(top_k(&self.input_logits(input).await?, k, &self.manifest.labels))
     }
 }
 

@@ -182,9 +182,7 @@ impl WasmClassifier {
         Ok(wasm_bindgen_futures::future_to_promise(async move {
             let run = async {
                 let started = now_ms();
-                let logits = inner.forward(input);
-                let logits = crate::classifier::read_floats(logits).await.and_then(crate::classifier::check_finite).map_err(js_error)?;
-                let predictions = crate::topk::top_k(&logits, top_k as usize, &inner.manifest().labels);
+                let predictions = inner.classify_input(input, top_k as usize).await.map_err(js_error)?;
                 let inference_ms = now_ms() - started;
                 let out = Classification {
                     predictions,
