@@ -228,6 +228,14 @@ pub fn reference_activation(x: Tensor<4>, activation: Activation) -> Tensor<4> {
     }
 }
 
+/// `conv` with its weights times 4, for the kernels' tests: large enough for ReLU6 to clip some
+/// outputs at 6 and others at 0.
+#[cfg(test)]
+pub fn clipping(mut conv: Conv2d) -> Conv2d {
+    conv.weight = burn::module::Param::from_tensor(conv.weight.val().mul_scalar(4.0));
+    conv
+}
+
 /// A `[1, 4, 5, 5]` input of 0.5 with one NaN and one infinity, for the kernels' tests: both must
 /// reach the outputs that read them as they do in burn.
 #[cfg(test)]

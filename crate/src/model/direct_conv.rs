@@ -362,13 +362,12 @@ pub fn forward(conv: &Conv2d, x: Tensor<4>, activation: Activation, extra: [usiz
 
 #[cfg(test)]
 mod tests {
-    use burn::module::Param;
     use burn::nn::conv::Conv2dConfig;
     use burn::nn::PaddingConfig2d;
     use burn::tensor::Distribution;
 
     use super::{Activation, Conv2d, Geometry, Kernel, conv2d, conv2d_with, forward};
-    use crate::model::cpu::{assert_non_finite_as_burn, non_finite_input, reference_activation};
+    use crate::model::cpu::{assert_non_finite_as_burn, clipping, non_finite_input, reference_activation};
     use burn::prelude::*;
 
     /// burn's own convolution and activation, the reference.
@@ -378,14 +377,13 @@ mod tests {
 
     fn conv(channels: [usize; 2], kernel: usize, stride: usize, groups: usize, padding: [usize; 4], device: &Device) -> Conv2d {
         let [top, left, bottom, right] = padding;
-        let mut conv = Conv2dConfig::new(channels, [kernel, kernel])
-            .with_stride([stride, stride])
-            .with_groups(groups)
-            .with_padding(PaddingConfig2d::Explicit(top, left, bottom, right))
-            .init(device);
-        // Weights large enough for ReLU6 to clip some outputs at 6 and others at 0.
-        conv.weight = Param::from_tensor(conv.weight.val().mul_scalar(4.0));
-        conv
+        clipping(
+            Conv2dConfig::new(channels, [kernel, kernel])
+                .with_stride([stride, stride])
+                .with_groups(groups)
+                .with_padding(PaddingConfig2d::Explicit(top, left, bottom, right))
+                .init(device),
+        )
     }
 
     #[test]

@@ -406,22 +406,16 @@ pub fn forward(conv: &Conv2d, x: Tensor<4>, activation: Activation) -> Result<Te
 
 #[cfg(test)]
 mod tests {
-    use std::mem::MaybeUninit;
-
-    use burn::module::Param;
     use burn::nn::PaddingConfig2d;
     use burn::nn::conv::Conv2dConfig;
     use burn::tensor::Distribution;
 
     use super::{Activation, COLS, Kernel, ROWS, Shape, conv1x1, conv1x1_with, forward, split};
-    use crate::model::cpu::{assert_non_finite_as_burn, non_finite_input, reference_activation};
+    use crate::model::cpu::{assert_non_finite_as_burn, clipping, non_finite_input, reference_activation};
     use burn::prelude::*;
 
     fn layer(channels: [usize; 2], bias: bool, device: &Device) -> burn::nn::conv::Conv2d {
-        let mut conv = Conv2dConfig::new(channels, [1, 1]).with_bias(bias).init(device);
-        // Weights large enough for ReLU6 to clip some outputs at 6 and others at 0.
-        conv.weight = Param::from_tensor(conv.weight.val().mul_scalar(4.0));
-        conv
+        clipping(Conv2dConfig::new(channels, [1, 1]).with_bias(bias).init(device))
     }
 
     #[test]
