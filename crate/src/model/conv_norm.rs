@@ -115,6 +115,11 @@ pub struct ConvNorm {
 }
 
 impl ConvNorm {
+    /// What follows the batch norm.
+    pub fn activation(&self) -> Activation {
+        Activation::from_code(self.activation)
+    }
+
     /// `[batch, in, h, w]` → `[batch, out, h / stride, w / stride]` (rounded up).
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         self.forward_padded(x, [0; 4])

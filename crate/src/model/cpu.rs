@@ -75,6 +75,16 @@ unsafe impl Slot for MaybeUninit<f32> {
     }
 }
 
+/// Values seen as places to write, for a kernel that stores into uninitialized outputs to reuse
+/// a buffer written already.
+///
+/// # Safety
+/// Only values may be stored through the result, never `MaybeUninit::uninit()`.
+pub unsafe fn slots(values: &mut [f32]) -> &mut [MaybeUninit<f32>] {
+    // SAFETY: `MaybeUninit<f32>` has `f32`'s layout; the caller stores only values.
+    unsafe { &mut *(values as *mut [f32] as *mut [MaybeUninit<f32>]) }
+}
+
 /// `dst[i] = activation(src[i])` for the first `dst.len()` values of `src`. The match stays
 /// outside the loops so that each is a plain compare-and-select the compiler vectorizes (inside,
 /// a branch per value mispredicts on half the values: 2 ms instead of 0.2 for a
@@ -132,13 +142,20 @@ pub fn run_on_flex(
     kernel: impl FnOnce(&[f32], &[f32], &[f32]) -> Vec<f32>,
 ) -> Result<Tensor<4>, Tensor<4>> {
     let x = Flex::of(x)?;
-    let Ok(weight) = Flex::of(conv.weight.val()) else { return Err(x.into_tensor()) };
+    let Some((weight, bias)) = conv_operands(conv) else { return Err(x.into_tensor()) };
+    Ok(flex_tensor(kernel(&x.values(), &weight.values(), &bias), shape))
+}
+
+/// A convolution's weight `[out, in / groups, kh, kw]` and bias `[out]` (zeros when it has none),
+/// when both are plain `flex` f32 tensors outside any autodiff graph.
+pub fn conv_operands(conv: &Conv2d) -> Option<(Flex, Vec<f32>)> {
+    let weight = Flex::of(conv.weight.val()).ok()?;
     let bias = match conv.bias.as_ref().map(|bias| Flex::of(bias.val())) {
         Some(Ok(bias)) => bias.values().into_owned(),
-        Some(Err(_)) => return Err(x.into_tensor()),
-        None => vec![0.0; shape[1]],
+        Some(Err(_)) => return None,
+        None => vec![0.0; conv.weight.dims()[0]],
     };
-    Ok(flex_tensor(kernel(&x.values(), &weight.values(), &bias), shape))
+    Some((weight, bias))
 }
 
 /// A plain `flex` f32 tensor outside any autodiff graph, held to read its values.

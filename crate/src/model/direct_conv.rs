@@ -182,10 +182,43 @@ fn conv2d_with(kernel: Kernel, x: &[f32], weight: &[f32], bias: &[f32], g: &Geom
     values
 }
 
+/// One thread's depthwise convolution (`groups == in == out` channels, one picture), for a fused
+/// block (see [`super::fused`]): channel `c`'s `h × w` input is `x[c · x_stride ..]`, its
+/// `oh × ow` output goes to `out[c · out_stride ..]`. `weight` `[channels, k, k]`, `bias`
+/// `[channels]`, then the activation.
+///
+/// # Panics
+/// If the geometry is not a direct depthwise one or a slice is too short for it.
+pub(crate) fn depthwise_into(
+    kernel: Kernel,
+    x: &[f32],
+    x_stride: usize,
+    (weight, bias, activation): (&[f32], &[f32], Activation),
+    g: &Geometry,
+    (out, out_stride): (&mut [f32], usize),
+    scratch: &mut Scratch,
+) {
+    let channels = g.out_channels;
+    assert!(g.is_direct() && g.batch == 1 && g.groups == g.in_channels && g.groups == channels, "not a depthwise convolution: {g:?}");
+    let [h, w] = g.size;
+    let [oh, ow] = g.out_size();
+    assert!(x_stride >= h * w && x.len() >= (channels - 1) * x_stride + h * w, "input length for {g:?}");
+    assert!(out_stride >= oh * ow && out.len() >= (channels - 1) * out_stride + oh * ow, "output length for {g:?}");
+    assert!(weight.len() == channels * g.taps() && bias.len() == channels, "weight or bias length for {g:?}");
+    let layout = g.scratch_layout();
+    let offsets = g.tap_offsets();
+    for c in 0..channels {
+        scratch.split(&x[c * x_stride..c * x_stride + h * w], g, layout);
+        // SAFETY: `output_channel` only stores values into it.
+        let out = unsafe { cpu::slots(&mut out[c * out_stride..c * out_stride + oh * ow]) };
+        output_channel(kernel, &scratch.planes, &offsets, &weight[c * g.taps()..(c + 1) * g.taps()], bias[c], g, layout, activation, &mut scratch.acc, out);
+    }
+}
+
 /// A task's working memory, reused across the tasks a thread runs: the phase-split input planes
 /// and the flat accumulator.
 #[derive(Default)]
-struct Scratch {
+pub(crate) struct Scratch {
     planes: Vec<f32>,
     acc: Vec<f32>,
     /// The geometry `planes` was laid out for: its padding is zero already, and every split for

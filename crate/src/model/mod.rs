@@ -6,6 +6,7 @@ pub mod conv_norm;
 pub mod cpu;
 pub mod direct_conv;
 pub mod fold;
+pub mod fused;
 pub mod efficientnet_lite;
 pub mod googlenet;
 pub mod pool;

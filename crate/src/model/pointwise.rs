@@ -79,7 +79,7 @@ fn conv1x1_with(kernel: Kernel, x: &[f32], weight: &[f32], bias: &[f32], shape: 
     if len == 0 {
         return out;
     }
-    let operands = Operands { weight, bias, k, n, activation };
+    let operands = Operands { weight, bias, k, stride: n, activation };
     for (x, out) in x.chunks_exact(k * n).zip(out.spare_capacity_mut()[..len].chunks_exact_mut(m * n)) {
         let out = Output::new(out, m, n);
         for_each(split(m, n, tasks_for(m, n, k)), |task| match kernel {
@@ -98,6 +98,47 @@ fn conv1x1_with(kernel: Kernel, x: &[f32], weight: &[f32], bias: &[f32], shape: 
     out
 }
 
+/// One thread's product over a window of columns, for a fused block (see [`super::fused`]): for
+/// every output channel `co` and column `c` in `cols`,
+/// `out[co, c] = activation(bias[co] + Σ_ci w[co, ci] · x[ci · x_stride + x_at + (c - cols.start)])`.
+/// `x` is `in` rows of `x_stride` values (a window of pixel rows of a larger picture, or a
+/// buffer), `weight` `[out, in]`, `bias` `[out]`, `out` `[out, n]`.
+///
+/// # Safety
+/// No other slice of `out` overlapping its columns `cols` may be alive, on any thread.
+///
+/// # Panics
+/// If the lengths do not fit these shapes.
+#[allow(clippy::too_many_arguments)]
+pub(crate) unsafe fn conv1x1_columns(
+    kernel: Kernel,
+    x: &[f32],
+    [x_stride, x_at]: [usize; 2],
+    weight: &[f32],
+    bias: &[f32],
+    activation: Activation,
+    out: &Output,
+    cols: Range<usize>,
+) {
+    let m = out.m;
+    let k = weight.len() / m.max(1);
+    assert!(m > 0 && k > 0 && weight.len() == m * k && bias.len() == m, "weight {} and bias {} for {m} outputs", weight.len(), bias.len());
+    assert!(cols.start <= cols.end && cols.end <= out.n, "columns {cols:?} of {}", out.n);
+    if cols.is_empty() {
+        return;
+    }
+    assert!(x_stride >= cols.len() && x.len() >= (k - 1) * x_stride + x_at + cols.len(), "x of {} values for {k} rows of {x_stride} from {x_at}", x.len());
+    let operands = Operands { weight, bias, k, stride: x_stride, activation };
+    let task = Task { rows: 0..m, cols, x_at };
+    match kernel {
+        // SAFETY: as in `conv1x1_with`; the caller's promise for `out`.
+        Kernel::Portable => unsafe { task_loops::<vector::Portable>(&task, out, x, &operands) },
+        // SAFETY: `detect` found both features on this CPU; the caller's promise for `out`.
+        #[cfg(target_arch = "x86_64")]
+        Kernel::Avx2Fma => unsafe { task_loops_avx2_fma(&task, out, x, &operands) },
+    }
+}
+
 /// What every tile reads besides its panel of `x`.
 struct Operands<'a> {
     /// `[out, in]`.
@@ -106,24 +147,28 @@ struct Operands<'a> {
     bias: &'a [f32],
     /// Input channels.
     k: usize,
-    /// Pixels (the row length of `x` and of the output).
-    n: usize,
+    /// From one input channel's values in `x` to the next's: the picture's pixels, or more when
+    /// `x` is a window of rows of a larger picture (see [`conv1x1_columns`]).
+    stride: usize,
     activation: Activation,
 }
 
 /// One thread's share of a picture's output: rows `rows` (output channels) × columns `cols`
-/// (pixels).
+/// (pixels), reading `x` from its column `x_at` on (`cols.start`, except in
+/// [`conv1x1_columns`]).
 #[derive(Clone, Debug)]
 struct Task {
     rows: Range<usize>,
     cols: Range<usize>,
+    x_at: usize,
 }
 
 /// A picture's output `[m, n]`, shared by its tasks, which write disjoint rectangles of it: each
 /// takes slices of its own rows × columns only. (It was a `Vec` of row slices per task, built
 /// before the tasks ran: 57 µs per call for a 14x14 layer's 8 tasks × 384 rows on two threads,
-/// a third of the layer; measured.)
-struct Output<'a> {
+/// a third of the layer; measured.) Only ever written with values: a view of memory written
+/// already ([`Output::of_values`]) stays initialized.
+pub(crate) struct Output<'a> {
     values: *mut MaybeUninit<f32>,
     m: usize,
     n: usize,
@@ -135,9 +180,33 @@ unsafe impl Send for Output<'_> {}
 unsafe impl Sync for Output<'_> {}
 
 impl<'a> Output<'a> {
-    fn new(out: &'a mut [MaybeUninit<f32>], m: usize, n: usize) -> Self {
+    pub(crate) fn new(out: &'a mut [MaybeUninit<f32>], m: usize, n: usize) -> Self {
         assert_eq!(out.len(), m * n, "output length");
         Self { values: out.as_mut_ptr(), m, n, _borrow: PhantomData }
+    }
+
+    /// A view of values written already (a reused buffer).
+    pub(crate) fn of_values(out: &'a mut [f32], m: usize, n: usize) -> Self {
+        assert_eq!(out.len(), m * n, "output length");
+        // SAFETY: the view only ever stores values into it.
+        Self::new(unsafe { cpu::slots(out) }, m, n)
+    }
+
+    /// `out[row, cols] += skip[row · skip_stride + cols]` on every row: a residual connection,
+    /// once the product has written those columns.
+    ///
+    /// # Safety
+    /// Columns `cols` of every row are written already, and no other slice of `self` overlapping
+    /// them is alive, on any thread.
+    pub(crate) unsafe fn add(&self, cols: &Range<usize>, skip: &[f32], skip_stride: usize) {
+        for row in 0..self.m {
+            // SAFETY: the caller's promise.
+            let out = unsafe { self.row(row, cols) };
+            for (o, &s) in out.iter_mut().zip(&skip[row * skip_stride + cols.start..row * skip_stride + cols.end]) {
+                // SAFETY: written already (the caller's promise).
+                o.write(unsafe { o.assume_init() } + s);
+            }
+        }
     }
 
     /// Columns `cols` of row `row`.
@@ -181,7 +250,7 @@ fn split(m: usize, n: usize, tasks: usize) -> Vec<Task> {
     let row_bounds: Vec<usize> = (0..=row_tasks).map(|i| cut(row_tasks, m.div_ceil(ROWS), ROWS, m, i)).collect();
     row_bounds
         .windows(2)
-        .flat_map(|rows| col_bounds.windows(2).map(move |cols| Task { rows: rows[0]..rows[1], cols: cols[0]..cols[1] }))
+        .flat_map(|rows| col_bounds.windows(2).map(move |cols| Task { rows: rows[0]..rows[1], cols: cols[0]..cols[1], x_at: cols[0] }))
         .filter(|task| !task.rows.is_empty() && !task.cols.is_empty())
         .collect()
 }
@@ -225,7 +294,8 @@ unsafe fn task_loops<V: Vector>(task: &Task, out: &Output, x: &[f32], o: &Operan
             }
             break;
         }
-        for (dst, src) in panel.chunks_exact_mut(COLS).zip(x[col..].chunks(o.n)) {
+        let x_col = task.x_at + (col - cols.start);
+        for (dst, src) in panel.chunks_exact_mut(COLS).zip(x[x_col..].chunks(o.stride)) {
             if width == COLS {
                 dst.copy_from_slice(&src[..COLS]); // a fixed size: two vector moves, not a call
             } else {
@@ -270,8 +340,9 @@ unsafe fn task_loops<V: Vector>(task: &Task, out: &Output, x: &[f32], o: &Operan
 unsafe fn dot_column<V: Vector>(task: &Task, out: &Output, pixel: usize, x: &[f32], o: &Operands, column: &mut [f32]) {
     let k = o.k;
     let column = &mut column[..k];
+    let x_col = task.x_at + (pixel - task.cols.start);
     for (c, v) in column.iter_mut().enumerate() {
-        *v = x[c * o.n + pixel];
+        *v = x[c * o.stride + x_col];
     }
     let whole = k - k % V::LANES;
     for first in task.rows.clone().step_by(DOT_ROWS) {
@@ -389,15 +460,26 @@ impl Tile<'_> {
     }
 }
 
+/// Whether this path takes `conv`: a 1x1 convolution, stride 1, no padding, one group, with some
+/// input and output channels.
+pub(crate) fn takes(conv: &Conv2d) -> bool {
+    let [out_channels, per_group, kh, kw] = conv.weight.dims();
+    [kh, kw] == [1, 1]
+        && conv.stride == [1, 1]
+        && conv.dilation == [1, 1]
+        && conv.groups == 1
+        && cpu::explicit_padding(conv) == Some([0; 4])
+        && per_group > 0
+        && out_channels > 0
+}
+
 /// `activation(conv(x))` on this path when it applies: a 1x1 convolution, stride 1, no padding,
 /// one group, on plain `flex` f32 tensors (see [`cpu::run_on_flex`]). Otherwise `Err(x)`,
 /// untouched, for burn's own.
 pub fn forward(conv: &Conv2d, x: Tensor<4>, activation: Activation) -> Result<Tensor<4>, Tensor<4>> {
     let [batch, in_channels, h, w] = x.dims();
-    let [out_channels, per_group, kh, kw] = conv.weight.dims();
-    let unpadded = cpu::explicit_padding(conv) == Some([0; 4]);
-    let pointwise = [kh, kw] == [1, 1] && conv.stride == [1, 1] && conv.dilation == [1, 1] && conv.groups == 1 && per_group == in_channels;
-    if !pointwise || !unpadded || in_channels == 0 || out_channels == 0 || h * w == 0 {
+    let [out_channels, per_group, _, _] = conv.weight.dims();
+    if !takes(conv) || per_group != in_channels || h * w == 0 {
         return Err(x);
     }
     let shape = Shape { batch, in_channels, out_channels, pixels: h * w };

@@ -9,6 +9,7 @@ use burn::prelude::*;
 
 use super::{BN_EPSILON, same_padding};
 use crate::model::conv_norm::{Activation, ConvNorm, ConvNormConfig};
+use crate::model::fused;
 
 /// A conv → BN(ε = 1e-3) → ReLU6 with TensorFlow "SAME" padding: stride 1 pads inside the
 /// convolution (`(k - 1) / 2` on every side, which is SAME for an odd kernel); a larger stride
@@ -23,15 +24,21 @@ pub(super) fn same_conv_norm(channels: [usize; 2], kernel: usize, stride: usize)
 
 /// Runs a layer built by [`same_conv_norm`]: `[b, in, h, w]` → `[b, out, ⌈h / s⌉, ⌈w / s⌉]`.
 pub(super) fn forward_same(layer: &ConvNorm, x: Tensor<4>) -> Tensor<4> {
+    let [_, _, h, w] = x.dims();
+    layer.forward_padded(x, extra_padding(layer, [h, w]))
+}
+
+/// The `[top, left, bottom, right]` zeros [`forward_same`] adds around an `[h, w]` input of
+/// `layer` beyond its own padding: none at stride 1.
+fn extra_padding(layer: &ConvNorm, [h, w]: [usize; 2]) -> [usize; 4] {
     let [kernel, _] = layer.conv.kernel_size;
     let [stride, _] = layer.conv.stride;
     if stride == 1 {
-        return layer.forward(x);
+        return [0; 4];
     }
-    let [_, _, h, w] = x.dims();
     let (top, bottom) = same_padding(h, kernel, stride);
     let (left, right) = same_padding(w, kernel, stride);
-    layer.forward_padded(x, [top, left, bottom, right])
+    [top, left, bottom, right]
 }
 
 /// Configuration of an [`MbConv`].
@@ -85,6 +92,18 @@ pub struct MbConv {
 impl MbConv {
     /// `[batch, in, h, w]` → `[batch, out, ⌈h / stride⌉, ⌈w / stride⌉]`.
     pub fn forward(&self, input: Tensor<4>) -> Tensor<4> {
+        let [_, _, h, w] = input.dims();
+        let fused = fused::Block {
+            expand: self.expand.as_ref(),
+            depthwise: &self.depthwise,
+            extra: extra_padding(&self.depthwise, [h, w]),
+            project: &self.project,
+            residual: self.residual,
+        };
+        let input = match fused::forward(&fused, input) {
+            Ok(y) => return y,
+            Err(input) => input,
+        };
         let x = match &self.expand {
             Some(expand) => expand.forward(input.clone()), // [batch, in * t, h, w]
             None => input.clone(),

@@ -7,6 +7,7 @@
 use burn::prelude::*;
 
 use crate::model::conv_norm::{Activation, ConvNorm, ConvNormConfig};
+use crate::model::fused;
 
 /// Configuration of an [`InvertedResidual`].
 #[derive(Config, Debug)]
@@ -48,6 +49,17 @@ pub struct InvertedResidual {
 impl InvertedResidual {
     /// `[batch, in, h, w]` → `[batch, out, h / stride, w / stride]`.
     pub fn forward(&self, input: Tensor<4>) -> Tensor<4> {
+        let fused = fused::Block {
+            expand: self.expand.as_ref(),
+            depthwise: &self.depthwise,
+            extra: [0; 4],
+            project: &self.project,
+            residual: self.residual,
+        };
+        let input = match fused::forward(&fused, input) {
+            Ok(y) => return y,
+            Err(input) => input,
+        };
         let x = match &self.expand {
             Some(expand) => expand.forward(input.clone()), // [batch, in * t, h, w]
             None => input.clone(),

@@ -1,0 +1,404 @@
+//! MobileNetV2's inverted residual block and EfficientNet-Lite's MBConv in one pass on the CPU:
+//! expand (1x1) → depthwise → project (1x1) → + input, a strip of output rows at a time. The
+//! expanded activation is the block's largest — `[96, 112, 112]`, 4.8 MB, for MobileNetV2's
+//! second block at 224 px — and layer by layer it is written to memory whole, then read back by
+//! the depthwise convolution, whose output is written and read back again by the projection.
+//! Here a strip's expanded rows, its depthwise output and the projection's inputs stay in the
+//! core's own cache; only the block's input and output pass through memory.
+//!
+//! A strip needs the expanded rows under its depthwise kernel's reach, `(rows - 1) · stride +
+//! kernel` of them. The `kernel - stride` rows it shares with the next strip are kept (moved to
+//! the front of the buffer), not expanded again. Natively the output rows are cut into one band
+//! per thread, run in parallel, each band's strips in order; only a band's first strip expands
+//! rows that another band expands too. The kernels are the layers' own ([`super::pointwise`],
+//! [`super::direct_conv`]), on windows of rows, so the sums are the same as layer by layer.
+//!
+//! Inference only, as the kernels: folded layers (see [`super::fold`]) on plain `flex` f32
+//! tensors. Anything else, and blocks whose expanded activation fits in the cache anyway
+//! ([`MIN_HIDDEN_BYTES`]), runs layer by layer. Shapes: `x` `[batch, in, h, w]` → `[batch,
+//! out, oh, ow]`; the expanded activation is `[batch, hidden, h, w]`.
+
+use std::ops::Range;
+
+use burn::prelude::*;
+
+use super::conv_norm::{Activation, ConvNorm};
+use super::cpu::{self, Flex, Kernel};
+use super::direct_conv::{self, Geometry, Scratch};
+use super::pointwise::{self, Output};
+
+/// Blocks whose expanded activation (one picture) is smaller run layer by layer. MobileNetV2 at
+/// 224 px fuses its blocks at 112, 56 and 28 px (4.8 MB down to 0.6 MB expanded), not those at
+/// 14 and 7 px (0.45 MB and less): on one thread its forward pass took the same with this at
+/// 0.5 or 1 MB, 0.2–0.3 ms more at 2 MB or with every block fused (their strips are the whole
+/// picture: nothing gained, the hand-over per strip paid).
+pub const MIN_HIDDEN_BYTES: usize = 512 * 1024;
+
+/// About how many bytes of expanded rows a strip holds: with its depthwise output and the
+/// projection's inputs, under a core's L2 cache (1 MB on the build machine). MobileNetV2's
+/// forward pass on one thread, median of 150: 9.7–9.8 ms layer by layer; 16.0, 11.9, 9.8, 8.9–9.1,
+/// 9.0–9.1 and 9.2–9.4 ms with strips of 64 KB, 128 KB, 256 KB, 384–768 KB, 1 MB and 2 MB.
+/// Small strips lose on the kernels' cost per call (the depthwise kernel's, per channel), large
+/// ones on the cache.
+const STRIP_BYTES: usize = 384 * 1024;
+
+/// How a picture is cut: the defaults above, or a test's.
+#[derive(Clone, Copy, Debug)]
+struct Tuning {
+    min_hidden_bytes: usize,
+    strip_bytes: usize,
+    /// Bands per picture: one per thread.
+    bands: usize,
+}
+
+impl Tuning {
+    fn detect() -> Self {
+        Self { min_hidden_bytes: MIN_HIDDEN_BYTES, strip_bytes: STRIP_BYTES, bands: threads() }
+    }
+}
+
+/// A block's layers, as the fused path takes them.
+pub struct Block<'a> {
+    /// 1x1, `[in] → [hidden]`; absent when the block does not expand (`t = 1`).
+    pub expand: Option<&'a ConvNorm>,
+    /// `hidden` groups of one channel, 3x3 or 5x5, stride 1 or 2.
+    pub depthwise: &'a ConvNorm,
+    /// `[top, left, bottom, right]` zeros around the depthwise convolution's input beyond its own
+    /// padding (EfficientNet-Lite's TensorFlow "SAME" padding).
+    pub extra: [usize; 4],
+    /// 1x1, `[hidden] → [out]`.
+    pub project: &'a ConvNorm,
+    /// Whether the block's input is added to its output.
+    pub residual: bool,
+}
+
+/// The block's output when the fused path takes it; otherwise `Err(x)`, untouched, for the
+/// layers one by one.
+pub fn forward(block: &Block, x: Tensor<4>) -> Result<Tensor<4>, Tensor<4>> {
+    forward_with(block, x, Tuning::detect())
+}
+
+fn forward_with(block: &Block, x: Tensor<4>, tuning: Tuning) -> Result<Tensor<4>, Tensor<4>> {
+    let [batch, in_channels, h, w] = x.dims();
+    let Some(plan) = Plan::new(block, [in_channels, h, w], tuning) else { return Err(x) };
+    let x = Flex::of(x)?;
+    let Some(layers) = Layers::of(block) else { return Err(x.into_tensor()) };
+    let [oh, ow] = plan.depthwise.out_size();
+    let out_channels = block.project.conv.weight.dims()[0];
+    let kernel = Kernel::detect();
+    let x = x.values();
+    let len = batch * out_channels * oh * ow;
+    // Not zeroed first: the strips write every value once.
+    let mut values: Vec<f32> = Vec::with_capacity(len);
+    for (x, out) in x.chunks_exact(in_channels * h * w).zip(values.spare_capacity_mut()[..len].chunks_exact_mut(out_channels * oh * ow)) {
+        let y = Output::new(out, out_channels, oh * ow);
+        for_each(&plan.bands(), |rows| plan.band(kernel, &layers, x, rows, &y));
+    }
+    // SAFETY: each picture's bands cover its output rows, each band's strips its rows, and each
+    // strip's projection writes all of its rows' columns for every output channel.
+    unsafe { values.set_len(len) };
+    Ok(cpu::flex_tensor(values, [batch, out_channels, oh, ow]))
+}
+
+/// The layers' weights and biases as plain values.
+struct Layers {
+    /// `[hidden, in]`, `[hidden]`, the activation.
+    expand: Option<(Flex, Vec<f32>, Activation)>,
+    /// `[hidden, k, k]`, `[hidden]`.
+    depthwise: (Flex, Vec<f32>, Activation),
+    /// `[out, hidden]`, `[out]`.
+    project: (Flex, Vec<f32>, Activation),
+}
+
+impl Layers {
+    fn of(block: &Block) -> Option<Self> {
+        let operands = |layer: &ConvNorm| cpu::conv_operands(&layer.conv).map(|(weight, bias)| (weight, bias, layer.activation()));
+        let expand = match block.expand {
+            Some(layer) => Some(operands(layer)?),
+            None => None,
+        };
+        Some(Self { expand, depthwise: operands(block.depthwise)?, project: operands(block.project)? })
+    }
+}
+
+/// How a picture is cut: the depthwise convolution's geometry on the whole picture, and the
+/// output rows per strip.
+struct Plan {
+    /// One picture; `hidden` channels in `hidden` groups.
+    depthwise: Geometry,
+    rows: usize,
+    bands: usize,
+    residual: bool,
+}
+
+impl Plan {
+    /// `None` when the fused path does not take the block.
+    fn new(block: &Block, [in_channels, h, w]: [usize; 3], tuning: Tuning) -> Option<Self> {
+        let layers = [block.expand, Some(block.depthwise), Some(block.project)];
+        if layers.iter().flatten().any(|layer| layer.bn.is_some()) {
+            return None; // not folded: training, or a network kept as trained
+        }
+        let conv = &block.depthwise.conv;
+        let [hidden, per_group, k, kw] = conv.weight.dims();
+        let expanded = match block.expand {
+            Some(expand) => pointwise::takes(&expand.conv) && expand.conv.weight.dims()[..2] == [hidden, in_channels],
+            None => hidden == in_channels,
+        };
+        let [projected, project_in, ..] = block.project.conv.weight.dims();
+        let own = cpu::explicit_padding(conv)?;
+        let padding: [usize; 4] = std::array::from_fn(|i| own[i] + block.extra[i]);
+        let depthwise = Geometry {
+            batch: 1,
+            in_channels: hidden,
+            out_channels: hidden,
+            groups: hidden,
+            size: [h, w],
+            kernel: k,
+            stride: conv.stride[0],
+            padding,
+        };
+        let depthwise_ok = conv.groups == hidden
+            && per_group == 1
+            && k == kw
+            && conv.stride[0] == conv.stride[1]
+            && conv.dilation == [1, 1]
+            && depthwise.is_direct()
+            // Every strip then reads at least one input row (see `band`).
+            && padding[0] < k
+            && padding[2] < k;
+        let [oh, ow] = if depthwise_ok { depthwise.out_size() } else { return None };
+        let residual_ok = !block.residual || (projected == in_channels && [oh, ow] == [h, w]);
+        let big = hidden * h * w * size_of::<f32>() >= tuning.min_hidden_bytes;
+        if !(expanded && depthwise_ok && pointwise::takes(&block.project.conv) && project_in == hidden && residual_ok && big) {
+            return None;
+        }
+        let s = depthwise.stride;
+        let rows_in = (tuning.strip_bytes / (hidden * w * size_of::<f32>())).max(k);
+        let rows = ((rows_in - k) / s + 1).min(oh);
+        Some(Self { depthwise, rows, bands: tuning.bands, residual: block.residual })
+    }
+
+    /// The output rows cut into bands, at most one per strip.
+    fn bands(&self) -> Vec<Range<usize>> {
+        let [oh, _] = self.depthwise.out_size();
+        let count = self.bands.clamp(1, oh.div_ceil(self.rows));
+        (0..count).map(|i| i * oh / count..(i + 1) * oh / count).collect()
+    }
+
+    /// One band of output rows of a picture: `x` `[in, h, w]`, into `y` `[out, oh · ow]`.
+    fn band(&self, kernel: Kernel, layers: &Layers, x: &[f32], rows: &Range<usize>, y: &Output) {
+        let g = &self.depthwise;
+        let ([h, w], [_, ow], hidden) = (g.size, g.out_size(), g.out_channels);
+        let (k, s, top) = (g.kernel, g.stride, g.padding[0]);
+        // Input rows of a strip at most, and the buffer's stride from one channel to the next.
+        let rows_in = (self.rows - 1) * s + k;
+        let (hidden_stride, depthwise_stride) = (rows_in * w, self.rows * ow);
+        let mut expanded = if layers.expand.is_some() { vec![0.0f32; hidden * hidden_stride] } else { Vec::new() };
+        let mut filtered = vec![0.0f32; hidden * depthwise_stride];
+        let mut scratch = Scratch::default();
+        let mut have = 0..0; // the input rows whose expansion `expanded` holds, from its row 0
+        let expand = layers.expand.as_ref().map(|(weight, bias, activation)| (weight.values(), bias, *activation));
+        let (depthwise, depthwise_bias, depthwise_activation) = &layers.depthwise;
+        let depthwise = depthwise.values();
+        let (project, project_bias, project_activation) = &layers.project;
+        let project = project.values();
+        for r0 in rows.clone().step_by(self.rows) {
+            let r1 = (r0 + self.rows).min(rows.end);
+            // The padded input rows under the strip's kernels, then those of the input itself.
+            let (p0, p1) = (r0 * s, (r1 - 1) * s + k);
+            let (i0, i1) = (p0.saturating_sub(top).min(h), p1.saturating_sub(top).min(h));
+            let strip = Geometry {
+                size: [i1 - i0, w],
+                padding: [top.saturating_sub(p0), g.padding[1], p1.saturating_sub(top + h), g.padding[3]],
+                ..*g
+            };
+            debug_assert_eq!(strip.out_size(), [r1 - r0, ow]);
+            let (input, stride) = match &expand {
+                Some((weight, bias, activation)) => {
+                    // Rows expanded for the last strip and needed again move to the front.
+                    let from = if have.contains(&i0) {
+                        for c in 0..hidden {
+                            let at = c * hidden_stride;
+                            expanded.copy_within(at + (i0 - have.start) * w..at + (have.end - have.start) * w, at);
+                        }
+                        have.end
+                    } else {
+                        i0
+                    };
+                    let out = Output::of_values(&mut expanded, hidden, hidden_stride);
+                    // SAFETY: `out` is this band's own buffer, and nothing else views it.
+                    unsafe {
+                        pointwise::conv1x1_columns(kernel, x, [h * w, from * w], weight, bias, *activation, &out, (from - i0) * w..(i1 - i0) * w);
+                    }
+                    have = i0..i1;
+                    (&expanded[..], hidden_stride)
+                }
+                None => (&x[i0 * w..], h * w),
+            };
+            let operands = (&depthwise[..], &depthwise_bias[..], *depthwise_activation);
+            direct_conv::depthwise_into(kernel, input, stride, operands, &strip, (&mut filtered, depthwise_stride), &mut scratch);
+            let cols = r0 * ow..r1 * ow;
+            // SAFETY: the strip's columns of `y`, which no other strip or band writes; the residual
+            // reads them once the projection has written them.
+            unsafe {
+                pointwise::conv1x1_columns(kernel, &filtered, [depthwise_stride, 0], &project, project_bias, *project_activation, y, cols.clone());
+                if self.residual {
+                    y.add(&cols, x, h * w);
+                }
+            }
+        }
+    }
+}
+
+/// One band per thread: more (two per thread) measured the same on two threads.
+fn threads() -> usize {
+    #[cfg(not(target_arch = "wasm32"))]
+    return rayon::current_num_threads();
+    #[cfg(target_arch = "wasm32")]
+    1
+}
+
+/// Runs `f` on every band: in parallel natively, in order in wasm.
+fn for_each(bands: &[Range<usize>], f: impl Fn(&Range<usize>) + Sync + Send) {
+    #[cfg(not(target_arch = "wasm32"))]
+    if bands.len() > 1 {
+        use rayon::prelude::*;
+        bands.par_iter().for_each(f);
+        return;
+    }
+    bands.iter().for_each(f);
+}
+
+#[cfg(test)]
+mod tests {
+    use burn::tensor::Distribution;
+
+    use super::{Block, Tuning, forward, forward_with};
+    use crate::model::conv_norm::{Activation, ConvNorm, ConvNormConfig};
+    use crate::model::cpu::{assert_non_finite_as_burn, clipping, non_finite_input};
+    use burn::prelude::*;
+
+    /// A block's layers as trained (batch norms unfolded): burn's own convolutions run them.
+    #[derive(Clone)]
+    struct Layers {
+        expand: Option<ConvNorm>,
+        depthwise: ConvNorm,
+        project: ConvNorm,
+        extra: [usize; 4],
+        residual: bool,
+    }
+
+    /// `(in, hidden, out)` channels, the depthwise kernel and stride, whether it pads itself
+    /// (`false`: Lite's stride 2, padded by `extra`).
+    fn layers([input, hidden, out]: [usize; 3], [kernel, stride]: [usize; 2], pad: bool, extra: [usize; 4], device: &Device) -> Layers {
+        let clip = |mut layer: ConvNorm| {
+            layer.conv = clipping(layer.conv);
+            layer
+        };
+        let depthwise = ConvNormConfig::new([hidden, hidden], kernel).with_stride(stride).with_groups(hidden).with_pad(pad);
+        Layers {
+            expand: (input != hidden).then(|| clip(ConvNormConfig::new([input, hidden], 1).init(device))),
+            depthwise: clip(depthwise.init(device)),
+            project: ConvNormConfig::new([hidden, out], 1).with_activation(Activation::None).init(device),
+            extra,
+            residual: stride == 1 && input == out,
+        }
+    }
+
+    impl Layers {
+        fn fold(self) -> Self {
+            Self {
+                expand: self.expand.map(ConvNorm::fold_norm),
+                depthwise: self.depthwise.fold_norm(),
+                project: self.project.fold_norm(),
+                ..self
+            }
+        }
+
+        fn block(&self) -> Block<'_> {
+            Block {
+                expand: self.expand.as_ref(),
+                depthwise: &self.depthwise,
+                extra: self.extra,
+                project: &self.project,
+                residual: self.residual,
+            }
+        }
+
+        /// Layer by layer, as the blocks run when the fused path does not take them.
+        fn layer_by_layer(&self, input: Tensor<4>) -> Tensor<4> {
+            let x = match &self.expand {
+                Some(expand) => expand.forward(input.clone()),
+                None => input.clone(),
+            };
+            let x = self.project.forward(self.depthwise.forward_padded(x, self.extra));
+            if self.residual { x + input } else { x }
+        }
+    }
+
+    fn max_difference(got: Tensor<4>, expected: Tensor<4>) -> (f32, f32) {
+        assert_eq!(got.dims(), expected.dims());
+        let scale: f32 = expected.clone().abs().max().into_scalar();
+        (got.sub(expected).abs().max().into_scalar(), scale)
+    }
+
+    #[test]
+    fn equals_the_layers_one_by_one_on_every_cut() {
+        let device = Device::flex();
+        let cases = [
+            // (in, hidden, out), [kernel, stride], pads itself, extra padding, input [h, w]
+            ([8, 48, 8], [3, 1], true, [0; 4], [20, 18]),     // MobileNetV2, residual
+            ([8, 48, 12], [3, 2], true, [0; 4], [21, 20]),    // stride 2, odd height
+            ([16, 16, 8], [3, 1], true, [0; 4], [12, 13]),    // no expansion (t = 1)
+            ([8, 40, 8], [5, 1], true, [0; 4], [14, 14]),     // EfficientNet-Lite's 5x5, residual
+            ([8, 40, 16], [5, 2], false, [1, 1, 2, 2], [16, 15]), // Lite's 5x5 stride 2, SAME
+            ([8, 48, 12], [3, 2], false, [0, 0, 1, 1], [16, 16]), // Lite's 3x3 stride 2, SAME
+            ([4, 24, 4], [3, 1], true, [0; 4], [1, 5]),       // one row
+        ];
+        let tunings = [
+            // A strip of one output row, the kept rows moved for every strip; in three bands.
+            Tuning { min_hidden_bytes: 0, strip_bytes: 0, bands: 3 },
+            Tuning { min_hidden_bytes: 0, strip_bytes: 4096, bands: 1 },
+            Tuning { min_hidden_bytes: 0, strip_bytes: 4096, bands: 2 },
+            // The whole picture as one strip.
+            Tuning { min_hidden_bytes: 0, strip_bytes: usize::MAX / 2, bands: 1 },
+        ];
+        for (channels, kernel, pad, extra, [h, w]) in cases {
+            let trained = layers(channels, kernel, pad, extra, &device);
+            let folded = trained.clone().fold();
+            let x = Tensor::<4>::random([2, channels[0], h, w], Distribution::Normal(0.0, 1.0), &device);
+            let expected = trained.layer_by_layer(x.clone());
+            for tuning in tunings {
+                let got = forward_with(&folded.block(), x.clone(), tuning).expect("takes the fused path");
+                let (difference, scale) = max_difference(got, expected.clone());
+                let case = format!("{channels:?} k{} s{} extra {extra:?} {h}x{w} {tuning:?}", kernel[0], kernel[1]);
+                assert!(difference <= 1e-5 * scale.max(1.0) * 10.0, "{case}: differs by {difference} (values up to {scale})");
+            }
+        }
+    }
+
+    #[test]
+    fn non_finite_values_propagate_as_layer_by_layer() {
+        let device = Device::flex();
+        let folded = layers([4, 24, 4], [3, 1], true, [0; 4], &device).fold();
+        let x = non_finite_input(&device);
+        let tuning = Tuning { min_hidden_bytes: 0, strip_bytes: 0, bands: 2 };
+        let got = forward_with(&folded.block(), x.clone(), tuning).expect("takes the fused path");
+        assert_non_finite_as_burn(got, folded.layer_by_layer(x));
+    }
+
+    #[test]
+    fn leaves_small_unfolded_and_autodiff_blocks_to_the_layers() {
+        let device = Device::flex();
+        let trained = layers([8, 48, 8], [3, 1], true, [0; 4], &device);
+        let x = || Tensor::<4>::random([1, 8, 10, 10], Distribution::Normal(0.0, 1.0), &device);
+        let back = forward(&trained.block(), x()).expect_err("batch norms not folded: training's layers");
+        assert_eq!(back.dims(), [1, 8, 10, 10], "the input comes back untouched");
+        // 48 × 10 × 10 values expanded: they stay in the cache layer by layer.
+        assert!(forward(&trained.clone().fold().block(), x()).is_err());
+        let tuning = Tuning { min_hidden_bytes: 0, strip_bytes: 0, bands: 1 };
+        assert!(forward_with(&trained.clone().fold().block(), x(), tuning).is_ok());
+        let autodiff = Tensor::<4>::random([1, 8, 10, 10], Distribution::Normal(0.0, 1.0), &Device::flex().autodiff());
+        assert!(forward_with(&trained.fold().block(), autodiff, tuning).is_err(), "no backward pass here");
+    }
+}
