@@ -152,7 +152,7 @@ fn conv2d_with(kernel: Kernel, x: &[f32], weight: &[f32], bias: &[f32], g: &Geom
     let out_plane = oh * ow;
     let channel = |split: &[f32], co: usize, acc: &mut Vec<f32>, out: &mut [MaybeUninit<f32>]| {
         let weights = &weight[co * g.taps()..(co + 1) * g.taps()];
-        output_channel(kernel, split, &offsets, weights, bias[co], g, layout, activation, acc, out);
+        output_channel(kernel, split, (&offsets, weights, bias[co]), [oh, ow], layout, activation, acc, out);
     };
     let len = g.batch * g.out_channels * out_plane;
     // Not zeroed first: every value is written once below.
@@ -211,7 +211,8 @@ pub(crate) fn depthwise_into(
         scratch.split(&x[c * x_stride..c * x_stride + h * w], g, layout);
         // SAFETY: `output_channel` only stores values into it.
         let out = unsafe { cpu::slots(&mut out[c * out_stride..c * out_stride + oh * ow]) };
-        output_channel(kernel, &scratch.planes, &offsets, &weight[c * g.taps()..(c + 1) * g.taps()], bias[c], g, layout, activation, &mut scratch.acc, out);
+        let weight = &weight[c * g.taps()..(c + 1) * g.taps()];
+        output_channel(kernel, &scratch.planes, (&offsets, weight, bias[c]), [oh, ow], layout, activation, &mut scratch.acc, out);
     }
 }
 
@@ -276,41 +277,35 @@ impl Scratch {
 /// (V8 has 16 vector registers on x86-64; 16 accumulators would spill).
 const BLOCK: usize = if cfg!(target_arch = "wasm32") { 32 } else { 64 };
 
-/// One output channel, `out` `[oh, ow]`, from the split planes and its weights.
+/// One output channel, `out` `[oh, ow]`, from the split planes, its taps' offsets in them (see
+/// [`Geometry::tap_offsets`]), its weights and its bias. Per layer, not per channel: the output
+/// size (two integer divisions) and the offsets (at 7x7, this channel's arithmetic is 72 vector
+/// multiply-adds, so each of those costs).
 #[allow(clippy::too_many_arguments)]
 fn output_channel(
     kernel: Kernel,
     split: &[f32],
-    offsets: &[usize],
-    weight: &[f32],
-    bias: f32,
-    g: &Geometry,
+    taps: (&[usize], &[f32], f32),
+    [oh, ow]: [usize; 2],
     layout: ScratchLayout,
     activation: Activation,
     acc: &mut Vec<f32>,
     out: &mut [MaybeUninit<f32>],
 ) {
-    let [oh, ow] = g.out_size();
-    let mut taps = [(0usize, 0.0f32); MAX_TAPS];
-    for ((slot, &offset), &wt) in taps.iter_mut().zip(offsets).zip(weight) {
-        *slot = (offset, wt);
-    }
-    let taps = &taps[..weight.len()];
     // Flat, at the padded width; every value is written below, so no clearing between channels.
     acc.resize((oh * layout.width).next_multiple_of(BLOCK), 0.0);
     match kernel {
-        Kernel::Portable => channel_loops(acc, split, taps, bias, [layout.width, ow], activation, out, |w, x, a| a + w * x),
+        Kernel::Portable => channel_loops(acc, split, taps, [layout.width, ow], activation, out, |w, x, a| a + w * x),
         // SAFETY: `detect` found both features on this CPU.
         #[cfg(target_arch = "x86_64")]
-        Kernel::Avx2Fma => unsafe { channel_loops_avx2_fma(acc, split, taps, bias, [layout.width, ow], activation, out) },
+        Kernel::Avx2Fma => unsafe { channel_loops_avx2_fma(acc, split, taps, [layout.width, ow], activation, out) },
     }
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-#[allow(clippy::too_many_arguments)]
-unsafe fn channel_loops_avx2_fma(acc: &mut [f32], split: &[f32], taps: &[(usize, f32)], bias: f32, widths: [usize; 2], activation: Activation, out: &mut [MaybeUninit<f32>]) {
-    channel_loops(acc, split, taps, bias, widths, activation, out, |w, x, a| w.mul_add(x, a));
+unsafe fn channel_loops_avx2_fma(acc: &mut [f32], split: &[f32], taps: (&[usize], &[f32], f32), widths: [usize; 2], activation: Activation, out: &mut [MaybeUninit<f32>]) {
+    channel_loops(acc, split, taps, widths, activation, out, |w, x, a| w.mul_add(x, a));
 }
 
 /// `acc[i] = bias + Σ_t w_t · split[offset_t + i]` a block at a time, then each output row is
@@ -320,8 +315,7 @@ unsafe fn channel_loops_avx2_fma(acc: &mut [f32], split: &[f32], taps: &[(usize,
 fn channel_loops(
     acc: &mut [f32],
     split: &[f32],
-    taps: &[(usize, f32)],
-    bias: f32,
+    (offsets, weights, bias): (&[usize], &[f32], f32),
     [width, ow]: [usize; 2],
     activation: Activation,
     out: &mut [MaybeUninit<f32>],
@@ -330,7 +324,7 @@ fn channel_loops(
     for (b, block) in acc.chunks_exact_mut(BLOCK).enumerate() {
         let base = b * BLOCK;
         let mut sums = [bias; BLOCK];
-        for &(offset, w) in taps {
+        for (&offset, &w) in offsets.iter().zip(weights) {
             let src: &[f32; BLOCK] = split[offset + base..offset + base + BLOCK].try_into().unwrap();
             for (sum, &x) in sums.iter_mut().zip(src) {
                 *sum = madd(w, x, *sum);
