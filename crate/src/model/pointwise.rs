@@ -175,7 +175,8 @@ pub(crate) struct Output<'a> {
     _borrow: PhantomData<&'a mut [MaybeUninit<f32>]>,
 }
 
-// SAFETY: the tasks on other threads write through it only disjoint parts (`row`'s contract).
+// SAFETY: the tasks on other threads write through it only disjoint parts (the contracts of
+// `row`, `tile` and `add`).
 unsafe impl Send for Output<'_> {}
 unsafe impl Sync for Output<'_> {}
 
@@ -430,7 +431,9 @@ impl Tile<'_> {
     /// over all `k` input channels; activated as they are stored.
     ///
     /// # Safety
-    /// Only where the CPU has `V`'s instruction set (see [`Vector`]).
+    /// Only where the CPU has `V`'s instruction set (see [`Vector`]), and with `dst` describing
+    /// `dst.rows` rows of `dst.width` values, `dst.stride` apart, that only this tile writes while
+    /// it runs (as [`Output::tile`] gives them).
     #[inline(always)]
     unsafe fn run<V: Vector, const R: usize>(&self, dst: Dst) {
         let k = self.k;
