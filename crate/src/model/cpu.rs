@@ -49,6 +49,25 @@ pub fn on_workers<R: Send>(f: impl FnOnce() -> R + Send) -> R {
     f()
 }
 
+/// How many threads the kernels share their work among: rayon's natively, one in wasm.
+pub fn threads() -> usize {
+    #[cfg(not(target_arch = "wasm32"))]
+    return rayon::current_num_threads();
+    #[cfg(target_arch = "wasm32")]
+    1
+}
+
+/// Runs `f` on every item: in parallel natively (rayon's threads), in order in wasm.
+pub fn for_each<T: Sync>(items: &[T], f: impl Fn(&T) + Sync + Send) {
+    #[cfg(not(target_arch = "wasm32"))]
+    if items.len() > 1 {
+        use rayon::prelude::*;
+        items.par_iter().for_each(f);
+        return;
+    }
+    items.iter().for_each(f);
+}
+
 /// An `f32`'s place in memory: written already, or not yet (a kernel's fresh output, which is
 /// not zeroed first since every value is written once). Both have an `f32`'s layout, so a vector
 /// store may write a run of them.
@@ -142,20 +161,37 @@ pub fn run_on_flex(
     kernel: impl FnOnce(&[f32], &[f32], &[f32]) -> Vec<f32>,
 ) -> Result<Tensor<4>, Tensor<4>> {
     let x = Flex::of(x)?;
-    let Some((weight, bias)) = conv_operands(conv) else { return Err(x.into_tensor()) };
-    Ok(flex_tensor(kernel(&x.values(), &weight.values(), &bias), shape))
+    let Some(operands) = ConvOperands::of(conv) else { return Err(x.into_tensor()) };
+    Ok(flex_tensor(kernel(&x.values(), &operands.weight.values(), &operands.bias()), shape))
 }
 
-/// A convolution's weight `[out, in / groups, kh, kw]` and bias `[out]` (zeros when it has none),
-/// when both are plain `flex` f32 tensors outside any autodiff graph.
-pub fn conv_operands(conv: &Conv2d) -> Option<(Flex, Vec<f32>)> {
-    let weight = Flex::of(conv.weight.val()).ok()?;
-    let bias = match conv.bias.as_ref().map(|bias| Flex::of(bias.val())) {
-        Some(Ok(bias)) => bias.values().into_owned(),
-        Some(Err(_)) => return None,
-        None => vec![0.0; conv.weight.dims()[0]],
-    };
-    Some((weight, bias))
+/// A convolution's weight `[out, in / groups, kh, kw]` and bias `[out]`, held to read their
+/// values (borrowed, not copied: this runs for every layer of every frame).
+pub struct ConvOperands {
+    pub weight: Flex,
+    bias: Option<Flex>,
+    out: usize,
+}
+
+impl ConvOperands {
+    /// When the weight and the bias (if any) are plain `flex` f32 tensors outside any autodiff
+    /// graph.
+    pub fn of(conv: &Conv2d) -> Option<Self> {
+        let bias = match conv.bias.as_ref().map(|bias| Flex::of(bias.val())) {
+            Some(Ok(bias)) => Some(bias),
+            Some(Err(_)) => return None,
+            None => None,
+        };
+        Some(Self { weight: Flex::of(conv.weight.val()).ok()?, bias, out: conv.weight.dims()[0] })
+    }
+
+    /// `[out]`: zeros when the convolution has none.
+    pub fn bias(&self) -> Cow<'_, [f32]> {
+        match &self.bias {
+            Some(bias) => bias.values(),
+            None => Cow::Owned(vec![0.0; self.out]),
+        }
+    }
 }
 
 /// A plain `flex` f32 tensor outside any autodiff graph, held to read its values.

@@ -23,12 +23,13 @@
 //! ([`MIN_HIDDEN_BYTES`]), runs layer by layer. Shapes: `x` `[batch, in, h, w]` → `[batch,
 //! out, oh, ow]`; the expanded activation is `[batch, hidden, h, w]`.
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 use burn::prelude::*;
 
 use super::conv_norm::{Activation, ConvNorm};
-use super::cpu::{self, Flex, Kernel};
+use super::cpu::{self, ConvOperands, Flex, Kernel};
 use super::direct_conv::{self, Geometry, Scratch};
 use super::pointwise::{self, Output};
 
@@ -52,14 +53,14 @@ const STRIP_BYTES: usize = 384 * 1024;
 struct Tuning {
     min_hidden_bytes: usize,
     strip_bytes: usize,
-    /// Bands per picture: one per thread.
+    /// Bands per picture: one per thread (two per thread measured the same on two threads).
     bands: usize,
     kernel: Kernel,
 }
 
 impl Tuning {
     fn detect() -> Self {
-        Self { min_hidden_bytes: MIN_HIDDEN_BYTES, strip_bytes: STRIP_BYTES, bands: threads(), kernel: Kernel::detect() }
+        Self { min_hidden_bytes: MIN_HIDDEN_BYTES, strip_bytes: STRIP_BYTES, bands: cpu::threads(), kernel: Kernel::detect() }
     }
 }
 
@@ -78,13 +79,31 @@ pub struct Block<'a> {
     pub residual: bool,
 }
 
-/// The block's output when the fused path takes it; otherwise `Err(x)`, untouched, for the
-/// layers one by one.
-pub fn forward(block: &Block, x: Tensor<4>) -> Result<Tensor<4>, Tensor<4>> {
-    forward_with(block, x, Tuning::detect())
+impl Block<'_> {
+    /// `[batch, in, h, w]` → `[batch, out, oh, ow]`: fused where this path takes the block,
+    /// otherwise its layers one by one.
+    pub fn forward(&self, input: Tensor<4>) -> Tensor<4> {
+        match fused(self, input, Tuning::detect()) {
+            Ok(y) => y,
+            Err(input) => self.layer_by_layer(input),
+        }
+    }
+
+    /// Expand, depthwise (with the extra padding), project, then the residual, each layer on its
+    /// own (its own kernel on the CPU, burn's elsewhere).
+    fn layer_by_layer(&self, input: Tensor<4>) -> Tensor<4> {
+        let x = match self.expand {
+            Some(expand) => expand.forward(input.clone()), // [batch, hidden, h, w]
+            None => input.clone(),
+        };
+        let x = self.depthwise.forward_padded(x, self.extra); // [batch, hidden, oh, ow]
+        let x = self.project.forward(x); // [batch, out, oh, ow]
+        if self.residual { x + input } else { x }
+    }
 }
 
-fn forward_with(block: &Block, x: Tensor<4>, tuning: Tuning) -> Result<Tensor<4>, Tensor<4>> {
+/// The block's output when the fused path takes it; otherwise `Err(x)`, untouched.
+fn fused(block: &Block, x: Tensor<4>, tuning: Tuning) -> Result<Tensor<4>, Tensor<4>> {
     let [batch, in_channels, h, w] = x.dims();
     let Some(plan) = Plan::new(block, [in_channels, h, w], tuning) else { return Err(x) };
     let x = Flex::of(x)?;
@@ -98,7 +117,7 @@ fn forward_with(block: &Block, x: Tensor<4>, tuning: Tuning) -> Result<Tensor<4>
     let mut values: Vec<f32> = Vec::with_capacity(len);
     for (x, out) in x.chunks_exact(in_channels * h * w).zip(values.spare_capacity_mut()[..len].chunks_exact_mut(out_channels * oh * ow)) {
         let y = Output::new(out, out_channels, oh * ow);
-        for_each(&plan.bands(), |rows| plan.band(kernel, &layers, x, rows, &y));
+        cpu::for_each(&plan.bands(), |rows| plan.band(kernel, &layers, x, rows, &y));
     }
     // SAFETY: each picture's bands cover its output rows, each band's strips its rows, and each
     // strip's projection writes all of its rows' columns for every output channel.
@@ -106,19 +125,19 @@ fn forward_with(block: &Block, x: Tensor<4>, tuning: Tuning) -> Result<Tensor<4>
     Ok(cpu::flex_tensor(values, [batch, out_channels, oh, ow]))
 }
 
-/// The layers' weights and biases as plain values.
+/// The layers' weights and biases as plain values, and their activations.
 struct Layers {
-    /// `[hidden, in]`, `[hidden]`, the activation.
-    expand: Option<(Flex, Vec<f32>, Activation)>,
+    /// `[hidden, in]`, `[hidden]`.
+    expand: Option<(ConvOperands, Activation)>,
     /// `[hidden, k, k]`, `[hidden]`.
-    depthwise: (Flex, Vec<f32>, Activation),
+    depthwise: (ConvOperands, Activation),
     /// `[out, hidden]`, `[out]`.
-    project: (Flex, Vec<f32>, Activation),
+    project: (ConvOperands, Activation),
 }
 
 impl Layers {
     fn of(block: &Block) -> Option<Self> {
-        let operands = |layer: &ConvNorm| cpu::conv_operands(&layer.conv).map(|(weight, bias)| (weight, bias, layer.activation()));
+        let operands = |layer: &ConvNorm| ConvOperands::of(&layer.conv).map(|operands| (operands, layer.activation()));
         let expand = match block.expand {
             Some(layer) => Some(operands(layer)?),
             None => None,
@@ -203,11 +222,12 @@ impl Plan {
         let mut filtered = vec![0.0f32; hidden * depthwise_stride];
         let mut scratch = Scratch::default();
         let mut have = 0..0; // the input rows whose expansion `expanded` holds, from its row 0
-        let expand = layers.expand.as_ref().map(|(weight, bias, activation)| (weight.values(), bias, *activation));
-        let (depthwise, depthwise_bias, depthwise_activation) = &layers.depthwise;
-        let depthwise = depthwise.values();
-        let (project, project_bias, project_activation) = &layers.project;
-        let project = project.values();
+        fn values((operands, activation): &(ConvOperands, Activation)) -> (Cow<'_, [f32]>, Cow<'_, [f32]>, Activation) {
+            (operands.weight.values(), operands.bias(), *activation)
+        }
+        let expand = layers.expand.as_ref().map(values);
+        let (depthwise, depthwise_bias, depthwise_activation) = values(&layers.depthwise);
+        let (project, project_bias, project_activation) = values(&layers.project);
         for r0 in rows.clone().step_by(self.rows) {
             let r1 = (r0 + self.rows).min(rows.end);
             // The padded input rows under the strip's kernels, then those of the input itself.
@@ -241,13 +261,13 @@ impl Plan {
                 }
                 None => (&x[i0 * w..], h * w),
             };
-            let operands = (&depthwise[..], &depthwise_bias[..], *depthwise_activation);
+            let operands = (&depthwise[..], &depthwise_bias[..], depthwise_activation);
             direct_conv::depthwise_into(kernel, input, stride, operands, &strip, (&mut filtered, depthwise_stride), &mut scratch);
             let cols = r0 * ow..r1 * ow;
             // SAFETY: the strip's columns of `y`, which no other strip or band writes; the residual
             // reads them once the projection has written them.
             unsafe {
-                pointwise::conv1x1_columns(kernel, &filtered, [depthwise_stride, 0], &project, project_bias, *project_activation, y, cols.clone());
+                pointwise::conv1x1_columns(kernel, &filtered, [depthwise_stride, 0], &project, &project_bias, project_activation, y, cols.clone());
                 if self.residual {
                     y.add(&cols, x, h * w);
                 }
@@ -256,30 +276,11 @@ impl Plan {
     }
 }
 
-/// One band per thread: more (two per thread) measured the same on two threads.
-fn threads() -> usize {
-    #[cfg(not(target_arch = "wasm32"))]
-    return rayon::current_num_threads();
-    #[cfg(target_arch = "wasm32")]
-    1
-}
-
-/// Runs `f` on every band: in parallel natively, in order in wasm.
-fn for_each(bands: &[Range<usize>], f: impl Fn(&Range<usize>) + Sync + Send) {
-    #[cfg(not(target_arch = "wasm32"))]
-    if bands.len() > 1 {
-        use rayon::prelude::*;
-        bands.par_iter().for_each(f);
-        return;
-    }
-    bands.iter().for_each(f);
-}
-
 #[cfg(test)]
 mod tests {
     use burn::tensor::Distribution;
 
-    use super::{Block, Kernel, Tuning, forward, forward_with};
+    use super::{Block, Kernel, Tuning, fused};
     use crate::model::conv_norm::{Activation, ConvNorm, ConvNormConfig};
     use crate::model::cpu::{assert_non_finite_as_burn, clipping, non_finite_input};
     use burn::prelude::*;
@@ -331,15 +332,6 @@ mod tests {
             }
         }
 
-        /// Layer by layer, as the blocks run when the fused path does not take them.
-        fn layer_by_layer(&self, input: Tensor<4>) -> Tensor<4> {
-            let x = match &self.expand {
-                Some(expand) => expand.forward(input.clone()),
-                None => input.clone(),
-            };
-            let x = self.project.forward(self.depthwise.forward_padded(x, self.extra));
-            if self.residual { x + input } else { x }
-        }
     }
 
     fn max_difference(got: Tensor<4>, expected: Tensor<4>) -> (f32, f32) {
@@ -365,7 +357,7 @@ mod tests {
             let trained = layers(channels, kernel, pad, extra, &device);
             let folded = trained.clone().fold();
             let x = Tensor::<4>::random([2, channels[0], h, w], Distribution::Normal(0.0, 1.0), &device);
-            let expected = trained.layer_by_layer(x.clone());
+            let expected = trained.block().layer_by_layer(x.clone());
             let [k, s] = kernel;
             // Strips of expanded rows: the kernel's reach only (one output row per strip), 2 and
             // 5 rows more (2–6 output rows, the band's last strip often shorter), the whole band.
@@ -374,7 +366,7 @@ mod tests {
             for (strip_bytes, bands) in cuts {
                 for kernel in [Kernel::detect(), Kernel::Portable] {
                     let tuning = Tuning { min_hidden_bytes: 0, strip_bytes, bands, kernel };
-                    let got = forward_with(&folded.block(), x.clone(), tuning).expect("takes the fused path");
+                    let got = fused(&folded.block(), x.clone(), tuning).expect("takes the fused path");
                     let (difference, scale) = max_difference(got, expected.clone());
                     let case = format!("{channels:?} k{k} s{s} extra {extra:?} {h}x{w} {tuning:?}");
                     assert!(difference <= 1e-4 * scale.max(1.0), "{case}: differs by {difference} (values up to {scale})");
@@ -389,8 +381,8 @@ mod tests {
         let folded = layers([4, 24, 4], [3, 1], true, [0; 4], &device).fold();
         let x = non_finite_input(&device);
         let tuning = Tuning { min_hidden_bytes: 0, strip_bytes: 0, bands: 2, kernel: Kernel::detect() };
-        let got = forward_with(&folded.block(), x.clone(), tuning).expect("takes the fused path");
-        assert_non_finite_as_burn(got, folded.layer_by_layer(x));
+        let got = fused(&folded.block(), x.clone(), tuning).expect("takes the fused path");
+        assert_non_finite_as_burn(got, folded.block().layer_by_layer(x));
     }
 
     #[test]
@@ -400,22 +392,25 @@ mod tests {
         let folded = trained.clone().fold();
         let x = || Tensor::<4>::random([1, 8, 10, 10], Distribution::Normal(0.0, 1.0), &device);
         let any_size = Tuning { min_hidden_bytes: 0, strip_bytes: 0, bands: 1, kernel: Kernel::detect() };
-        assert!(forward_with(&folded.block(), x(), any_size).is_ok(), "the block the cases below change");
-        let back = forward_with(&trained.block(), x(), any_size).expect_err("batch norms not folded: training's layers");
+        assert!(fused(&folded.block(), x(), any_size).is_ok(), "the block the cases below change");
+        let back = fused(&trained.block(), x(), any_size).expect_err("batch norms not folded: training's layers");
         assert_eq!(back.dims(), [1, 8, 10, 10], "the input comes back untouched");
         // 48 × 10 × 10 values expanded (19 KB): they stay in the cache layer by layer.
-        assert!(forward(&folded.block(), x()).is_err());
+        assert!(fused(&folded.block(), x(), Tuning::detect()).is_err());
+        // So `Block::forward` runs it layer by layer.
+        let input = x();
+        assert_eq!(folded.block().forward(input.clone()).into_data(), folded.block().layer_by_layer(input).into_data());
         let autodiff = Tensor::<4>::random([1, 8, 10, 10], Distribution::Normal(0.0, 1.0), &Device::flex().autodiff());
-        assert!(forward_with(&folded.block(), autodiff, any_size).is_err(), "no backward pass here");
+        assert!(fused(&folded.block(), autodiff, any_size).is_err(), "no backward pass here");
         // Zeros beyond the kernel's reach: some strips would read no input row.
         let padded = Block { extra: [3, 0, 0, 0], ..folded.block() };
-        assert!(forward_with(&padded, x(), any_size).is_err());
+        assert!(fused(&padded, x(), any_size).is_err());
         // A residual the shapes do not allow (8 channels in, 12 out).
         let wider = layers([8, 48, 12], [3, 1], true, [0; 4], &device).fold();
-        assert!(forward_with(&Block { residual: true, ..wider.block() }, x(), any_size).is_err());
-        assert!(forward_with(&wider.block(), x(), any_size).is_ok());
+        assert!(fused(&Block { residual: true, ..wider.block() }, x(), any_size).is_err());
+        assert!(fused(&wider.block(), x(), any_size).is_ok());
         // Input channels that are not the expansion's.
         let other = Tensor::<4>::random([1, 6, 10, 10], Distribution::Normal(0.0, 1.0), &device);
-        assert!(forward_with(&folded.block(), other, any_size).is_err());
+        assert!(fused(&folded.block(), other, any_size).is_err());
     }
 }

@@ -80,16 +80,11 @@ fn conv1x1_with(kernel: Kernel, x: &[f32], weight: &[f32], bias: &[f32], shape: 
         return out;
     }
     let operands = Operands { weight, bias, k, stride: n, activation };
+    let tasks = split(m, n, tasks_for(m, n, k));
     for (x, out) in x.chunks_exact(k * n).zip(out.spare_capacity_mut()[..len].chunks_exact_mut(m * n)) {
         let out = Output::new(out, m, n);
-        for_each(split(m, n, tasks_for(m, n, k)), |task| match kernel {
-            // SAFETY: arrays run anywhere; SIMD128 is in this build only when the package was
-            // built for it (see `vector::Portable`). The tasks of `split` do not overlap.
-            Kernel::Portable => unsafe { task_loops::<vector::Portable>(task, &out, x, &operands) },
-            // SAFETY: `detect` found both features on this CPU; the tasks do not overlap.
-            #[cfg(target_arch = "x86_64")]
-            Kernel::Avx2Fma => unsafe { task_loops_avx2_fma(task, &out, x, &operands) },
-        });
+        // SAFETY: the tasks of `split` do not overlap.
+        cpu::for_each(&tasks, |task| unsafe { run_task(kernel, task, &out, x, &operands) });
     }
     // SAFETY: the tasks of each picture cover its output exactly once (`split`, tested by
     // `tasks_cover_the_output_once`), and a task writes every value of its rows × columns (its
@@ -129,13 +124,22 @@ pub(crate) unsafe fn conv1x1_columns(
     }
     assert!(x_stride >= cols.len() && x.len() >= (k - 1) * x_stride + x_at + cols.len(), "x of {} values for {k} rows of {x_stride} from {x_at}", x.len());
     let operands = Operands { weight, bias, k, stride: x_stride, activation };
-    let task = Task { rows: 0..m, cols, x_at };
+    // SAFETY: the caller's promise for `out`.
+    unsafe { run_task(kernel, &Task { rows: 0..m, cols, x_at }, out, x, &operands) };
+}
+
+/// One task's tiles, in `kernel`'s build of the loops.
+///
+/// # Safety
+/// No other task overlapping `task` may write to `out` while it runs.
+unsafe fn run_task(kernel: Kernel, task: &Task, out: &Output, x: &[f32], o: &Operands) {
     match kernel {
-        // SAFETY: as in `conv1x1_with`; the caller's promise for `out`.
-        Kernel::Portable => unsafe { task_loops::<vector::Portable>(&task, out, x, &operands) },
+        // SAFETY: arrays run anywhere; SIMD128 is in this build only when the package was built
+        // for it (see `vector::Portable`). The caller's promise for `out`.
+        Kernel::Portable => unsafe { task_loops::<vector::Portable>(task, out, x, o) },
         // SAFETY: `detect` found both features on this CPU; the caller's promise for `out`.
         #[cfg(target_arch = "x86_64")]
-        Kernel::Avx2Fma => unsafe { task_loops_avx2_fma(&task, out, x, &operands) },
+        Kernel::Avx2Fma => unsafe { task_loops_avx2_fma(task, out, x, o) },
     }
 }
 
@@ -237,15 +241,10 @@ impl<'a> Output<'a> {
 /// otherwise several per thread (rayon evens out a busy core), each of at least 256K
 /// multiply-adds (~10 µs: rayon's hand-over costs about 1).
 fn tasks_for(m: usize, n: usize, k: usize) -> usize {
-    #[cfg(not(target_arch = "wasm32"))]
-    {
-        let threads = rayon::current_num_threads();
-        if threads > 1 {
-            return (m * n * k / (256 * 1024)).clamp(1, 4 * threads);
-        }
+    match cpu::threads() {
+        1 => 1,
+        threads => (m * n * k / (256 * 1024)).clamp(1, 4 * threads),
     }
-    let _ = (m, n, k);
-    1
 }
 
 /// Cuts an output of `m` rows of `n` into about `tasks` rectangles: by column panels first (each
@@ -265,17 +264,6 @@ fn split(m: usize, n: usize, tasks: usize) -> Vec<Task> {
         .flat_map(|rows| col_bounds.windows(2).map(move |cols| Task { rows: rows[0]..rows[1], cols: cols[0]..cols[1], x_at: cols[0] }))
         .filter(|task| !task.rows.is_empty() && !task.cols.is_empty())
         .collect()
-}
-
-/// Runs `f` on every task: in parallel natively, in order in wasm.
-fn for_each(tasks: Vec<Task>, f: impl Fn(&Task) + Sync + Send) {
-    #[cfg(not(target_arch = "wasm32"))]
-    if tasks.len() > 1 {
-        use rayon::prelude::*;
-        tasks.par_iter().for_each(f);
-        return;
-    }
-    tasks.iter().for_each(f);
 }
 
 #[cfg(target_arch = "x86_64")]

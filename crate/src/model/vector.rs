@@ -1,5 +1,5 @@
-//! The few vector operations camtag's CPU kernels need ([`super::pointwise`]'s tiles,
-//! [`super::depthwise`]'s runs), one implementation per instruction set: AVX2 with FMA natively,
+//! The few vector operations camtag's CPU kernels need ([`super::pointwise`]'s tiles and dot
+//! products), one implementation per instruction set: AVX2 with FMA natively,
 //! SIMD128 in the wasm SIMD packages, plain arrays elsewhere (the compiler vectorizes what it
 //! can). The kernels are written once, generic over [`Vector`].
 

@@ -93,23 +93,13 @@ impl MbConv {
     /// `[batch, in, h, w]` → `[batch, out, ⌈h / stride⌉, ⌈w / stride⌉]`.
     pub fn forward(&self, input: Tensor<4>) -> Tensor<4> {
         let [_, _, h, w] = input.dims();
-        let fused = fused::Block {
+        fused::Block {
             expand: self.expand.as_ref(),
             depthwise: &self.depthwise,
             extra: extra_padding(&self.depthwise, [h, w]),
             project: &self.project,
             residual: self.residual,
-        };
-        let input = match fused::forward(&fused, input) {
-            Ok(y) => return y,
-            Err(input) => input,
-        };
-        let x = match &self.expand {
-            Some(expand) => expand.forward(input.clone()), // [batch, in * t, h, w]
-            None => input.clone(),
-        };
-        let x = forward_same(&self.depthwise, x); // [batch, in * t, ⌈h / s⌉, ⌈w / s⌉]
-        let x = self.project.forward(x); // [batch, out, ⌈h / s⌉, ⌈w / s⌉]
-        if self.residual { x + input } else { x }
+        }
+        .forward(input)
     }
 }

@@ -49,23 +49,13 @@ pub struct InvertedResidual {
 impl InvertedResidual {
     /// `[batch, in, h, w]` → `[batch, out, h / stride, w / stride]`.
     pub fn forward(&self, input: Tensor<4>) -> Tensor<4> {
-        let fused = fused::Block {
+        fused::Block {
             expand: self.expand.as_ref(),
             depthwise: &self.depthwise,
             extra: [0; 4],
             project: &self.project,
             residual: self.residual,
-        };
-        let input = match fused::forward(&fused, input) {
-            Ok(y) => return y,
-            Err(input) => input,
-        };
-        let x = match &self.expand {
-            Some(expand) => expand.forward(input.clone()), // [batch, in * t, h, w]
-            None => input.clone(),
-        };
-        let x = self.depthwise.forward(x); // [batch, in * t, h / s, w / s]
-        let x = self.project.forward(x); // [batch, out, h / s, w / s]
-        if self.residual { x + input } else { x }
+        }
+        .forward(input)
     }
 }
