@@ -15,23 +15,40 @@ use burn::tensor::{Bytes, DType};
 
 use super::conv_norm::Activation;
 
-/// Which build of the inner loops runs: on x86-64 with AVX2 and FMA (std checks once and caches)
-/// 8-wide fused multiply-adds; elsewhere the loops as the target compiles them (SSE2 natively,
-/// SIMD128 in the wasm SIMD packages, scalar in the baseline one).
+/// Which build of the inner loops runs: on x86-64 with AVX-512 (std checks once and caches)
+/// 16-wide fused multiply-adds, with AVX2 and FMA 8-wide; elsewhere the loops as the target
+/// compiles them (SSE2 natively, SIMD128 in the wasm SIMD packages, scalar in the baseline one).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kernel {
     Portable,
     #[cfg(target_arch = "x86_64")]
     Avx2Fma,
+    /// AVX-512 Foundation (which implies FMA; the loops also use AVX2's).
+    #[cfg(target_arch = "x86_64")]
+    Avx512,
 }
 
 impl Kernel {
+    /// The widest build this CPU runs.
     pub fn detect() -> Self {
         #[cfg(target_arch = "x86_64")]
         if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
-            return Self::Avx2Fma;
+            return if std::arch::is_x86_feature_detected!("avx512f") { Self::Avx512 } else { Self::Avx2Fma };
         }
         Self::Portable
+    }
+
+    /// Every build this CPU runs, narrowest first: the tests compare them.
+    pub fn available() -> Vec<Self> {
+        let all = [
+            Self::Portable,
+            #[cfg(target_arch = "x86_64")]
+            Self::Avx2Fma,
+            #[cfg(target_arch = "x86_64")]
+            Self::Avx512,
+        ];
+        let widest = all.iter().position(|&kernel| kernel == Self::detect()).expect("detect picks one of them");
+        all[..=widest].to_vec()
     }
 }
 

@@ -364,7 +364,7 @@ mod tests {
             let row_bytes = channels[1] * w * size_of::<f32>();
             let cuts = [(0, 3), (row_bytes * (k + 2), 1), (row_bytes * (k + 2), 2), (row_bytes * (k + 5), 2), (usize::MAX / 2, 1)];
             for (strip_bytes, bands) in cuts {
-                for kernel in [Kernel::detect(), Kernel::Portable] {
+                for kernel in Kernel::available() {
                     let tuning = Tuning { min_hidden_bytes: 0, strip_bytes, bands, kernel };
                     let got = fused(&folded.block(), x.clone(), tuning).expect("takes the fused path");
                     let (difference, scale) = max_difference(got, expected.clone());

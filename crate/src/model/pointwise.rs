@@ -12,19 +12,25 @@
 //! thread, 10.0–12.5 → 6.6–7.1 on two. (Until this kernel, a 1x1 over at most 27 channels went
 //! to the direct kernel, [`super::direct_conv`], at a third of this one's speed.)
 //!
-//! The kernel is the classic register tile (BLIS's, GotoBLAS's): [`ROWS`] output channels ×
+//! The kernel is the classic register tile (BLIS's, GotoBLAS's): a few output channels ×
 //! [`COLS`] pixels of sums held in vector registers while the input channels stream past — per
-//! input channel, one load of `COLS` pixels is multiplied by each of the `ROWS` weights (one
-//! broadcast each). Natively 6 × 16 (12 AVX2 accumulators, the shape of BLIS's Haswell kernel),
-//! in wasm 4 × 8 (8 SIMD128 accumulators: V8 has 16 vector registers on x86-64). The weights are
-//! not packed (a tile reads its `ROWS` rows in step); each column panel of `x` (`in` × `COLS`
+//! input channel, one load of `COLS` pixels is multiplied by each row's weight (one broadcast
+//! each). With AVX2 6 × 16 (12 accumulators, the shape of BLIS's Haswell kernel), with AVX-512
+//! 12 × 16 (12 accumulators of 16 lanes: twice the multiply-adds per instruction, the same
+//! panels), in wasm 4 × 8 (8 SIMD128 accumulators: V8 has 16 vector registers on x86-64). The
+//! weights are not packed (a tile reads its rows in step); each column panel of `x` (`in` × `COLS`
 //! values) is copied once into one contiguous run, zero-padded when it is the last and narrower,
 //! and every row tile then reads it from the L1 cache. At most [`DOT_COLS`] pixels left after
 //! the last whole panel (a 7x7 picture's 49th) are dot products along the input channels
 //! instead: the 7x7 layers went from 41 to 52 G multiply-adds/s on one thread (of about 58 at
 //! this machine's peak). The output is not zeroed first: every
-//! value is written once. Natively the columns, and for small pictures (7x7) the rows too, are
-//! split among rayon's threads; wasm has one.
+//! value is written once. Natively the columns, and for small pictures (14x14, 7x7) the rows
+//! instead, are split among rayon's threads; wasm has one.
+//!
+//! On an Intel Xeon with AVX-512 (2 vCPUs; peak 121 G multiply-adds/s a core at 16 lanes, 66 at
+//! 8, measured), MobileNetV2's 1x1 layers took 5.4 ms on one thread with the AVX2 tile and 3.7
+//! with AVX-512's (`inference_layers`, medians); on two threads 3.3 → 2.3 once small pictures
+//! were split by rows.
 
 use std::marker::PhantomData;
 use std::mem::MaybeUninit;
@@ -37,14 +43,30 @@ use super::conv_norm::Activation;
 use super::cpu::{self, Kernel, Slot};
 use super::vector::{self, Vector};
 
-/// Output channels per register tile.
-pub const ROWS: usize = if cfg!(target_arch = "wasm32") { 4 } else { 6 };
-/// Pixels per register tile: two vectors.
+/// Pixels per panel (the columns tasks are cut at): two vectors of AVX2 or SIMD128, one of
+/// AVX-512, whose tiles take two panels at once where they can.
 pub const COLS: usize = if cfg!(target_arch = "wasm32") { 8 } else { 16 };
+/// Output channels per register tile of the tallest kernel (AVX-512's): tasks are cut at
+/// multiples of it, so that every kernel's tiles stay whole.
+pub const ROWS: usize = if cfg!(target_arch = "wasm32") { 4 } else { 12 };
+
+/// Output channels per register tile of `V`, whose rows are two vectors of sums each: 12 × 2 of
+/// AVX-512's 32 registers, 6 × 2 of AVX2's 16, 4 × 2 of SIMD128's (V8 has 16 on x86-64).
+const fn tile_rows<V: Vector>() -> usize {
+    match V::LANES {
+        16 => 12,
+        8 => 6,
+        _ => 4,
+    }
+}
 /// At most this many pixels left after the last whole panel are computed as dot products along
 /// the input channels ([`dot_column`]), not as a zero-padded panel: a 7x7 picture is 49 = 3 × 16
 /// + 1 pixels, and its last panel cost as much as a whole one for one column in 16.
 pub const DOT_COLS: usize = 4;
+/// Pixels of a small picture, whose products the tasks split by output channels only and whose
+/// tiles read `x` unpacked: at 14x14 and 7x7 `x` is at most 450 KB (576 channels), in the L2
+/// cache, and each input channel's panel a run of 64–128 bytes (see [`task_loops`]).
+const SMALL: usize = 256;
 /// Output channels per dot-product tile: one vector of sums each.
 const DOT_ROWS: usize = 8;
 
@@ -140,6 +162,9 @@ unsafe fn run_task(kernel: Kernel, task: &Task, out: &Output, x: &[f32], o: &Ope
         // SAFETY: `detect` found both features on this CPU; the caller's promise for `out`.
         #[cfg(target_arch = "x86_64")]
         Kernel::Avx2Fma => unsafe { task_loops_avx2_fma(task, out, x, o) },
+        // SAFETY: as for AVX2.
+        #[cfg(target_arch = "x86_64")]
+        Kernel::Avx512 => unsafe { task_loops_avx512(task, out, x, o) },
     }
 }
 
@@ -249,11 +274,14 @@ fn tasks_for(m: usize, n: usize, k: usize) -> usize {
 
 /// Cuts an output of `m` rows of `n` into about `tasks` rectangles: by column panels first (each
 /// task's panels of `x` are then packed once), and by row tiles as well where there are fewer
-/// panels than tasks (a 7x7 picture is 3 panels and a dot-product column natively).
+/// panels than tasks. A small picture (14x14, 7x7: see [`SMALL`]) by row tiles only: its rows
+/// are a few cache lines, which tasks on two cores writing side by side passed back and forth
+/// (a 14x14 expansion took twice as long on two threads as on one, measured), and its tiles
+/// read `x` where it lies, so row tasks share it without packing it each.
 fn split(m: usize, n: usize, tasks: usize) -> Vec<Task> {
     // The last few columns (dot products, see `DOT_COLS`) go with the last whole panel.
     let panels = if n > COLS && n % COLS <= DOT_COLS { n / COLS } else { n.div_ceil(COLS) };
-    let col_tasks = tasks.min(panels).max(1);
+    let col_tasks = if n <= SMALL { 1 } else { tasks.min(panels).max(1) };
     let row_tasks = (tasks / col_tasks).clamp(1, m.div_ceil(ROWS));
     // Even shares of whole panels / whole row tiles; the last share runs to the end.
     let cut = |parts: usize, units: usize, unit: usize, end: usize, i: usize| if i == parts { end } else { (i * units / parts * unit).min(end) };
@@ -274,9 +302,20 @@ unsafe fn task_loops_avx2_fma(task: &Task, out: &Output, x: &[f32], operands: &O
     unsafe { task_loops::<vector::Avx2Fma>(task, out, x, operands) };
 }
 
-/// A task's tiles: column panels outer, row tiles inner. Each panel of `x` (`k` rows of `COLS`
-/// pixels, `n` apart) is first copied into one contiguous run, zero-padded where the last panel
-/// is narrower: every row tile then reads it as one stream from the L1 cache.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx2,fma")]
+unsafe fn task_loops_avx512(task: &Task, out: &Output, x: &[f32], operands: &Operands) {
+    // SAFETY: compiled with AVX-512 Foundation, and called only where `Kernel::detect` found it;
+    // the rest is the caller's promise.
+    unsafe { task_loops::<vector::Avx512>(task, out, x, operands) };
+}
+
+/// A task's tiles: column panels outer, row tiles inner. Each panel of `x` (`k` rows of a tile's
+/// width of pixels, `n` apart) is first copied into one contiguous run, zero-padded where the
+/// last panel is narrower: every row tile then reads it as one stream from the cache (a small
+/// picture's whole panels are read where they lie instead: see [`SMALL`]). A tile row
+/// is two vectors of pixels (AVX-512: 32, two of the task's `COLS` panels); where fewer are left,
+/// one vector if it holds a whole `COLS` (AVX-512's last 16).
 ///
 /// # Safety
 /// Only where the CPU has `V`'s instruction set (see [`Vector`]), and while no other task
@@ -284,44 +323,50 @@ unsafe fn task_loops_avx2_fma(task: &Task, out: &Output, x: &[f32], operands: &O
 #[inline(always)]
 unsafe fn task_loops<V: Vector>(task: &Task, out: &Output, x: &[f32], o: &Operands) {
     let cols = task.cols.clone();
-    let mut panel = vec![0.0f32; o.k * COLS];
-    for col in cols.clone().step_by(COLS) {
-        let width = COLS.min(cols.end - col);
-        if width <= DOT_COLS && cols.len() > width {
+    let mut panel = vec![0.0f32; o.k * 2 * V::LANES];
+    let mut col = cols.start;
+    while col < cols.end {
+        let left = cols.end - col;
+        if left <= DOT_COLS && cols.len() > left {
             for pixel in col..cols.end {
                 // SAFETY: the caller's promises.
                 unsafe { dot_column::<V>(task, out, pixel, x, o, &mut panel) };
             }
             break;
         }
+        let vectors = if left < 2 * V::LANES && V::LANES == COLS { 1 } else { 2 };
+        let span = vectors * V::LANES;
+        let width = span.min(left);
         let x_col = task.x_at + (col - cols.start);
-        for (dst, src) in panel.chunks_exact_mut(COLS).zip(x[x_col..].chunks(o.stride)) {
-            if width == COLS {
-                dst.copy_from_slice(&src[..COLS]); // a fixed size: two vector moves, not a call
-            } else {
-                dst[..width].copy_from_slice(&src[..width]);
-                dst[width..].fill(0.0);
-            }
-        }
-        for row in task.rows.clone().step_by(ROWS) {
-            let count = ROWS.min(task.rows.end - row);
-            // SAFETY: the task's own rows × columns; no other task overlaps them (the caller's
-            // promise), and nothing else of this task's is alive while the tile writes them.
-            let at = unsafe { out.tile(row..row + count, col..col + width) };
-            let tile = Tile { weight: &o.weight[row * o.k..], bias: &o.bias[row..], k: o.k, panel: &panel };
-            let dst = Dst { at, stride: out.n, rows: count, width, activation: o.activation };
-            // SAFETY: the caller's promise for `V`; `dst` is `count` rows of `width` values.
-            unsafe {
-                match count {
-                    6 => tile.run::<V, 6>(dst),
-                    5 => tile.run::<V, 5>(dst),
-                    4 => tile.run::<V, 4>(dst),
-                    3 => tile.run::<V, 3>(dst),
-                    2 => tile.run::<V, 2>(dst),
-                    _ => tile.run::<V, 1>(dst),
+        // A small picture's whole panels are read where they lie (`SMALL`); the others, and the
+        // last narrower panel (zero-padded), packed.
+        let direct = width == span && o.stride <= SMALL;
+        for (dst, src) in panel[..if direct { 0 } else { o.k * span }].chunks_exact_mut(span).zip(x[x_col..].chunks(o.stride)) {
+            match width {
+                // Fixed sizes: vector moves, not a call.
+                16 if span == 16 => dst.copy_from_slice(&src[..16]),
+                32 if span == 32 => dst.copy_from_slice(&src[..32]),
+                _ => {
+                    dst[..width].copy_from_slice(&src[..width]);
+                    dst[width..].fill(0.0);
                 }
             }
         }
+        for row in task.rows.clone().step_by(tile_rows::<V>()) {
+            let count = tile_rows::<V>().min(task.rows.end - row);
+            // SAFETY: the task's own rows × columns; no other task overlaps them (the caller's
+            // promise), and nothing else of this task's is alive while the tile writes them.
+            let at = unsafe { out.tile(row..row + count, col..col + width) };
+            let tile = if direct {
+                Tile { weight: &o.weight[row * o.k..], bias: &o.bias[row..], k: o.k, panel: &x[x_col..], panel_stride: o.stride }
+            } else {
+                Tile { weight: &o.weight[row * o.k..], bias: &o.bias[row..], k: o.k, panel: &panel, panel_stride: span }
+            };
+            let dst = Dst { at, stride: out.n, rows: count, width, activation: o.activation };
+            // SAFETY: the caller's promise for `V`; `dst` is `count` rows of `width` values.
+            unsafe { tile.run_rows::<V>(vectors, count, dst) };
+        }
+        col += width;
     }
 }
 
@@ -401,6 +446,8 @@ struct Tile<'a> {
     bias: &'a [f32],
     k: usize,
     panel: &'a [f32],
+    /// From one input channel's panel values to the next's.
+    panel_stride: usize,
 }
 
 /// Where a tile's sums go: `rows` rows of `width` values, the first at `at`, `stride` apart (a
@@ -415,45 +462,71 @@ struct Dst {
 }
 
 impl Tile<'_> {
-    /// `R` rows × `COLS` columns (two vectors): the sums start at the bias and stay in registers
-    /// over all `k` input channels; activated as they are stored.
+    /// [`Tile::run`] with `rows` rows of `vectors` vectors, as constants.
+    ///
+    /// # Safety
+    /// As [`Tile::run`].
+    #[inline(always)]
+    unsafe fn run_rows<V: Vector>(&self, vectors: usize, rows: usize, dst: Dst) {
+        macro_rules! rows {
+            ($nv:literal: $($r:literal)*) => {
+                match rows {
+                    $($r => self.run::<V, $r, $nv>(dst),)*
+                    _ => unreachable!("{rows} rows"),
+                }
+            };
+        }
+        // SAFETY: the caller's promise.
+        unsafe {
+            match vectors {
+                1 => rows!(1: 1 2 3 4 5 6 7 8 9 10 11 12),
+                _ => rows!(2: 1 2 3 4 5 6 7 8 9 10 11 12),
+            }
+        }
+    }
+
+    /// `R` rows × `NV` vectors of columns (the panel's width): the sums start at the bias and
+    /// stay in registers over all `k` input channels; activated as they are stored.
     ///
     /// # Safety
     /// Only where the CPU has `V`'s instruction set (see [`Vector`]), and with `dst` describing
     /// `dst.rows` rows of `dst.width` values, `dst.stride` apart, that only this tile writes while
     /// it runs (as [`Output::tile`] gives them).
     #[inline(always)]
-    unsafe fn run<V: Vector, const R: usize>(&self, dst: Dst) {
+    unsafe fn run<V: Vector, const R: usize, const NV: usize>(&self, dst: Dst) {
         let k = self.k;
-        assert!(R <= dst.rows && dst.width <= COLS && self.weight.len() >= R * k && self.bias.len() >= R, "tile rows");
-        assert!(self.panel.len() >= k * COLS, "tile panel");
+        let span = NV * V::LANES;
+        assert!(R <= dst.rows && dst.width <= span && span <= 32 && self.weight.len() >= R * k && self.bias.len() >= R, "tile rows");
+        assert!(self.panel_stride >= span && self.panel.len() >= (k - 1) * self.panel_stride + span, "tile panel");
         // SAFETY: the caller's promise for `V`; and the asserts above keep every read in bounds:
         // row i's weights are `weight[i·k .. (i + 1)·k]`, input channel c's panel values
-        // `panel[c·COLS ..][..COLS]`. Stores: row i's `width` values from `at + i · stride`, which
+        // `panel[c·span ..][..span]`. Stores: row i's `width` values from `at + i · stride`, which
         // `dst` holds (`Output::tile` checked them).
         unsafe {
-            let mut acc: [[V; 2]; R] = std::array::from_fn(|i| [V::splat(self.bias[i]); 2]);
+            let mut acc: [[V; NV]; R] = std::array::from_fn(|i| [V::splat(self.bias[i]); NV]);
             let weights: [*const f32; R] = std::array::from_fn(|i| self.weight.as_ptr().add(i * k));
             let mut b = self.panel.as_ptr();
             for c in 0..k {
-                let (b0, b1) = (V::load(b), V::load(b.add(V::LANES)));
+                let panel: [V; NV] = std::array::from_fn(|j| V::load(b.add(j * V::LANES)));
                 for (sums, w) in acc.iter_mut().zip(&weights) {
                     let a = V::splat(*w.add(c));
-                    sums[0] = V::madd(a, b0, sums[0]);
-                    sums[1] = V::madd(a, b1, sums[1]);
+                    for (sum, &p) in sums.iter_mut().zip(&panel) {
+                        *sum = V::madd(a, p, *sum);
+                    }
                 }
-                b = b.add(COLS);
+                b = b.add(self.panel_stride);
             }
-            for (i, [lo, hi]) in acc.into_iter().enumerate() {
-                let (lo, hi) = (lo.activate(dst.activation), hi.activate(dst.activation));
+            for (i, sums) in acc.into_iter().enumerate() {
                 let row = std::slice::from_raw_parts_mut(dst.at.add(i * dst.stride), dst.width);
-                if dst.width == COLS {
-                    lo.store(&mut row[..V::LANES]);
-                    hi.store(&mut row[V::LANES..]);
+                if dst.width == span {
+                    for (j, sum) in sums.into_iter().enumerate() {
+                        sum.activate(dst.activation).store(&mut row[j * V::LANES..]);
+                    }
                 } else {
-                    let mut values = [0.0f32; COLS];
-                    lo.store(&mut values[..V::LANES]);
-                    hi.store(&mut values[V::LANES..]);
+                    let mut values = [0.0f32; 32];
+                    for (j, sum) in sums.into_iter().enumerate() {
+                        sum.activate(dst.activation).store(&mut values[j * V::LANES..]);
+                    }
                     for (out, &v) in row.iter_mut().zip(&values) {
                         out.set(v);
                     }
@@ -495,7 +568,7 @@ mod tests {
     use burn::nn::conv::Conv2dConfig;
     use burn::tensor::Distribution;
 
-    use super::{Activation, COLS, Kernel, ROWS, Shape, conv1x1, conv1x1_with, forward, split};
+    use super::{Activation, COLS, Kernel, ROWS, Shape, conv1x1_with, forward, split};
     use crate::model::cpu::{assert_non_finite_as_burn, clipping, non_finite_input, reference_activation};
     use burn::prelude::*;
 
@@ -534,21 +607,24 @@ mod tests {
         }
     }
 
-    /// The portable loops (wasm's, and natively on CPUs without AVX2 and FMA) agree with the
-    /// kernel this machine picks; here on x86-64 with AVX2 these are two different builds.
+    /// Every build of the loops this CPU runs agrees with the portable one (wasm's, and natively
+    /// on CPUs without AVX2 and FMA): here on x86-64 with AVX2 and AVX-512, three builds, two
+    /// tile shapes.
     #[test]
-    fn portable_loops_agree_with_the_detected_kernel() {
+    fn every_kernel_agrees_with_the_portable_loops() {
         let values = |n: usize, seed: usize| (0..n).map(|i| ((i * 7919 + seed) % 1009) as f32 / 504.5 - 1.0).collect::<Vec<f32>>();
-        for (in_channels, out_channels, pixels) in [(24, 144, 3136), (96, 24, 3136 + 5), (576, 160, 49), (13, 17, COLS + 3)] {
+        for (in_channels, out_channels, pixels) in [(24, 144, 3136), (96, 24, 3136 + 5), (576, 160, 49), (13, 17, COLS + 3), (7, ROWS + 5, 2 * COLS)] {
             let shape = Shape { batch: 2, in_channels, out_channels, pixels };
             let x = values(2 * in_channels * pixels, 1);
             let weight = values(out_channels * in_channels, 2);
             let bias = values(out_channels, 3);
-            let detected = conv1x1(&x, &weight, &bias, shape, Activation::Relu6);
             let portable = conv1x1_with(Kernel::Portable, &x, &weight, &bias, shape, Activation::Relu6);
-            assert_eq!(detected.len(), portable.len());
-            for (i, (d, p)) in detected.iter().zip(&portable).enumerate() {
-                assert!((d - p).abs() < 1e-4, "{shape:?} value {i}: {d} vs {p}");
+            for kernel in Kernel::available() {
+                let got = conv1x1_with(kernel, &x, &weight, &bias, shape, Activation::Relu6);
+                assert_eq!(got.len(), portable.len());
+                for (i, (g, p)) in got.iter().zip(&portable).enumerate() {
+                    assert!((g - p).abs() < 1e-4, "{kernel:?} {shape:?} value {i}: {g} vs {p}");
+                }
             }
         }
     }

@@ -1,5 +1,5 @@
 //! The few vector operations camtag's CPU kernels need ([`super::pointwise`]'s tiles and dot
-//! products), one implementation per instruction set: AVX2 with FMA natively,
+//! products), one implementation per instruction set: AVX-512, or AVX2 with FMA, natively,
 //! SIMD128 in the wasm SIMD packages, plain arrays elsewhere (the compiler vectorizes what it
 //! can). The kernels are written once, generic over [`Vector`].
 
@@ -11,7 +11,7 @@ use crate::model::cpu::Slot;
 /// # Safety
 /// Every operation runs the type's instructions: call them only where the CPU has that
 /// instruction set (for [`Avx2Fma`], in functions compiled with AVX2 and FMA, reached only
-/// after detecting both).
+/// after detecting both; for [`Avx512`] likewise with AVX-512 Foundation).
 pub trait Vector: Copy {
     const LANES: usize;
     unsafe fn splat(v: f32) -> Self;
@@ -111,6 +111,48 @@ impl Vector for Avx2Fma {
         assert!(dst.len() >= 8);
         // 8 values in bounds, of f32's layout (`Slot`).
         unsafe { std::arch::x86_64::_mm256_storeu_ps(dst.as_mut_ptr().cast(), self.0) }
+    }
+}
+
+/// 16 lanes of AVX-512 (Foundation: fused multiply-adds included).
+#[cfg(target_arch = "x86_64")]
+#[derive(Clone, Copy)]
+pub struct Avx512(std::arch::x86_64::__m512);
+
+// SAFETY (all methods): the caller's promise that AVX-512 Foundation is there.
+#[cfg(target_arch = "x86_64")]
+impl Vector for Avx512 {
+    const LANES: usize = 16;
+    #[inline(always)]
+    unsafe fn splat(v: f32) -> Self {
+        Self(unsafe { std::arch::x86_64::_mm512_set1_ps(v) })
+    }
+    #[inline(always)]
+    unsafe fn load(src: *const f32) -> Self {
+        Self(unsafe { std::arch::x86_64::_mm512_loadu_ps(src) })
+    }
+    #[inline(always)]
+    unsafe fn madd(a: Self, b: Self, c: Self) -> Self {
+        Self(unsafe { std::arch::x86_64::_mm512_fmadd_ps(a.0, b.0, c.0) })
+    }
+    #[inline(always)]
+    unsafe fn activate(self, activation: Activation) -> Self {
+        use std::arch::x86_64::{_mm512_max_ps, _mm512_min_ps, _mm512_set1_ps};
+        // As AVX2's: `vmaxps`/`vminps` return the second operand when either is NaN, so with
+        // the bound first a NaN lane comes back as itself.
+        unsafe {
+            match activation {
+                Activation::None => self,
+                Activation::Relu => Self(_mm512_max_ps(_mm512_set1_ps(0.0), self.0)),
+                Activation::Relu6 => Self(_mm512_min_ps(_mm512_set1_ps(6.0), _mm512_max_ps(_mm512_set1_ps(0.0), self.0))),
+            }
+        }
+    }
+    #[inline(always)]
+    unsafe fn store<T: Slot>(self, dst: &mut [T]) {
+        assert!(dst.len() >= 16);
+        // 16 values in bounds, of f32's layout (`Slot`).
+        unsafe { std::arch::x86_64::_mm512_storeu_ps(dst.as_mut_ptr().cast(), self.0) }
     }
 }
 
