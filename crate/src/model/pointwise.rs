@@ -150,6 +150,97 @@ pub(crate) unsafe fn conv1x1_columns(
     unsafe { run_task(kernel, &Task { rows: 0..m, cols, x_at }, out, x, &operands) };
 }
 
+/// Rows `rows` of a one-group direct convolution (the RGB stem: see [`super::direct_conv`]) on
+/// this kernel's tiles: for every output channel `co`, output row `r` in `rows` and column
+/// `c < ow`, `out[co, r · ow + c] = activation(bias[co] + Σ_t w[co, t] · planes[offsets[t] + r ·
+/// width + c])`. `planes` is the input split by stride phase, `width` values a row, so that each
+/// tap reads one contiguous run along an output row: the tap is the tile's input channel, and its
+/// two vector loads serve all of the tile's output channels (the direct kernel loaded them again
+/// for each). `weight` `[out, taps]`, `bias` `[out]`, `out` `[out, oh · ow]`.
+///
+/// # Safety
+/// No other slice of `out` overlapping rows `rows` (columns `r · ow ..` of every output channel)
+/// may be alive, on any thread.
+///
+/// # Panics
+/// If the lengths do not fit these shapes, or `planes` ends less than a tile's width past the
+/// last row's last tap (the split planes' slack, see `direct_conv::Scratch`).
+#[allow(clippy::too_many_arguments)]
+pub(crate) unsafe fn conv_taps(
+    kernel: Kernel,
+    planes: &[f32],
+    offsets: &[usize],
+    (weight, bias, activation): (&[f32], &[f32], Activation),
+    [ow, width]: [usize; 2],
+    rows: Range<usize>,
+    out: &Output,
+) {
+    let taps = offsets.len();
+    assert!(taps > 0 && weight.len() == out.m * taps && bias.len() == out.m && ow <= width, "{taps} taps, weight {}, bias {}", weight.len(), bias.len());
+    let taps = Taps { planes, offsets, weight, bias, activation, ow, width };
+    match kernel {
+        // SAFETY: as in `run_task`; the caller's promise for `out`.
+        Kernel::Portable => unsafe { taps_loops::<vector::Portable>(&taps, rows, out) },
+        #[cfg(target_arch = "x86_64")]
+        Kernel::Avx2Fma => unsafe { taps_loops_avx2_fma(&taps, rows, out) },
+        #[cfg(target_arch = "x86_64")]
+        Kernel::Avx512 => unsafe { taps_loops_avx512(&taps, rows, out) },
+    }
+}
+
+/// [`conv_taps`]'s operands.
+struct Taps<'a> {
+    planes: &'a [f32],
+    offsets: &'a [usize],
+    weight: &'a [f32],
+    bias: &'a [f32],
+    activation: Activation,
+    ow: usize,
+    width: usize,
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn taps_loops_avx2_fma(taps: &Taps, rows: Range<usize>, out: &Output) {
+    // SAFETY: as `task_loops_avx2_fma`.
+    unsafe { taps_loops::<vector::Avx2Fma>(taps, rows, out) };
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx2,fma")]
+unsafe fn taps_loops_avx512(taps: &Taps, rows: Range<usize>, out: &Output) {
+    // SAFETY: as `task_loops_avx512`.
+    unsafe { taps_loops::<vector::Avx512>(taps, rows, out) };
+}
+
+/// Output rows outer, runs of a tile's width along each next, output channels inner: a run's
+/// taps (3 input rows of each phase plane) and all the weights stay in L1.
+///
+/// # Safety
+/// As [`task_loops`], for `rows`.
+#[inline(always)]
+unsafe fn taps_loops<V: Vector>(t: &Taps, rows: Range<usize>, out: &Output) {
+    for r in rows {
+        let mut c = 0;
+        while c < t.ow {
+            let left = t.ow - c;
+            let vectors = if left <= V::LANES && V::LANES == COLS { 1 } else { 2 };
+            let width = (vectors * V::LANES).min(left);
+            let panel = &t.planes[r * t.width + c..];
+            for co in (0..out.m).step_by(tile_rows::<V>()) {
+                let count = tile_rows::<V>().min(out.m - co);
+                // SAFETY: row r's own columns of every channel; the caller's promise.
+                let at = unsafe { out.tile(co..co + count, r * t.ow + c..r * t.ow + c + width) };
+                let tile = Tile { weight: &t.weight[co * t.offsets.len()..], bias: &t.bias[co..], k: t.offsets.len(), panel, at: Offsets(t.offsets) };
+                let dst = Dst { at, stride: out.n, rows: count, width, activation: t.activation };
+                // SAFETY: the caller's promise for `V`; `dst` is `count` rows of `width` values.
+                unsafe { tile.run_rows::<V>(vectors, count, dst) };
+            }
+            c += width;
+        }
+    }
+}
+
 /// One task's tiles, in `kernel`'s build of the loops.
 ///
 /// # Safety
@@ -357,11 +448,8 @@ unsafe fn task_loops<V: Vector>(task: &Task, out: &Output, x: &[f32], o: &Operan
             // SAFETY: the task's own rows × columns; no other task overlaps them (the caller's
             // promise), and nothing else of this task's is alive while the tile writes them.
             let at = unsafe { out.tile(row..row + count, col..col + width) };
-            let tile = if direct {
-                Tile { weight: &o.weight[row * o.k..], bias: &o.bias[row..], k: o.k, panel: &x[x_col..], panel_stride: o.stride }
-            } else {
-                Tile { weight: &o.weight[row * o.k..], bias: &o.bias[row..], k: o.k, panel: &panel, panel_stride: span }
-            };
+            let (panel, stride) = if direct { (&x[x_col..], o.stride) } else { (&panel[..], span) };
+            let tile = Tile { weight: &o.weight[row * o.k..], bias: &o.bias[row..], k: o.k, panel, at: Strided(stride) };
             let dst = Dst { at, stride: out.n, rows: count, width, activation: o.activation };
             // SAFETY: the caller's promise for `V`; `dst` is `count` rows of `width` values.
             unsafe { tile.run_rows::<V>(vectors, count, dst) };
@@ -439,15 +527,50 @@ unsafe fn dot_rows<V: Vector, const R: usize>(weight: &[f32], column: &[f32], wh
     }
 }
 
-/// One register tile's inputs: weights and biases from its first row on, and its packed panel of
-/// `x` (`k` runs of `COLS` values).
-struct Tile<'a> {
+/// One register tile's inputs: weights and biases from its first row on, and its panel: `k` runs
+/// of the tile's width, input channel `c`'s from `panel[at.of(c)]` on.
+struct Tile<'a, P: PanelRuns> {
     weight: &'a [f32],
     bias: &'a [f32],
     k: usize,
     panel: &'a [f32],
-    /// From one input channel's panel values to the next's.
-    panel_stride: usize,
+    at: P,
+}
+
+/// Where a tile's input channel `c` starts in its panel.
+trait PanelRuns: Copy {
+    fn of(self, c: usize) -> usize;
+    /// The last channel's start: the largest, for the bounds check.
+    fn last(self, k: usize) -> usize;
+}
+
+/// `c · stride`: a packed panel (`stride` its width), or `x` as it lies.
+#[derive(Clone, Copy)]
+struct Strided(usize);
+
+impl PanelRuns for Strided {
+    #[inline(always)]
+    fn of(self, c: usize) -> usize {
+        c * self.0
+    }
+    fn last(self, k: usize) -> usize {
+        (k - 1) * self.0
+    }
+}
+
+/// A tap's offset in a convolution's phase-split planes (see [`conv_taps`]).
+#[derive(Clone, Copy)]
+struct Offsets<'a>(&'a [usize]);
+
+impl PanelRuns for Offsets<'_> {
+    #[inline(always)]
+    fn of(self, c: usize) -> usize {
+        // SAFETY: `c < k ≤ len`, checked by `Tile::run` before its loop.
+        unsafe { *self.0.get_unchecked(c) }
+    }
+    fn last(self, k: usize) -> usize {
+        self.0[..k].iter().copied().max().unwrap_or(0)
+    }
 }
 
 /// Where a tile's sums go: `rows` rows of `width` values, the first at `at`, `stride` apart (a
@@ -461,7 +584,7 @@ struct Dst {
     activation: Activation,
 }
 
-impl Tile<'_> {
+impl<P: PanelRuns> Tile<'_, P> {
     /// [`Tile::run`] with `rows` rows of `vectors` vectors, as constants.
     ///
     /// # Safety
@@ -497,16 +620,17 @@ impl Tile<'_> {
         let k = self.k;
         let span = NV * V::LANES;
         assert!(R <= dst.rows && dst.width <= span && span <= 32 && self.weight.len() >= R * k && self.bias.len() >= R, "tile rows");
-        assert!(self.panel_stride >= span && self.panel.len() >= (k - 1) * self.panel_stride + span, "tile panel");
+        assert!(k > 0 && self.panel.len() >= self.at.last(k) + span, "tile panel");
         // SAFETY: the caller's promise for `V`; and the asserts above keep every read in bounds:
         // row i's weights are `weight[i·k .. (i + 1)·k]`, input channel c's panel values
-        // `panel[c·span ..][..span]`. Stores: row i's `width` values from `at + i · stride`, which
+        // `panel[at.of(c) ..][..span]` (`at.last(k)` the largest start; `Offsets` has `k`). Stores: row i's `width` values from `at + i · stride`, which
         // `dst` holds (`Output::tile` checked them).
         unsafe {
             let mut acc: [[V; NV]; R] = std::array::from_fn(|i| [V::splat(self.bias[i]); NV]);
             let weights: [*const f32; R] = std::array::from_fn(|i| self.weight.as_ptr().add(i * k));
-            let mut b = self.panel.as_ptr();
+            let panel_start = self.panel.as_ptr();
             for c in 0..k {
+                let b = panel_start.add(self.at.of(c));
                 let panel: [V; NV] = std::array::from_fn(|j| V::load(b.add(j * V::LANES)));
                 for (sums, w) in acc.iter_mut().zip(&weights) {
                     let a = V::splat(*w.add(c));
@@ -514,7 +638,6 @@ impl Tile<'_> {
                         *sum = V::madd(a, p, *sum);
                     }
                 }
-                b = b.add(self.panel_stride);
             }
             for (i, sums) in acc.into_iter().enumerate() {
                 let row = std::slice::from_raw_parts_mut(dst.at.add(i * dst.stride), dst.width);
