@@ -39,6 +39,7 @@ impl Kernel {
     }
 
     /// Every build this CPU runs, narrowest first: the tests compare them.
+    #[cfg(test)]
     pub fn available() -> Vec<Self> {
         let all = [
             Self::Portable,

@@ -16,8 +16,8 @@
 //! [`COLS`] pixels of sums held in vector registers while the input channels stream past — per
 //! input channel, one load of `COLS` pixels is multiplied by each row's weight (one broadcast
 //! each). With AVX2 6 × 16 (12 accumulators, the shape of BLIS's Haswell kernel), with AVX-512
-//! 12 × 16 (12 accumulators of 16 lanes: twice the multiply-adds per instruction, the same
-//! panels), in wasm 4 × 8 (8 SIMD128 accumulators: V8 has 16 vector registers on x86-64). The
+//! 12 × 32 (24 of its 32 registers; 12 × 16 where 16 or fewer pixels are left), in wasm 4 × 8
+//! (8 SIMD128 accumulators: V8 has 16 vector registers on x86-64). The
 //! weights are not packed (a tile reads its rows in step); each column panel of `x` (`in` × `COLS`
 //! values) is copied once into one contiguous run, zero-padded when it is the last and narrower,
 //! and every row tile then reads it from the L1 cache. At most [`DOT_COLS`] pixels left after
@@ -58,6 +58,12 @@ const fn tile_rows<V: Vector>() -> usize {
         8 => 6,
         _ => 4,
     }
+}
+/// Vectors per tile row where `left` pixels remain: two, except that AVX-512 (whose vector is a
+/// whole `COLS`) takes one where fewer than two are left, so that a 7x7 picture's last 17 pixels
+/// are a 16-wide tile and a dot product, not a 32-wide tile half empty.
+fn tile_vectors<V: Vector>(left: usize) -> usize {
+    if left < 2 * V::LANES && V::LANES == COLS { 1 } else { 2 }
 }
 /// At most this many pixels left after the last whole panel are computed as dot products along
 /// the input channels ([`dot_column`]), not as a zero-padded panel: a 7x7 picture is 49 = 3 × 16
@@ -177,7 +183,7 @@ pub(crate) unsafe fn conv_taps(
 ) {
     let taps = offsets.len();
     assert!(taps > 0 && weight.len() == out.m * taps && bias.len() == out.m && ow <= width, "{taps} taps, weight {}, bias {}", weight.len(), bias.len());
-    let taps = Taps { planes, offsets, weight, bias, activation, ow, width };
+    let taps = Taps { planes, offsets: Offsets::new(offsets), weight, bias, activation, ow, width };
     match kernel {
         // SAFETY: as in `run_task`; the caller's promise for `out`.
         Kernel::Portable => unsafe { taps_loops::<vector::Portable>(&taps, rows, out) },
@@ -191,7 +197,7 @@ pub(crate) unsafe fn conv_taps(
 /// [`conv_taps`]'s operands.
 struct Taps<'a> {
     planes: &'a [f32],
-    offsets: &'a [usize],
+    offsets: Offsets<'a>,
     weight: &'a [f32],
     bias: &'a [f32],
     activation: Activation,
@@ -224,14 +230,15 @@ unsafe fn taps_loops<V: Vector>(t: &Taps, rows: Range<usize>, out: &Output) {
         let mut c = 0;
         while c < t.ow {
             let left = t.ow - c;
-            let vectors = if left <= V::LANES && V::LANES == COLS { 1 } else { 2 };
+            let vectors = tile_vectors::<V>(left);
             let width = (vectors * V::LANES).min(left);
             let panel = &t.planes[r * t.width + c..];
             for co in (0..out.m).step_by(tile_rows::<V>()) {
                 let count = tile_rows::<V>().min(out.m - co);
                 // SAFETY: row r's own columns of every channel; the caller's promise.
                 let at = unsafe { out.tile(co..co + count, r * t.ow + c..r * t.ow + c + width) };
-                let tile = Tile { weight: &t.weight[co * t.offsets.len()..], bias: &t.bias[co..], k: t.offsets.len(), panel, at: Offsets(t.offsets) };
+                let k = t.offsets.offsets.len();
+                let tile = Tile { weight: &t.weight[co * k..], bias: &t.bias[co..], k, panel, at: t.offsets };
                 let dst = Dst { at, stride: out.n, rows: count, width, activation: t.activation };
                 // SAFETY: the caller's promise for `V`; `dst` is `count` rows of `width` values.
                 unsafe { tile.run_rows::<V>(vectors, count, dst) };
@@ -414,32 +421,37 @@ unsafe fn task_loops_avx512(task: &Task, out: &Output, x: &[f32], operands: &Ope
 #[inline(always)]
 unsafe fn task_loops<V: Vector>(task: &Task, out: &Output, x: &[f32], o: &Operands) {
     let cols = task.cols.clone();
-    let mut panel = vec![0.0f32; o.k * 2 * V::LANES];
+    // Sized where first needed: a small picture's tasks read most panels unpacked.
+    let mut panel: Vec<f32> = Vec::new();
     let mut col = cols.start;
     while col < cols.end {
         let left = cols.end - col;
         if left <= DOT_COLS && cols.len() > left {
+            panel.resize(panel.len().max(o.k), 0.0);
             for pixel in col..cols.end {
                 // SAFETY: the caller's promises.
                 unsafe { dot_column::<V>(task, out, pixel, x, o, &mut panel) };
             }
             break;
         }
-        let vectors = if left < 2 * V::LANES && V::LANES == COLS { 1 } else { 2 };
+        let vectors = tile_vectors::<V>(left);
         let span = vectors * V::LANES;
         let width = span.min(left);
         let x_col = task.x_at + (col - cols.start);
         // A small picture's whole panels are read where they lie (`SMALL`); the others, and the
         // last narrower panel (zero-padded), packed.
         let direct = width == span && o.stride <= SMALL;
-        for (dst, src) in panel[..if direct { 0 } else { o.k * span }].chunks_exact_mut(span).zip(x[x_col..].chunks(o.stride)) {
-            match width {
-                // Fixed sizes: vector moves, not a call.
-                16 if span == 16 => dst.copy_from_slice(&src[..16]),
-                32 if span == 32 => dst.copy_from_slice(&src[..32]),
-                _ => {
-                    dst[..width].copy_from_slice(&src[..width]);
-                    dst[width..].fill(0.0);
+        if !direct {
+            panel.resize(panel.len().max(o.k * span), 0.0);
+            for (dst, src) in panel[..o.k * span].chunks_exact_mut(span).zip(x[x_col..].chunks(o.stride)) {
+                match width {
+                    // Fixed sizes: vector moves, not a call.
+                    16 if span == 16 => dst.copy_from_slice(&src[..16]),
+                    32 if span == 32 => dst.copy_from_slice(&src[..32]),
+                    _ => {
+                        dst[..width].copy_from_slice(&src[..width]);
+                        dst[width..].fill(0.0);
+                    }
                 }
             }
         }
@@ -558,18 +570,28 @@ impl PanelRuns for Strided {
     }
 }
 
-/// A tap's offset in a convolution's phase-split planes (see [`conv_taps`]).
+/// The taps' offsets in a convolution's phase-split planes (see [`conv_taps`]), and the
+/// largest, found once per call rather than once per tile.
 #[derive(Clone, Copy)]
-struct Offsets<'a>(&'a [usize]);
+struct Offsets<'a> {
+    offsets: &'a [usize],
+    last: usize,
+}
+
+impl<'a> Offsets<'a> {
+    fn new(offsets: &'a [usize]) -> Self {
+        Self { offsets, last: offsets.iter().copied().max().unwrap_or(0) }
+    }
+}
 
 impl PanelRuns for Offsets<'_> {
     #[inline(always)]
     fn of(self, c: usize) -> usize {
-        // SAFETY: `c < k ≤ len`, checked by `Tile::run` before its loop.
-        unsafe { *self.0.get_unchecked(c) }
+        self.offsets[c]
     }
     fn last(self, k: usize) -> usize {
-        self.0[..k].iter().copied().max().unwrap_or(0)
+        assert!(k <= self.offsets.len(), "{k} taps of {}", self.offsets.len());
+        self.last
     }
 }
 
@@ -623,8 +645,8 @@ impl<P: PanelRuns> Tile<'_, P> {
         assert!(k > 0 && self.panel.len() >= self.at.last(k) + span, "tile panel");
         // SAFETY: the caller's promise for `V`; and the asserts above keep every read in bounds:
         // row i's weights are `weight[i·k .. (i + 1)·k]`, input channel c's panel values
-        // `panel[at.of(c) ..][..span]` (`at.last(k)` the largest start; `Offsets` has `k`). Stores: row i's `width` values from `at + i · stride`, which
-        // `dst` holds (`Output::tile` checked them).
+        // `panel[at.of(c) ..][..span]` (`at.last(k)` the largest start). Stores: row i's `width`
+        // values from `at + i · stride`, which `dst` holds (`Output::tile` checked them).
         unsafe {
             let mut acc: [[V; NV]; R] = std::array::from_fn(|i| [V::splat(self.bias[i]); NV]);
             let weights: [*const f32; R] = std::array::from_fn(|i| self.weight.as_ptr().add(i * k));

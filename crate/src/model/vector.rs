@@ -72,89 +72,68 @@ impl<const N: usize> Vector for Lanes<N> {
     }
 }
 
-/// 8 lanes of AVX2 with fused multiply-adds.
+/// An x86-64 vector type over one register type and its intrinsics: AVX2's and AVX-512's
+/// implementations differ in nothing else.
 #[cfg(target_arch = "x86_64")]
-#[derive(Clone, Copy)]
-pub struct Avx2Fma(std::arch::x86_64::__m256);
+macro_rules! x86_vector {
+    ($(#[$doc:meta])* $name:ident($register:ident), $lanes:literal,
+     $set1:ident, $loadu:ident, $fmadd:ident, $max:ident, $min:ident, $storeu:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy)]
+        pub struct $name(std::arch::x86_64::$register);
 
-// SAFETY (all methods): the caller's promise that AVX2 and FMA are there.
-#[cfg(target_arch = "x86_64")]
-impl Vector for Avx2Fma {
-    const LANES: usize = 8;
-    #[inline(always)]
-    unsafe fn splat(v: f32) -> Self {
-        Self(unsafe { std::arch::x86_64::_mm256_set1_ps(v) })
-    }
-    #[inline(always)]
-    unsafe fn load(src: *const f32) -> Self {
-        Self(unsafe { std::arch::x86_64::_mm256_loadu_ps(src) })
-    }
-    #[inline(always)]
-    unsafe fn madd(a: Self, b: Self, c: Self) -> Self {
-        Self(unsafe { std::arch::x86_64::_mm256_fmadd_ps(a.0, b.0, c.0) })
-    }
-    #[inline(always)]
-    unsafe fn activate(self, activation: Activation) -> Self {
-        use std::arch::x86_64::{_mm256_max_ps, _mm256_min_ps, _mm256_set1_ps};
-        // `max_ps(a, b)` is `a > b ? a : b`, `min_ps(a, b)` `a < b ? a : b`: with the bound
-        // first, a NaN lane compares false and comes back as itself.
-        unsafe {
-            match activation {
-                Activation::None => self,
-                Activation::Relu => Self(_mm256_max_ps(_mm256_set1_ps(0.0), self.0)),
-                Activation::Relu6 => Self(_mm256_min_ps(_mm256_set1_ps(6.0), _mm256_max_ps(_mm256_set1_ps(0.0), self.0))),
+        // SAFETY (all methods): the caller's promise that the CPU has the type's instruction set.
+        impl Vector for $name {
+            const LANES: usize = $lanes;
+            #[inline(always)]
+            unsafe fn splat(v: f32) -> Self {
+                Self(unsafe { std::arch::x86_64::$set1(v) })
+            }
+            #[inline(always)]
+            unsafe fn load(src: *const f32) -> Self {
+                Self(unsafe { std::arch::x86_64::$loadu(src) })
+            }
+            #[inline(always)]
+            unsafe fn madd(a: Self, b: Self, c: Self) -> Self {
+                Self(unsafe { std::arch::x86_64::$fmadd(a.0, b.0, c.0) })
+            }
+            #[inline(always)]
+            unsafe fn activate(self, activation: Activation) -> Self {
+                use std::arch::x86_64::{$max, $min, $set1};
+                // `max_ps(a, b)` is `a > b ? a : b`, `min_ps(a, b)` `a < b ? a : b` (`vmaxps`
+                // and `vminps` return the second operand when either is NaN): with the bound
+                // first, a NaN lane compares false and comes back as itself.
+                unsafe {
+                    match activation {
+                        Activation::None => self,
+                        Activation::Relu => Self($max($set1(0.0), self.0)),
+                        Activation::Relu6 => Self($min($set1(6.0), $max($set1(0.0), self.0))),
+                    }
+                }
+            }
+            #[inline(always)]
+            unsafe fn store<T: Slot>(self, dst: &mut [T]) {
+                assert!(dst.len() >= $lanes);
+                // `LANES` values in bounds, of f32's layout (`Slot`).
+                unsafe { std::arch::x86_64::$storeu(dst.as_mut_ptr().cast(), self.0) }
             }
         }
-    }
-    #[inline(always)]
-    unsafe fn store<T: Slot>(self, dst: &mut [T]) {
-        assert!(dst.len() >= 8);
-        // 8 values in bounds, of f32's layout (`Slot`).
-        unsafe { std::arch::x86_64::_mm256_storeu_ps(dst.as_mut_ptr().cast(), self.0) }
-    }
+    };
 }
 
-/// 16 lanes of AVX-512 (Foundation: fused multiply-adds included).
 #[cfg(target_arch = "x86_64")]
-#[derive(Clone, Copy)]
-pub struct Avx512(std::arch::x86_64::__m512);
+x86_vector!(
+    /// 8 lanes of AVX2 with fused multiply-adds.
+    Avx2Fma(__m256), 8,
+    _mm256_set1_ps, _mm256_loadu_ps, _mm256_fmadd_ps, _mm256_max_ps, _mm256_min_ps, _mm256_storeu_ps
+);
 
-// SAFETY (all methods): the caller's promise that AVX-512 Foundation is there.
 #[cfg(target_arch = "x86_64")]
-impl Vector for Avx512 {
-    const LANES: usize = 16;
-    #[inline(always)]
-    unsafe fn splat(v: f32) -> Self {
-        Self(unsafe { std::arch::x86_64::_mm512_set1_ps(v) })
-    }
-    #[inline(always)]
-    unsafe fn load(src: *const f32) -> Self {
-        Self(unsafe { std::arch::x86_64::_mm512_loadu_ps(src) })
-    }
-    #[inline(always)]
-    unsafe fn madd(a: Self, b: Self, c: Self) -> Self {
-        Self(unsafe { std::arch::x86_64::_mm512_fmadd_ps(a.0, b.0, c.0) })
-    }
-    #[inline(always)]
-    unsafe fn activate(self, activation: Activation) -> Self {
-        use std::arch::x86_64::{_mm512_max_ps, _mm512_min_ps, _mm512_set1_ps};
-        // As AVX2's: `vmaxps`/`vminps` return the second operand when either is NaN, so with
-        // the bound first a NaN lane comes back as itself.
-        unsafe {
-            match activation {
-                Activation::None => self,
-                Activation::Relu => Self(_mm512_max_ps(_mm512_set1_ps(0.0), self.0)),
-                Activation::Relu6 => Self(_mm512_min_ps(_mm512_set1_ps(6.0), _mm512_max_ps(_mm512_set1_ps(0.0), self.0))),
-            }
-        }
-    }
-    #[inline(always)]
-    unsafe fn store<T: Slot>(self, dst: &mut [T]) {
-        assert!(dst.len() >= 16);
-        // 16 values in bounds, of f32's layout (`Slot`).
-        unsafe { std::arch::x86_64::_mm512_storeu_ps(dst.as_mut_ptr().cast(), self.0) }
-    }
-}
+x86_vector!(
+    /// 16 lanes of AVX-512 (Foundation: fused multiply-adds included).
+    Avx512(__m512), 16,
+    _mm512_set1_ps, _mm512_loadu_ps, _mm512_fmadd_ps, _mm512_max_ps, _mm512_min_ps, _mm512_storeu_ps
+);
 
 /// 4 lanes of wasm SIMD128 (no fused multiply-add without relaxed SIMD). The build enables
 /// SIMD128 for the whole package, and the page loads that package only where it validates.
