@@ -32,7 +32,8 @@ use burn::nn::conv::Conv2d;
 use burn::prelude::*;
 
 use super::conv_norm::Activation;
-use super::cpu::{self, Kernel, copy_activated};
+use super::cpu::{self, Kernel};
+use super::depthwise;
 use super::pointwise;
 
 /// The most taps (input channels per group × kernel area) an output may sum on this path: the RGB
@@ -154,14 +155,8 @@ fn conv2d_with(kernel: Kernel, x: &[f32], weight: &[f32], bias: &[f32], g: &Geom
     assert_eq!(weight.len(), g.out_channels * g.taps(), "weight length for {g:?}");
     assert_eq!(bias.len(), g.out_channels, "bias length for {g:?}");
 
-    let layout = g.scratch_layout();
-    let offsets = g.tap_offsets();
     let in_group = g.in_per_group() * h * w; // values of one group's input planes
     let out_plane = oh * ow;
-    let channel = |split: &[f32], co: usize, acc: &mut Vec<f32>, out: &mut [MaybeUninit<f32>]| {
-        let weights = &weight[co * g.taps()..(co + 1) * g.taps()];
-        output_channel(kernel, split, (&offsets, weights, bias[co]), [oh, ow], layout, activation, acc, out);
-    };
     let len = g.batch * g.out_channels * out_plane;
     // Not zeroed first: every value is written once below.
     let mut values: Vec<f32> = Vec::with_capacity(len);
@@ -169,6 +164,8 @@ fn conv2d_with(kernel: Kernel, x: &[f32], weight: &[f32], bias: &[f32], g: &Geom
     if g.groups == 1 {
         // One group (the stem): split the input once per picture, then the 1x1 kernel's tiles
         // with the taps as input channels (`pointwise::conv_taps`), output rows in parallel.
+        let layout = g.scratch_layout();
+        let offsets = g.tap_offsets();
         let mut scratch = Scratch::default();
         let parts = if cpu::threads() == 1 { 1 } else { (4 * cpu::threads()).min(oh) };
         let tasks: Vec<Range<usize>> = (0..parts).map(|i| i * oh / parts..(i + 1) * oh / parts).collect();
@@ -182,61 +179,24 @@ fn conv2d_with(kernel: Kernel, x: &[f32], weight: &[f32], bias: &[f32], g: &Geom
             });
         }
     } else {
-        // Many groups (depthwise): each (picture, group) splits its own channels, in parallel.
-        par_chunks(out, g.out_per_group() * out_plane, |bg, out, task| {
-            task.split(&x[bg * in_group..(bg + 1) * in_group], g, layout);
-            let first = (bg % g.groups) * g.out_per_group();
-            for (j, out) in out.chunks_mut(out_plane).enumerate() {
-                channel(&task.planes, first + j, &mut task.acc, out);
-            }
+        // Many groups (depthwise): each (picture, group) on its own, in parallel.
+        let taps = depthwise::Taps::new(g);
+        let operands = (weight, bias, activation);
+        par_chunks(out, g.out_per_group() * out_plane, |first, out, planes| {
+            let x = &x[first * in_group..];
+            depthwise::groups(kernel, (x, in_group), &taps, operands, first % g.groups, (out, g.out_per_group() * out_plane), planes);
         });
     }
-    // SAFETY: the chunks above cover `out` (lengths divide it), each channel's `oh × ow` values
-    // are all written by `channel_loops` (one activated row per output row).
+    // SAFETY: the chunks above cover `out` (lengths divide it), and each is written whole: the
+    // stem's tasks cover its rows, `depthwise::group` writes each of its channels' values.
     unsafe { values.set_len(len) };
     values
 }
 
-/// One thread's depthwise convolution (`groups == in == out` channels, one picture), for a fused
-/// block (see [`super::fused`]): channel `c`'s `h × w` input is `x[c · x_stride ..]`, its
-/// `oh × ow` output goes to `out[c · out_stride ..]`. `weight` `[channels, k, k]`, `bias`
-/// `[channels]`, then the activation.
-///
-/// # Panics
-/// If the geometry is not a direct depthwise one or a slice is too short for it.
-pub(crate) fn depthwise_into(
-    kernel: Kernel,
-    x: &[f32],
-    x_stride: usize,
-    (weight, bias, activation): (&[f32], &[f32], Activation),
-    g: &Geometry,
-    (out, out_stride): (&mut [f32], usize),
-    scratch: &mut Scratch,
-) {
-    let channels = g.out_channels;
-    assert!(g.is_direct() && g.batch == 1 && g.groups == g.in_channels && g.groups == channels, "not a depthwise convolution: {g:?}");
-    let [h, w] = g.size;
-    let [oh, ow] = g.out_size();
-    assert!(x_stride >= h * w && x.len() >= (channels - 1) * x_stride + h * w, "input length for {g:?}");
-    assert!(out_stride >= oh * ow && out.len() >= (channels - 1) * out_stride + oh * ow, "output length for {g:?}");
-    assert!(weight.len() == channels * g.taps() && bias.len() == channels, "weight or bias length for {g:?}");
-    let layout = g.scratch_layout();
-    let offsets = g.tap_offsets();
-    for c in 0..channels {
-        scratch.split(&x[c * x_stride..c * x_stride + h * w], g, layout);
-        // SAFETY: `output_channel` only stores values into it.
-        let out = unsafe { cpu::slots(&mut out[c * out_stride..c * out_stride + oh * ow]) };
-        let weight = &weight[c * g.taps()..(c + 1) * g.taps()];
-        output_channel(kernel, &scratch.planes, (&offsets, weight, bias[c]), [oh, ow], layout, activation, &mut scratch.acc, out);
-    }
-}
-
-/// A task's working memory, reused across the tasks a thread runs: the phase-split input planes
-/// and the flat accumulator.
+/// The stem's phase-split input planes, padded with zero rows and columns.
 #[derive(Default)]
-pub(crate) struct Scratch {
+struct Scratch {
     planes: Vec<f32>,
-    acc: Vec<f32>,
     /// The geometry `planes` was laid out for: its padding is zero already, and every split for
     /// the same geometry writes the same positions, so only a new geometry clears it.
     laid_out: Option<Geometry>,
@@ -253,9 +213,9 @@ impl Scratch {
         let plane_len = layout.plane_len();
         if self.laid_out != Some(*g) {
             self.planes.clear();
-            // BLOCK values of slack: the flat loop's last block reads up to that far past the end
-            // (`pointwise::conv_taps`, a tile's width: at most 32 ≤ BLOCK).
-            self.planes.resize(layout.planes * plane_len + BLOCK, 0.0);
+            // A tile's width (at most 32) of slack: `pointwise::conv_taps` reads up to that far
+            // past the last row's end.
+            self.planes.resize(layout.planes * plane_len + 32, 0.0);
             self.laid_out = Some(*g);
         }
         for (c, channel) in x.chunks_exact(h * w).enumerate() {
@@ -287,96 +247,24 @@ impl Scratch {
     }
 }
 
-/// Outputs computed together: their partial sums stay in registers across all the taps, so each
-/// tap costs one load and one multiply-add per vector, and the vectors' independent chains hide
-/// the multiply-add's latency (4–5 cycles): 8 AVX2 registers natively, 8 SIMD128 ones in wasm
-/// (V8 has 16 vector registers on x86-64; 16 accumulators would spill).
-const BLOCK: usize = if cfg!(target_arch = "wasm32") { 32 } else { 64 };
-
-/// One output channel, `out` `[oh, ow]`, from the split planes, its taps' offsets in them (see
-/// [`Geometry::tap_offsets`]), its weights and its bias. Per layer, not per channel: the output
-/// size (two integer divisions) and the offsets (at 7x7, this channel's arithmetic is 72 vector
-/// multiply-adds, so each of those costs).
-#[allow(clippy::too_many_arguments)]
-fn output_channel(
-    kernel: Kernel,
-    split: &[f32],
-    taps: (&[usize], &[f32], f32),
-    [oh, ow]: [usize; 2],
-    layout: ScratchLayout,
-    activation: Activation,
-    acc: &mut Vec<f32>,
-    out: &mut [MaybeUninit<f32>],
-) {
-    // Flat, at the padded width; every value is written below, so no clearing between channels.
-    acc.resize((oh * layout.width).next_multiple_of(BLOCK), 0.0);
-    match kernel {
-        Kernel::Portable => channel_loops(acc, split, taps, [layout.width, ow], activation, out, |w, x, a| a + w * x),
-        // SAFETY: `detect` found both features on this CPU (AVX-512 has them too: the same
-        // loops compiled for it measured no faster, MobileNetV2's depthwise layers 1.7 ms either way).
-        #[cfg(target_arch = "x86_64")]
-        Kernel::Avx2Fma | Kernel::Avx512 => unsafe { channel_loops_avx2_fma(acc, split, taps, [layout.width, ow], activation, out) },
-    }
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn channel_loops_avx2_fma(acc: &mut [f32], split: &[f32], taps: (&[usize], &[f32], f32), widths: [usize; 2], activation: Activation, out: &mut [MaybeUninit<f32>]) {
-    channel_loops(acc, split, taps, widths, activation, out, |w, x, a| w.mul_add(x, a));
-}
-
-/// `acc[i] = bias + Σ_t w_t · split[offset_t + i]` a block at a time, then each output row is
-/// its flat row's (`width` values) first `ow`, activated.
-#[inline(always)]
-#[allow(clippy::too_many_arguments)]
-fn channel_loops(
-    acc: &mut [f32],
-    split: &[f32],
-    (offsets, weights, bias): (&[usize], &[f32], f32),
-    [width, ow]: [usize; 2],
-    activation: Activation,
-    out: &mut [MaybeUninit<f32>],
-    madd: impl Fn(f32, f32, f32) -> f32,
-) {
-    for (b, block) in acc.chunks_exact_mut(BLOCK).enumerate() {
-        let base = b * BLOCK;
-        let mut sums = [bias; BLOCK];
-        for (&offset, &w) in offsets.iter().zip(weights) {
-            let src: &[f32; BLOCK] = split[offset + base..offset + base + BLOCK].try_into().unwrap();
-            for (sum, &x) in sums.iter_mut().zip(src) {
-                *sum = madd(w, x, *sum);
-            }
-        }
-        block.copy_from_slice(&sums);
-    }
-    for (row, flat) in out.chunks_exact_mut(ow).zip(acc.chunks(width)) {
-        copy_activated(row, flat, activation);
-    }
-}
-
-/// Runs `f(index, chunk, scratch)` over `out` in chunks of `len`: in parallel natively, each
-/// thread reusing one [`Scratch`]; in order in wasm.
+/// Runs `f(first, chunk, planes)` over `out` cut in chunks of `len` values (one group each),
+/// handed a run of chunks at a time, `first` the run's first chunk: in parallel natively, each
+/// thread reusing one [`depthwise::Planes`]; all at once in wasm.
 fn par_chunks<F>(out: &mut [MaybeUninit<f32>], len: usize, f: F)
 where
-    F: Fn(usize, &mut [MaybeUninit<f32>], &mut Scratch) + Sync + Send,
+    F: Fn(usize, &mut [MaybeUninit<f32>], &mut depthwise::Planes) + Sync + Send,
 {
     #[cfg(not(target_arch = "wasm32"))]
     {
         use rayon::prelude::*;
-        // Chunks of about 8K outputs per rayon task at least: a 7x7 layer's 960 channels one
-        // task each would cost more in scheduling than in arithmetic. (At 16K, MobileNetV2's
-        // 14 → 7 px depthwise layer, 576 × 49 outputs, was one task: 0.074 ms on two threads,
-        // 0.040 at 8K.)
-        let min_len = (8 * 1024 / len.max(1)).max(1);
-        out.par_chunks_mut(len).with_min_len(min_len).enumerate().for_each_init(Scratch::default, |scratch, (i, chunk)| f(i, chunk, scratch));
+        // Runs of about 8K outputs at least: a 7x7 layer's 960 channels one task each would cost
+        // more in scheduling than in arithmetic. (At 16K, MobileNetV2's 14 → 7 px depthwise
+        // layer, 576 × 49 outputs, was one task: 0.074 ms on two threads, 0.040 at 8K.)
+        let run = (8 * 1024 / len.max(1)).max(1);
+        out.par_chunks_mut(run * len.max(1)).enumerate().for_each_init(depthwise::Planes::default, |planes, (i, chunk)| f(i * run, chunk, planes));
     }
     #[cfg(target_arch = "wasm32")]
-    {
-        let mut scratch = Scratch::default();
-        for (i, chunk) in out.chunks_mut(len).enumerate() {
-            f(i, chunk, &mut scratch);
-        }
-    }
+    f(0, out, &mut depthwise::Planes::default());
 }
 
 /// `activation(conv(x))` on the direct path, when it applies: `x` and the weights plain `flex`

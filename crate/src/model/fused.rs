@@ -30,7 +30,8 @@ use burn::prelude::*;
 
 use super::conv_norm::{Activation, ConvNorm};
 use super::cpu::{self, ConvOperands, Flex, Kernel};
-use super::direct_conv::{self, Geometry, Scratch};
+use super::depthwise::{self, Planes};
+use super::direct_conv::Geometry;
 use super::pointwise::{self, Output};
 
 /// Blocks whose expanded activation (one picture) is smaller run layer by layer. MobileNetV2 at
@@ -220,7 +221,7 @@ impl Plan {
         let (hidden_stride, depthwise_stride) = (rows_in * w, self.rows * ow);
         let mut expanded = if layers.expand.is_some() { vec![0.0f32; hidden * hidden_stride] } else { Vec::new() };
         let mut filtered = vec![0.0f32; hidden * depthwise_stride];
-        let mut scratch = Scratch::default();
+        let mut planes = Planes::default();
         let mut have = 0..0; // the input rows whose expansion `expanded` holds, from its row 0
         fn values((operands, activation): &(ConvOperands, Activation)) -> (Cow<'_, [f32]>, Cow<'_, [f32]>, Activation) {
             (operands.weight.values(), operands.bias(), *activation)
@@ -262,7 +263,7 @@ impl Plan {
                 None => (&x[i0 * w..], h * w),
             };
             let operands = (&depthwise[..], &depthwise_bias[..], depthwise_activation);
-            direct_conv::depthwise_into(kernel, input, stride, operands, &strip, (&mut filtered, depthwise_stride), &mut scratch);
+            depthwise::depthwise_into(kernel, (input, stride), operands, &strip, (&mut filtered, depthwise_stride), &mut planes);
             let cols = r0 * ow..r1 * ow;
             // SAFETY: the strip's columns of `y`, which no other strip or band writes; the residual
             // reads them once the projection has written them.

@@ -4,6 +4,7 @@
 
 pub mod conv_norm;
 pub mod cpu;
+mod depthwise;
 pub mod direct_conv;
 pub mod fold;
 pub mod fused;

@@ -183,3 +183,120 @@ impl Vector for Simd128 {
 pub type Portable = Simd128;
 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
 pub type Portable = Lanes<{ if cfg!(target_arch = "wasm32") { 4 } else { 8 } }>;
+
+/// What [`super::depthwise`]'s loops need besides [`Vector`]: lanes that are column numbers
+/// (small integers, exact as `f32`), counted on and wrapped at a row's width, and loads that read
+/// zero where a lane's column is off the picture.
+///
+/// # Safety
+/// As [`Vector`].
+pub trait Masking: Vector {
+    /// Which lanes a load keeps.
+    type Mask: Copy;
+    unsafe fn add(a: Self, b: Self) -> Self;
+    /// Lanes at `period` or above less `period`.
+    unsafe fn wrap(self, period: Self) -> Self;
+    /// The lanes with `lo ≤ self < hi`.
+    unsafe fn between(self, lo: Self, hi: Self) -> Self::Mask;
+    /// `LANES` values from `src`, zero where `mask` is unset (even a NaN).
+    ///
+    /// # Safety
+    /// As [`Vector::load`]: all `LANES` values readable.
+    unsafe fn load_where(src: *const f32, mask: Self::Mask) -> Self;
+}
+
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+impl<const N: usize> Masking for Lanes<N> {
+    type Mask = [bool; N];
+    #[inline(always)]
+    unsafe fn add(a: Self, b: Self) -> Self {
+        Self(std::array::from_fn(|i| a.0[i] + b.0[i]))
+    }
+    #[inline(always)]
+    unsafe fn wrap(self, period: Self) -> Self {
+        Self(std::array::from_fn(|i| if self.0[i] >= period.0[i] { self.0[i] - period.0[i] } else { self.0[i] }))
+    }
+    #[inline(always)]
+    unsafe fn between(self, lo: Self, hi: Self) -> [bool; N] {
+        std::array::from_fn(|i| lo.0[i] <= self.0[i] && self.0[i] < hi.0[i])
+    }
+    #[inline(always)]
+    unsafe fn load_where(src: *const f32, mask: [bool; N]) -> Self {
+        // SAFETY: the caller's promise.
+        let values = unsafe { Self::load(src) };
+        Self(std::array::from_fn(|i| if mask[i] { values.0[i] } else { 0.0 }))
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+impl Masking for Avx2Fma {
+    type Mask = std::arch::x86_64::__m256;
+    #[inline(always)]
+    unsafe fn add(a: Self, b: Self) -> Self {
+        Self(unsafe { std::arch::x86_64::_mm256_add_ps(a.0, b.0) })
+    }
+    #[inline(always)]
+    unsafe fn wrap(self, period: Self) -> Self {
+        use std::arch::x86_64::{_CMP_GE_OQ, _mm256_and_ps, _mm256_cmp_ps, _mm256_sub_ps};
+        unsafe { Self(_mm256_sub_ps(self.0, _mm256_and_ps(_mm256_cmp_ps::<_CMP_GE_OQ>(self.0, period.0), period.0))) }
+    }
+    #[inline(always)]
+    unsafe fn between(self, lo: Self, hi: Self) -> Self::Mask {
+        use std::arch::x86_64::{_CMP_GE_OQ, _CMP_LT_OQ, _mm256_and_ps, _mm256_cmp_ps};
+        unsafe { _mm256_and_ps(_mm256_cmp_ps::<_CMP_GE_OQ>(self.0, lo.0), _mm256_cmp_ps::<_CMP_LT_OQ>(self.0, hi.0)) }
+    }
+    #[inline(always)]
+    unsafe fn load_where(src: *const f32, mask: Self::Mask) -> Self {
+        // Bitwise: an unset lane's NaN becomes +0 too.
+        unsafe { Self(std::arch::x86_64::_mm256_and_ps(mask, std::arch::x86_64::_mm256_loadu_ps(src))) }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+impl Masking for Avx512 {
+    /// One bit a lane, in a mask register.
+    type Mask = std::arch::x86_64::__mmask16;
+    #[inline(always)]
+    unsafe fn add(a: Self, b: Self) -> Self {
+        Self(unsafe { std::arch::x86_64::_mm512_add_ps(a.0, b.0) })
+    }
+    #[inline(always)]
+    unsafe fn wrap(self, period: Self) -> Self {
+        use std::arch::x86_64::{_CMP_GE_OQ, _mm512_cmp_ps_mask, _mm512_mask_sub_ps};
+        unsafe { Self(_mm512_mask_sub_ps(self.0, _mm512_cmp_ps_mask::<_CMP_GE_OQ>(self.0, period.0), self.0, period.0)) }
+    }
+    #[inline(always)]
+    unsafe fn between(self, lo: Self, hi: Self) -> Self::Mask {
+        use std::arch::x86_64::{_CMP_GE_OQ, _CMP_LT_OQ, _mm512_cmp_ps_mask};
+        unsafe { _mm512_cmp_ps_mask::<_CMP_GE_OQ>(self.0, lo.0) & _mm512_cmp_ps_mask::<_CMP_LT_OQ>(self.0, hi.0) }
+    }
+    #[inline(always)]
+    unsafe fn load_where(src: *const f32, mask: Self::Mask) -> Self {
+        // A masked load: unset lanes read nothing and come back zero.
+        unsafe { Self(std::arch::x86_64::_mm512_maskz_loadu_ps(mask, src)) }
+    }
+}
+
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+impl Masking for Simd128 {
+    type Mask = std::arch::wasm32::v128;
+    #[inline(always)]
+    unsafe fn add(a: Self, b: Self) -> Self {
+        Self(std::arch::wasm32::f32x4_add(a.0, b.0))
+    }
+    #[inline(always)]
+    unsafe fn wrap(self, period: Self) -> Self {
+        use std::arch::wasm32::{f32x4_ge, f32x4_sub, v128_and};
+        Self(f32x4_sub(self.0, v128_and(f32x4_ge(self.0, period.0), period.0)))
+    }
+    #[inline(always)]
+    unsafe fn between(self, lo: Self, hi: Self) -> Self::Mask {
+        use std::arch::wasm32::{f32x4_ge, f32x4_lt, v128_and};
+        v128_and(f32x4_ge(self.0, lo.0), f32x4_lt(self.0, hi.0))
+    }
+    #[inline(always)]
+    unsafe fn load_where(src: *const f32, mask: Self::Mask) -> Self {
+        // SAFETY: the caller's promise. Bitwise: an unset lane's NaN becomes +0 too.
+        Self(std::arch::wasm32::v128_and(mask, unsafe { Self::load(src) }.0))
+    }
+}
