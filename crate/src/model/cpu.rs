@@ -55,11 +55,12 @@ impl Kernel {
 
 /// Runs `f` on one of rayon's worker threads natively (in wasm, which has one thread, here).
 ///
-/// The kernels split each layer among rayon's workers. Called from a thread outside the pool,
-/// every split is handed to the pool and the calling thread sleeps until it is done: two thread
-/// wake-ups per layer, about 1 ms of MobileNetV2's 6.5 ms forward pass on two cores (measured:
-/// median 7.6 → 6.6 ms). From inside a worker a split is a push onto the worker's own queue that
-/// an idle worker steals, and the caller sleeps once per forward pass.
+/// burn's own parallel operations split among rayon's workers. Called from a thread outside the
+/// pool, every split is handed to the pool and the calling thread sleeps until it is done: two
+/// thread wake-ups per operation. When camtag's kernels ran on rayon too, that was about 1 ms of
+/// MobileNetV2's 6.5 ms forward pass on two cores (median 7.6 → 6.6 ms); now they have their own
+/// threads ([`super::workers`]) and it is little (3.52–3.58 → 3.48–3.50 ms). From inside a
+/// worker a split is a push onto the worker's own queue that an idle worker steals.
 pub fn on_workers<R: Send>(f: impl FnOnce() -> R + Send) -> R {
     #[cfg(not(target_arch = "wasm32"))]
     return rayon::scope(|_| f());
@@ -67,7 +68,8 @@ pub fn on_workers<R: Send>(f: impl FnOnce() -> R + Send) -> R {
     f()
 }
 
-/// How many threads the kernels share their work among: rayon's natively, one in wasm.
+/// How many threads the kernels share their work among: as many as rayon's (`RAYON_NUM_THREADS`
+/// sets both) natively, one in wasm.
 pub fn threads() -> usize {
     #[cfg(not(target_arch = "wasm32"))]
     return rayon::current_num_threads();
@@ -75,14 +77,12 @@ pub fn threads() -> usize {
     1
 }
 
-/// Runs `f` on every item: in parallel natively (rayon's threads), in order in wasm.
+/// Runs `f` on every item: in parallel natively (the kernels' own threads, see
+/// [`super::workers`]), in order in wasm.
 pub fn for_each<T: Sync>(items: &[T], f: impl Fn(&T) + Sync + Send) {
     #[cfg(not(target_arch = "wasm32"))]
-    if items.len() > 1 {
-        use rayon::prelude::*;
-        items.par_iter().for_each(f);
-        return;
-    }
+    super::workers::run(items.len(), &|i| f(&items[i]));
+    #[cfg(target_arch = "wasm32")]
     items.iter().for_each(f);
 }
 

@@ -12,7 +12,7 @@
 //! `out[i] = bias + Σ_t w[t] · plane_t[i + offset_t]`, a block of outputs at a time with their
 //! sums in vector registers (AVX2 + FMA natively when the CPU has them, SIMD128 in the wasm SIMD
 //! packages), and the activation applied as each row is written out at its real width. Channels
-//! run in parallel natively (rayon, already in burn's tree); wasm has one thread.
+//! run in parallel natively (the kernels' threads, see [`super::workers`]); wasm has one thread.
 //!
 //! With one group (the RGB stem) every output channel reads the same planes, so they go to the
 //! 1x1 kernel's register tiles instead ([`super::pointwise::conv_taps`]: the taps as its input
@@ -249,22 +249,34 @@ impl Scratch {
 
 /// Runs `f(first, chunk, planes)` over `out` cut in chunks of `len` values (one group each),
 /// handed a run of chunks at a time, `first` the run's first chunk: in parallel natively, each
-/// thread reusing one [`depthwise::Planes`]; all at once in wasm.
+/// thread reusing its own [`depthwise::Planes`]; all at once in wasm.
 fn par_chunks<F>(out: &mut [MaybeUninit<f32>], len: usize, f: F)
 where
     F: Fn(usize, &mut [MaybeUninit<f32>], &mut depthwise::Planes) + Sync + Send,
 {
     #[cfg(not(target_arch = "wasm32"))]
     {
-        use rayon::prelude::*;
+        use std::cell::RefCell;
+        use std::sync::Mutex;
+        thread_local! {
+            static PLANES: RefCell<depthwise::Planes> = RefCell::default();
+        }
         // Runs of about 8K outputs at least: a 7x7 layer's 960 channels one task each would cost
         // more in scheduling than in arithmetic. (At 16K, MobileNetV2's 14 → 7 px depthwise
         // layer, 576 × 49 outputs, was one task: 0.074 ms on two threads, 0.040 at 8K.)
         let run = (8 * 1024 / len.max(1)).max(1);
-        out.par_chunks_mut(run * len.max(1)).enumerate().for_each_init(depthwise::Planes::default, |planes, (i, chunk)| f(i * run, chunk, planes));
+        let runs: Vec<(usize, Mutex<&mut [MaybeUninit<f32>]>)> =
+            out.chunks_mut(run * len.max(1)).enumerate().map(|(i, chunk)| (i * run, Mutex::new(chunk))).collect();
+        cpu::for_each(&runs, |(first, chunk)| {
+            let mut chunk = chunk.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            PLANES.with_borrow_mut(|planes| f(*first, &mut chunk, planes));
+        });
     }
     #[cfg(target_arch = "wasm32")]
-    f(0, out, &mut depthwise::Planes::default());
+    {
+        let _ = len; // one thread: one run of every chunk
+        f(0, out, &mut depthwise::Planes::default());
+    }
 }
 
 /// `activation(conv(x))` on the direct path, when it applies: `x` and the weights plain `flex`

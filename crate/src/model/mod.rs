@@ -20,6 +20,8 @@ pub mod resnet;
 pub mod summary;
 pub(crate) mod vector;
 pub mod vgg;
+#[cfg(not(target_arch = "wasm32"))]
+mod workers;
 
 pub use pool::global_avg_pool;
 

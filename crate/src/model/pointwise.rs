@@ -25,7 +25,7 @@
 //! instead: the 7x7 layers went from 41 to 52 G multiply-adds/s on one thread (of about 58 at
 //! this machine's peak). The output is not zeroed first: every
 //! value is written once. Natively the columns, and for small pictures (14x14, 7x7) the rows
-//! instead, are split among rayon's threads; wasm has one.
+//! instead, are split among the kernels' threads ([`super::workers`]); wasm has one.
 //!
 //! On an Intel Xeon with AVX-512 (2 vCPUs; peak 121 G multiply-adds/s a core at 16 lanes, 66 at
 //! 8, measured), MobileNetV2's 1x1 layers took 5.4 ms on one thread with the AVX2 tile and 3.7
@@ -361,8 +361,8 @@ impl<'a> Output<'a> {
 }
 
 /// About how many tasks to cut a product into: one when it is small or there is one thread;
-/// otherwise several per thread (rayon evens out a busy core), each of at least 256K
-/// multiply-adds (~10 µs: rayon's hand-over costs about 1).
+/// otherwise several per thread (the threads take them in turn, evening out a busy core), each of at least 256K
+/// multiply-adds (~10 µs: a hand-over costs about 1).
 fn tasks_for(m: usize, n: usize, k: usize) -> usize {
     match cpu::threads() {
         1 => 1,
