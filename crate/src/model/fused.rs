@@ -18,9 +18,11 @@
 //! `bench/ort.sh`'s native figure on two from 6.0 to 5.7 ms; in wasm (one band) it stayed the same
 //! (21.4 → 21.5 ms in Chromium): V8's time there is in the kernels' arithmetic.
 //!
-//! Inference only, as the kernels: folded layers (see [`super::fold`]) on plain `flex` f32
-//! tensors. Anything else, and blocks whose expanded activation fits in the cache anyway
-//! ([`MIN_HIDDEN_BYTES`]), runs layer by layer. Shapes: `x` `[batch, in, h, w]` → `[batch,
+//! Blocks whose expanded activation fits in the cache anyway ([`MIN_HIDDEN_BYTES`]) are not cut
+//! into strips: on several threads each expands, filters and projects its own share of the
+//! hidden channels ([`Plan::shares`]), so that no layer reads what another core wrote; on one
+//! they run layer by layer. Inference only, as the kernels: folded layers (see [`super::fold`])
+//! on plain `flex` f32 tensors; anything else runs layer by layer. Shapes: `x` `[batch, in, h, w]` → `[batch,
 //! out, oh, ow]`; the expanded activation is `[batch, hidden, h, w]`.
 
 use std::borrow::Cow;
@@ -34,11 +36,13 @@ use super::depthwise::{self, Planes};
 use super::direct_conv::Geometry;
 use super::pointwise::{self, Output};
 
-/// Blocks whose expanded activation (one picture) is smaller run layer by layer. MobileNetV2 at
-/// 224 px fuses its blocks at 112, 56 and 28 px (4.8 MB down to 0.6 MB expanded), not those at
-/// 14 and 7 px (0.45 MB and less): on one thread its forward pass took the same with this at
-/// 0.5 or 1 MB, 0.2–0.3 ms more at 2 MB or with every block fused (their strips are the whole
-/// picture: nothing gained, the hand-over per strip paid).
+/// Blocks whose expanded activation (one picture) is smaller are not cut into strips of rows:
+/// on one thread they run layer by layer, on more their hidden channels are shared among the
+/// threads ([`Plan::shares`]). MobileNetV2 at 224 px cuts its blocks at 112, 56 and 28 px
+/// (4.8 MB down to 0.6 MB expanded), not those at 14 and 7 px (0.45 MB and less): on one thread
+/// its forward pass took the same with this at 0.5 or 1 MB, 0.2–0.3 ms more at 2 MB or with every
+/// block cut (their strips are the whole picture: nothing gained, the hand-over per strip paid);
+/// on two, cutting them too was 0.4–0.6 ms slower.
 pub const MIN_HIDDEN_BYTES: usize = 512 * 1024;
 
 /// About how many bytes of expanded rows a strip holds: with its depthwise output and the
@@ -114,6 +118,13 @@ fn fused(block: &Block, x: Tensor<4>, tuning: Tuning) -> Result<Tensor<4>, Tenso
     let kernel = tuning.kernel;
     let x = x.values();
     let len = batch * out_channels * oh * ow;
+    if plan.small {
+        let mut values = Vec::with_capacity(len);
+        for x in x.chunks_exact(in_channels * h * w) {
+            values.extend(plan.shares(kernel, &layers, x, out_channels));
+        }
+        return Ok(cpu::flex_tensor(values, [batch, out_channels, oh, ow]));
+    }
     // Not zeroed first: the strips write every value once.
     let mut values: Vec<f32> = Vec::with_capacity(len);
     for (x, out) in x.chunks_exact(in_channels * h * w).zip(values.spare_capacity_mut()[..len].chunks_exact_mut(out_channels * oh * ow)) {
@@ -147,6 +158,11 @@ impl Layers {
     }
 }
 
+/// A layer's weights and biases as plain values, and its activation.
+fn values((operands, activation): &(ConvOperands, Activation)) -> (Cow<'_, [f32]>, Cow<'_, [f32]>, Activation) {
+    (operands.weight.values(), operands.bias(), *activation)
+}
+
 /// How a picture is cut: the depthwise convolution's geometry on the whole picture, and the
 /// output rows per strip.
 struct Plan {
@@ -155,6 +171,9 @@ struct Plan {
     rows: usize,
     bands: usize,
     residual: bool,
+    /// Whether the expanded activation fits the cache whole (see [`MIN_HIDDEN_BYTES`]): then
+    /// the threads share the hidden channels, not the rows (see [`Plan::shares`]).
+    small: bool,
 }
 
 impl Plan {
@@ -194,14 +213,17 @@ impl Plan {
             && padding[2] < k;
         let [oh, ow] = if depthwise_ok { depthwise.out_size() } else { return None };
         let residual_ok = !block.residual || (projected == in_channels && [oh, ow] == [h, w]);
-        let big = hidden * h * w * size_of::<f32>() >= tuning.min_hidden_bytes;
-        if !(expanded && depthwise_ok && pointwise::takes(&block.project.conv) && project_in == hidden && residual_ok && big) {
+        let small = hidden * h * w * size_of::<f32>() < tuning.min_hidden_bytes;
+        if small && tuning.bands < 2 {
+            return None; // one thread: the shares would be the layers, and a pass more
+        }
+        if !(expanded && depthwise_ok && pointwise::takes(&block.project.conv) && project_in == hidden && residual_ok) {
             return None;
         }
         let s = depthwise.stride;
         let rows_in = (tuning.strip_bytes / (hidden * w * size_of::<f32>())).max(k);
         let rows = ((rows_in - k) / s + 1).min(oh);
-        Some(Self { depthwise, rows, bands: tuning.bands, residual: block.residual })
+        Some(Self { depthwise, rows, bands: tuning.bands, residual: block.residual, small })
     }
 
     /// The output rows cut into bands, at most one per strip.
@@ -209,6 +231,73 @@ impl Plan {
         let [oh, _] = self.depthwise.out_size();
         let count = self.bands.clamp(1, oh.div_ceil(self.rows));
         (0..count).map(|i| i * oh / count..(i + 1) * oh / count).collect()
+    }
+
+    /// A small block's picture `x` `[in, h, w]` → `[out, oh, ow]`, its hidden channels shared
+    /// among the threads: each expands its share (every pixel), filters it with the depthwise
+    /// kernel and projects it — the projection's sums over its share's channels only — and the
+    /// shares' sums are then added up with the bias (and the residual). Each thread reads back only
+    /// what it wrote, but the block's input and the shares' sums.
+    ///
+    /// Layer by layer, each layer's threads took shares of their own, so the depthwise layer and
+    /// the projection read half of their input from the other core's cache: MobileNetV2's 14 px
+    /// blocks ran 1.2–1.3x faster on two threads than on one, the projection not at all (0.054
+    /// → 0.058 ms), where with an input already in both caches it ran 1.6x faster.
+    fn shares(&self, kernel: Kernel, layers: &Layers, x: &[f32], out_channels: usize) -> Vec<f32> {
+        let g = &self.depthwise;
+        let ([h, w], [oh, ow], hidden, k2) = (g.size, g.out_size(), g.out_channels, g.taps());
+        let (hw, ohw) = (h * w, oh * ow);
+        let in_channels = x.len() / hw;
+        // Shares of whole 16s of channels (a vector's worth of the depthwise kernel's rows).
+        let blocks = hidden.div_ceil(16);
+        let count = self.bands.clamp(1, blocks);
+        let bounds: Vec<Range<usize>> = (0..count).map(|i| (i * blocks / count * 16).min(hidden)..((i + 1) * blocks / count * 16).min(hidden)).collect();
+        let sums: Vec<std::sync::Mutex<Vec<f32>>> = bounds.iter().map(|_| std::sync::Mutex::new(Vec::new())).collect();
+        let (depthwise, depthwise_bias, depthwise_activation) = values(&layers.depthwise);
+        let expand = layers.expand.as_ref().map(values);
+        let (project, project_bias, project_activation) = values(&layers.project);
+        cpu::for_each(&bounds.iter().zip(&sums).collect::<Vec<_>>(), |&(channels, sums)| {
+            let n = channels.len();
+            let mut expanded = Vec::new();
+            let input = match &expand {
+                Some((weight, bias, activation)) => {
+                    expanded.resize(n * hw, 0.0); // [n, h, w]
+                    let out = Output::of_values(&mut expanded, n, hw);
+                    let weight = &weight[channels.start * in_channels..channels.end * in_channels];
+                    // SAFETY: `out` is this share's own buffer, and nothing else views it.
+                    unsafe { pointwise::conv1x1_columns(kernel, x, [hw, 0], weight, &bias[channels.clone()], *activation, &out, 0..hw) };
+                    &expanded[..]
+                }
+                None => &x[channels.start * hw..channels.end * hw],
+            };
+            let mut filtered = vec![0.0f32; n * ohw]; // [n, oh, ow]
+            let share = Geometry { in_channels: n, out_channels: n, groups: n, ..*g };
+            let operands = (&depthwise[channels.start * k2..channels.end * k2], &depthwise_bias[channels.clone()], depthwise_activation);
+            depthwise::depthwise_into(kernel, (input, hw), operands, &share, (&mut filtered, ohw), &mut Planes::default());
+            let mut partial = vec![0.0f32; out_channels * ohw]; // [out, oh, ow]
+            let out = Output::of_values(&mut partial, out_channels, ohw);
+            // SAFETY: `out` is this share's own buffer, and nothing else views it.
+            unsafe { pointwise::partial_columns(kernel, &filtered, ohw, (&project[channels.start..], hidden), n, &out) };
+            *sums.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = partial;
+        });
+        let sums: Vec<Vec<f32>> = sums.into_iter().map(|sums| sums.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner())).collect();
+        let mut y = vec![0.0f32; out_channels * ohw];
+        let rows: Vec<(usize, std::sync::Mutex<&mut [f32]>)> = y.chunks_mut(ohw * out_channels.div_ceil(count)).enumerate().map(|(i, rows)| (i * out_channels.div_ceil(count), std::sync::Mutex::new(rows))).collect();
+        cpu::for_each(&rows, |(first, rows)| {
+            let mut rows = rows.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            for (r, row) in rows.chunks_exact_mut(ohw).enumerate() {
+                let co = first + r;
+                row.fill(project_bias[co]);
+                for partial in &sums {
+                    row.iter_mut().zip(&partial[co * ohw..(co + 1) * ohw]).for_each(|(y, p)| *y += p);
+                }
+                if self.residual {
+                    row.iter_mut().zip(&x[co * hw..(co + 1) * hw]).for_each(|(y, x)| *y += x);
+                }
+                cpu::activate_slice(row, project_activation);
+            }
+        });
+        y
     }
 
     /// One band of output rows of a picture: `x` `[in, h, w]`, into `y` `[out, oh · ow]`.
@@ -223,9 +312,6 @@ impl Plan {
         let mut filtered = vec![0.0f32; hidden * depthwise_stride];
         let mut planes = Planes::default();
         let mut have = 0..0; // the input rows whose expansion `expanded` holds, from its row 0
-        fn values((operands, activation): &(ConvOperands, Activation)) -> (Cow<'_, [f32]>, Cow<'_, [f32]>, Activation) {
-            (operands.weight.values(), operands.bias(), *activation)
-        }
         let expand = layers.expand.as_ref().map(values);
         let (depthwise, depthwise_bias, depthwise_activation) = values(&layers.depthwise);
         let (project, project_bias, project_activation) = values(&layers.project);
@@ -364,9 +450,12 @@ mod tests {
             // 5 rows more (2–6 output rows, the band's last strip often shorter), the whole band.
             let row_bytes = channels[1] * w * size_of::<f32>();
             let cuts = [(0, 3), (row_bytes * (k + 2), 1), (row_bytes * (k + 2), 2), (row_bytes * (k + 5), 2), (usize::MAX / 2, 1)];
-            for (strip_bytes, bands) in cuts {
+            // And small blocks: the hidden channels shared among 2 or 3 threads.
+            let strips = cuts.map(|(strip_bytes, bands)| (0, strip_bytes, bands));
+            let shares = [2, 3].map(|bands| (usize::MAX, 0, bands));
+            for (min_hidden_bytes, strip_bytes, bands) in strips.into_iter().chain(shares) {
                 for kernel in Kernel::available() {
-                    let tuning = Tuning { min_hidden_bytes: 0, strip_bytes, bands, kernel };
+                    let tuning = Tuning { min_hidden_bytes, strip_bytes, bands, kernel };
                     let got = fused(&folded.block(), x.clone(), tuning).expect("takes the fused path");
                     let (difference, scale) = max_difference(got, expected.clone());
                     let case = format!("{channels:?} k{k} s{s} extra {extra:?} {h}x{w} {tuning:?}");
@@ -381,9 +470,11 @@ mod tests {
         let device = Device::flex();
         let folded = layers([4, 24, 4], [3, 1], true, [0; 4], &device).fold();
         let x = non_finite_input(&device);
-        let tuning = Tuning { min_hidden_bytes: 0, strip_bytes: 0, bands: 2, kernel: Kernel::detect() };
-        let got = fused(&folded.block(), x.clone(), tuning).expect("takes the fused path");
-        assert_non_finite_as_burn(got, folded.block().layer_by_layer(x));
+        for min_hidden_bytes in [0, usize::MAX] {
+            let tuning = Tuning { min_hidden_bytes, strip_bytes: 0, bands: 2, kernel: Kernel::detect() };
+            let got = fused(&folded.block(), x.clone(), tuning).expect("takes the fused path");
+            assert_non_finite_as_burn(got, folded.block().layer_by_layer(x.clone()));
+        }
     }
 
     #[test]
@@ -396,11 +487,14 @@ mod tests {
         assert!(fused(&folded.block(), x(), any_size).is_ok(), "the block the cases below change");
         let back = fused(&trained.block(), x(), any_size).expect_err("batch norms not folded: training's layers");
         assert_eq!(back.dims(), [1, 8, 10, 10], "the input comes back untouched");
-        // 48 × 10 × 10 values expanded (19 KB): they stay in the cache layer by layer.
-        assert!(fused(&folded.block(), x(), Tuning::detect()).is_err());
-        // So `Block::forward` runs it layer by layer.
+        // 48 × 10 × 10 values expanded (19 KB): a small block, its hidden channels shared among
+        // threads, or on one thread layer by layer.
+        let one_thread = Tuning { bands: 1, ..Tuning::detect() };
+        assert!(fused(&folded.block(), x(), Tuning { min_hidden_bytes: usize::MAX, ..one_thread }).is_err());
         let input = x();
-        assert_eq!(folded.block().forward(input.clone()).into_data(), folded.block().layer_by_layer(input).into_data());
+        let (shared, one_by_one) = (folded.block().forward(input.clone()), folded.block().layer_by_layer(input));
+        let (difference, scale) = max_difference(shared, one_by_one);
+        assert!(difference <= 1e-4 * scale.max(1.0), "shares differ from the layers by {difference}");
         let autodiff = Tensor::<4>::random([1, 8, 10, 10], Distribution::Normal(0.0, 1.0), &Device::flex().autodiff());
         assert!(fused(&folded.block(), autodiff, any_size).is_err(), "no backward pass here");
         // Zeros beyond the kernel's reach: some strips would read no input row.

@@ -107,7 +107,7 @@ fn conv1x1_with(kernel: Kernel, x: &[f32], weight: &[f32], bias: &[f32], shape: 
     if len == 0 {
         return out;
     }
-    let operands = Operands { weight, bias, k, stride: n, activation };
+    let operands = Operands { weight, bias, k, weight_stride: k, stride: n, activation };
     let tasks = split(m, n, tasks_for(m, n, k));
     for (x, out) in x.chunks_exact(k * n).zip(out.spare_capacity_mut()[..len].chunks_exact_mut(m * n)) {
         let out = Output::new(out, m, n);
@@ -151,9 +151,29 @@ pub(crate) unsafe fn conv1x1_columns(
         return;
     }
     assert!(x_stride >= cols.len() && x.len() >= (k - 1) * x_stride + x_at + cols.len(), "x of {} values for {k} rows of {x_stride} from {x_at}", x.len());
-    let operands = Operands { weight, bias, k, stride: x_stride, activation };
+    let operands = Operands { weight, bias, k, weight_stride: k, stride: x_stride, activation };
     // SAFETY: the caller's promise for `out`.
     unsafe { run_task(kernel, &Task { rows: 0..m, cols, x_at }, out, x, &operands) };
+}
+
+/// One thread's share of a product's input channels, for a small fused block (see
+/// [`super::fused`]): `out[co, c] = Σ_{ci < k} w[co · weight_stride + ci] · x[ci · x_stride + c]`
+/// for every output channel and column `c < out.n`: no bias, no activation (the shares' sums
+/// get them). `weight` starts at the share's first input channel of the first row.
+///
+/// # Safety
+/// No other slice of `out` may be alive, on any thread.
+///
+/// # Panics
+/// If the lengths do not fit these shapes.
+pub(crate) unsafe fn partial_columns(kernel: Kernel, x: &[f32], x_stride: usize, (weight, weight_stride): (&[f32], usize), k: usize, out: &Output) {
+    let (m, n) = (out.m, out.n);
+    assert!(m > 0 && k > 0 && weight_stride >= k && weight.len() >= (m - 1) * weight_stride + k, "weight {} for {m} rows of {k}, {weight_stride} apart", weight.len());
+    assert!(x_stride >= n && x.len() >= (k - 1) * x_stride + n, "x of {} values for {k} rows of {x_stride}", x.len());
+    let bias = vec![0.0; m];
+    let operands = Operands { weight, bias: &bias, k, weight_stride, stride: x_stride, activation: Activation::None };
+    // SAFETY: the caller's promise for `out`.
+    unsafe { run_task(kernel, &Task { rows: 0..m, cols: 0..n, x_at: 0 }, out, x, &operands) };
 }
 
 /// Rows `rows` of a one-group direct convolution (the RGB stem: see [`super::direct_conv`]) on
@@ -238,7 +258,7 @@ unsafe fn taps_loops<V: Vector>(t: &Taps, rows: Range<usize>, out: &Output) {
                 // SAFETY: row r's own columns of every channel; the caller's promise.
                 let at = unsafe { out.tile(co..co + count, r * t.ow + c..r * t.ow + c + width) };
                 let k = t.offsets.offsets.len();
-                let tile = Tile { weight: &t.weight[co * k..], bias: &t.bias[co..], k, panel, at: t.offsets };
+                let tile = Tile { weight: &t.weight[co * k..], weight_stride: k, bias: &t.bias[co..], k, panel, at: t.offsets };
                 let dst = Dst { at, stride: out.n, rows: count, width, activation: t.activation };
                 // SAFETY: the caller's promise for `V`; `dst` is `count` rows of `width` values.
                 unsafe { tile.run_rows::<V>(vectors, count, dst) };
@@ -274,6 +294,8 @@ struct Operands<'a> {
     bias: &'a [f32],
     /// Input channels.
     k: usize,
+    /// From one output channel's weights to the next's (`k`, or more: see [`partial_columns`]).
+    weight_stride: usize,
     /// From one input channel's values in `x` to the next's: the picture's pixels, or more when
     /// `x` is a window of rows of a larger picture (see [`conv1x1_columns`]).
     stride: usize,
@@ -461,7 +483,7 @@ unsafe fn task_loops<V: Vector>(task: &Task, out: &Output, x: &[f32], o: &Operan
             // promise), and nothing else of this task's is alive while the tile writes them.
             let at = unsafe { out.tile(row..row + count, col..col + width) };
             let (panel, stride) = if direct { (&x[x_col..], o.stride) } else { (&panel[..], span) };
-            let tile = Tile { weight: &o.weight[row * o.k..], bias: &o.bias[row..], k: o.k, panel, at: Strided(stride) };
+            let tile = Tile { weight: &o.weight[row * o.weight_stride..], weight_stride: o.weight_stride, bias: &o.bias[row..], k: o.k, panel, at: Strided(stride) };
             let dst = Dst { at, stride: out.n, rows: count, width, activation: o.activation };
             // SAFETY: the caller's promise for `V`; `dst` is `count` rows of `width` values.
             unsafe { tile.run_rows::<V>(vectors, count, dst) };
@@ -480,7 +502,7 @@ unsafe fn task_loops<V: Vector>(task: &Task, out: &Output, x: &[f32], o: &Operan
 /// As [`task_loops`].
 #[inline(always)]
 unsafe fn dot_column<V: Vector>(task: &Task, out: &Output, pixel: usize, x: &[f32], o: &Operands, column: &mut [f32]) {
-    let k = o.k;
+    let (k, ws) = (o.k, o.weight_stride);
     let column = &mut column[..k];
     let x_col = task.x_at + (pixel - task.cols.start);
     for (c, v) in column.iter_mut().enumerate() {
@@ -489,22 +511,22 @@ unsafe fn dot_column<V: Vector>(task: &Task, out: &Output, pixel: usize, x: &[f3
     let whole = k - k % V::LANES;
     for first in task.rows.clone().step_by(DOT_ROWS) {
         let count = DOT_ROWS.min(task.rows.end - first);
-        let weight = &o.weight[first * k..(first + count) * k];
+        let weight = &o.weight[first * ws..(first + count - 1) * ws + k];
         // SAFETY: the caller's promise for `V`.
         let sums: [f32; DOT_ROWS] = unsafe {
             match count {
-                DOT_ROWS => dot_rows::<V, DOT_ROWS>(weight, column, whole),
+                DOT_ROWS => dot_rows::<V, DOT_ROWS>(weight, ws, column, whole),
                 _ => {
                     let mut sums = [0.0; DOT_ROWS];
                     for (i, sum) in sums.iter_mut().enumerate().take(count) {
-                        *sum = dot_rows::<V, 1>(&weight[i * k..], column, whole)[0];
+                        *sum = dot_rows::<V, 1>(&weight[i * ws..], ws, column, whole)[0];
                     }
                     sums
                 }
             }
         };
         for (i, sum) in sums.into_iter().enumerate().take(count) {
-            let tail: f32 = weight[i * k + whole..(i + 1) * k].iter().zip(&column[whole..]).map(|(w, x)| w * x).sum();
+            let tail: f32 = weight[i * ws + whole..i * ws + k].iter().zip(&column[whole..]).map(|(w, x)| w * x).sum();
             // SAFETY: one value of the task's own (the caller's promise), gone at once.
             let value = unsafe { out.row(first + i, &(pixel..pixel + 1)) };
             cpu::copy_activated(value, &[o.bias[first + i] + sum + tail], o.activation);
@@ -512,23 +534,23 @@ unsafe fn dot_column<V: Vector>(task: &Task, out: &Output, pixel: usize, x: &[f3
     }
 }
 
-/// `R` dot products of `weight`'s rows (`column.len()` apart) with `column`, over its first
+/// `R` dot products of `weight`'s rows (`stride` apart) with `column`, over its first
 /// `whole` values (a multiple of `LANES`), one vector of partial sums per row.
 ///
 /// # Safety
 /// Only where the CPU has `V`'s instruction set (see [`Vector`]).
 #[inline(always)]
-unsafe fn dot_rows<V: Vector, const R: usize>(weight: &[f32], column: &[f32], whole: usize) -> [f32; DOT_ROWS] {
+unsafe fn dot_rows<V: Vector, const R: usize>(weight: &[f32], stride: usize, column: &[f32], whole: usize) -> [f32; DOT_ROWS] {
     let k = column.len();
-    assert!(whole <= k && whole % V::LANES == 0 && weight.len() >= (R - 1) * k + whole, "dot rows");
-    // SAFETY: the caller's promise for `V`; the assert keeps row i's reads `weight[i·k ..][..whole]`
+    assert!(whole <= k && whole % V::LANES == 0 && stride >= k && weight.len() >= (R - 1) * stride + whole, "dot rows");
+    // SAFETY: the caller's promise for `V`; the assert keeps row i's reads `weight[i·stride ..][..whole]`
     // and the column's `column[..whole]` in bounds.
     unsafe {
         let mut acc = [V::splat(0.0); R];
         for c in (0..whole).step_by(V::LANES) {
             let xv = V::load(column.as_ptr().add(c));
             for (i, sum) in acc.iter_mut().enumerate() {
-                *sum = V::madd(V::load(weight.as_ptr().add(i * k + c)), xv, *sum);
+                *sum = V::madd(V::load(weight.as_ptr().add(i * stride + c)), xv, *sum);
             }
         }
         let mut sums = [0.0; DOT_ROWS];
@@ -543,6 +565,9 @@ unsafe fn dot_rows<V: Vector, const R: usize>(weight: &[f32], column: &[f32], wh
 /// of the tile's width, input channel `c`'s from `panel[at.of(c)]` on.
 struct Tile<'a, P: PanelRuns> {
     weight: &'a [f32],
+    /// From one row's weights to the next's: `k`, or more for a share of a wider product's
+    /// input channels (see [`partial_columns`]).
+    weight_stride: usize,
     bias: &'a [f32],
     k: usize,
     panel: &'a [f32],
@@ -641,15 +666,16 @@ impl<P: PanelRuns> Tile<'_, P> {
     unsafe fn run<V: Vector, const R: usize, const NV: usize>(&self, dst: Dst) {
         let k = self.k;
         let span = NV * V::LANES;
-        assert!(R <= dst.rows && dst.width <= span && span <= 32 && self.weight.len() >= R * k && self.bias.len() >= R, "tile rows");
+        let ws = self.weight_stride;
+        assert!(R <= dst.rows && dst.width <= span && span <= 32 && ws >= k && self.weight.len() >= (R - 1) * ws + k && self.bias.len() >= R, "tile rows");
         assert!(k > 0 && self.panel.len() >= self.at.last(k) + span, "tile panel");
         // SAFETY: the caller's promise for `V`; and the asserts above keep every read in bounds:
-        // row i's weights are `weight[i·k .. (i + 1)·k]`, input channel c's panel values
+        // row i's weights are `weight[i·ws ..][..k]`, input channel c's panel values
         // `panel[at.of(c) ..][..span]` (`at.last(k)` the largest start). Stores: row i's `width`
         // values from `at + i · stride`, which `dst` holds (`Output::tile` checked them).
         unsafe {
             let mut acc: [[V; NV]; R] = std::array::from_fn(|i| [V::splat(self.bias[i]); NV]);
-            let weights: [*const f32; R] = std::array::from_fn(|i| self.weight.as_ptr().add(i * k));
+            let weights: [*const f32; R] = std::array::from_fn(|i| self.weight.as_ptr().add(i * ws));
             let panel_start = self.panel.as_ptr();
             for c in 0..k {
                 let b = panel_start.add(self.at.of(c));
