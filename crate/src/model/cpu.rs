@@ -60,10 +60,14 @@ impl Kernel {
 /// thread wake-ups per operation. When camtag's kernels ran on rayon too, that was about 1 ms of
 /// MobileNetV2's 6.5 ms forward pass on two cores (median 7.6 → 6.6 ms); now they have their own
 /// threads ([`super::workers`]) and it is little (3.52–3.58 → 3.48–3.50 ms). From inside a
-/// worker a split is a push onto the worker's own queue that an idle worker steals.
+/// worker a split is a push onto the worker's own queue that an idle worker steals. The kernels'
+/// threads are woken first (see [`super::workers::wake`]).
 pub fn on_workers<R: Send>(f: impl FnOnce() -> R + Send) -> R {
     #[cfg(not(target_arch = "wasm32"))]
-    return rayon::scope(|_| f());
+    {
+        super::workers::wake();
+        rayon::scope(|_| f())
+    }
     #[cfg(target_arch = "wasm32")]
     f()
 }
