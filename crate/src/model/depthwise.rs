@@ -189,6 +189,18 @@ impl Planes {
     }
 }
 
+/// Runs `f` with this thread's [`Planes`], kept from call to call (a nested call gets new ones).
+pub(crate) fn with_planes<R>(f: impl FnOnce(&mut Planes) -> R) -> R {
+    use std::cell::RefCell;
+    thread_local! {
+        static PLANES: RefCell<Planes> = RefCell::default();
+    }
+    PLANES.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut planes) => f(&mut planes),
+        Err(_) => f(&mut Planes::default()),
+    })
+}
+
 /// Groups of a layer, one after the other: the `j`th's input `[in / groups, h, w]` is
 /// `x[j · x_stride ..]` and its output `[out / groups, oh, ow]` goes to `out[j · out_stride ..]`,
 /// for as many groups as `out` holds. The first is the layer's group `first` (`weight` and `bias`

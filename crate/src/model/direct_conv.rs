@@ -277,11 +277,7 @@ where
 {
     #[cfg(not(target_arch = "wasm32"))]
     {
-        use std::cell::RefCell;
         use std::sync::Mutex;
-        thread_local! {
-            static PLANES: RefCell<depthwise::Planes> = RefCell::default();
-        }
         // Runs of about 8K outputs at least: a 7x7 layer's 960 channels one task each would cost
         // more in scheduling than in arithmetic. (At 16K, MobileNetV2's 14 → 7 px depthwise
         // layer, 576 × 49 outputs, was one task: 0.074 ms on two threads, 0.040 at 8K.)
@@ -290,13 +286,13 @@ where
             out.chunks_mut(run * len.max(1)).enumerate().map(|(i, chunk)| (i * run, Mutex::new(chunk))).collect();
         cpu::for_each(&runs, |(first, chunk)| {
             let mut chunk = chunk.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            PLANES.with_borrow_mut(|planes| f(*first, &mut chunk, planes));
+            depthwise::with_planes(|planes| f(*first, &mut chunk, planes));
         });
     }
     #[cfg(target_arch = "wasm32")]
     {
         let _ = len; // one thread: one run of every chunk
-        f(0, out, &mut depthwise::Planes::default());
+        depthwise::with_planes(|planes| f(0, out, planes));
     }
 }
 

@@ -258,11 +258,12 @@ impl Plan {
         let (project, project_bias, project_activation) = values(&layers.project);
         cpu::for_each(&bounds.iter().zip(&sums).collect::<Vec<_>>(), |&(channels, sums)| {
             let n = channels.len();
-            let mut expanded = Vec::new();
+            let expanded_len = if expand.is_some() { n * hw } else { 0 };
+            // [n, h, w], [n, oh, ow]
+            cpu::with_buffers([expanded_len, n * ohw], |[expanded, filtered]| {
             let input = match &expand {
                 Some((weight, bias, activation)) => {
-                    expanded.resize(n * hw, 0.0); // [n, h, w]
-                    let out = Output::of_values(&mut expanded, n, hw);
+                    let out = Output::of_values(expanded, n, hw);
                     let weight = &weight[channels.start * in_channels..channels.end * in_channels];
                     // SAFETY: `out` is this share's own buffer, and nothing else views it.
                     unsafe { pointwise::conv1x1_columns(kernel, x, [hw, 0], weight, &bias[channels.clone()], *activation, &out, 0..hw) };
@@ -270,15 +271,20 @@ impl Plan {
                 }
                 None => &x[channels.start * hw..channels.end * hw],
             };
-            let mut filtered = vec![0.0f32; n * ohw]; // [n, oh, ow]
             let share = Geometry { in_channels: n, out_channels: n, groups: n, ..*g };
             let operands = (&depthwise[channels.start * k2..channels.end * k2], &depthwise_bias[channels.clone()], depthwise_activation);
-            depthwise::depthwise_into(kernel, (input, hw), operands, &share, (&mut filtered, ohw), &mut Planes::default());
-            let mut partial = vec![0.0f32; out_channels * ohw]; // [out, oh, ow]
-            let out = Output::of_values(&mut partial, out_channels, ohw);
-            // SAFETY: `out` is this share's own buffer, and nothing else views it.
-            unsafe { pointwise::partial_columns(kernel, &filtered, ohw, (&project[channels.start..], hidden), n, &out) };
+            depthwise::with_planes(|planes| depthwise::depthwise_into(kernel, (input, hw), operands, &share, (&mut *filtered, ohw), planes));
+            let len = out_channels * ohw;
+            let mut partial = Vec::with_capacity(len); // [out, oh, ow]
+            let out = Output::new(&mut partial.spare_capacity_mut()[..len], out_channels, ohw);
+            // SAFETY: `out` is this share's own buffer, and nothing else views it; the product
+            // writes all of its rows and columns, so every value is set.
+            unsafe {
+                pointwise::partial_columns(kernel, filtered, ohw, (&project[channels.start..], hidden), n, &out);
+                partial.set_len(len);
+            }
             *sums.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = partial;
+            });
         });
         let sums: Vec<Vec<f32>> = sums.into_iter().map(|sums| sums.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner())).collect();
         let mut y = vec![0.0f32; out_channels * ohw];
@@ -303,14 +309,24 @@ impl Plan {
     /// One band of output rows of a picture: `x` `[in, h, w]`, into `y` `[out, oh · ow]`.
     fn band(&self, kernel: Kernel, layers: &Layers, x: &[f32], rows: &Range<usize>, y: &Output) {
         let g = &self.depthwise;
+        let ([_, w], [_, ow], hidden) = (g.size, g.out_size(), g.out_channels);
+        // Input rows of a strip at most, and the buffer's stride from one channel to the next.
+        let rows_in = (self.rows - 1) * g.stride + g.kernel;
+        let (hidden_stride, depthwise_stride) = (rows_in * w, self.rows * ow);
+        let expanded_len = if layers.expand.is_some() { hidden * hidden_stride } else { 0 };
+        cpu::with_buffers([expanded_len, hidden * depthwise_stride], |[expanded, filtered]| {
+            depthwise::with_planes(|planes| self.strips(kernel, layers, x, rows, y, (expanded, filtered), planes))
+        });
+    }
+
+    /// A band's strips, with this thread's buffers for the expanded rows (`[hidden, rows_in, w]`)
+    /// and the depthwise output (`[hidden, rows, ow]`).
+    fn strips(&self, kernel: Kernel, layers: &Layers, x: &[f32], rows: &Range<usize>, y: &Output, (expanded, filtered): (&mut [f32], &mut [f32]), planes: &mut Planes) {
+        let g = &self.depthwise;
         let ([h, w], [_, ow], hidden) = (g.size, g.out_size(), g.out_channels);
         let (k, s, top) = (g.kernel, g.stride, g.padding[0]);
-        // Input rows of a strip at most, and the buffer's stride from one channel to the next.
         let rows_in = (self.rows - 1) * s + k;
         let (hidden_stride, depthwise_stride) = (rows_in * w, self.rows * ow);
-        let mut expanded = if layers.expand.is_some() { vec![0.0f32; hidden * hidden_stride] } else { Vec::new() };
-        let mut filtered = vec![0.0f32; hidden * depthwise_stride];
-        let mut planes = Planes::default();
         let mut have = 0..0; // the input rows whose expansion `expanded` holds, from its row 0
         let expand = layers.expand.as_ref().map(values);
         let (depthwise, depthwise_bias, depthwise_activation) = values(&layers.depthwise);
@@ -338,7 +354,7 @@ impl Plan {
                     } else {
                         i0
                     };
-                    let out = Output::of_values(&mut expanded, hidden, hidden_stride);
+                    let out = Output::of_values(&mut *expanded, hidden, hidden_stride);
                     // SAFETY: `out` is this band's own buffer, and nothing else views it.
                     unsafe {
                         pointwise::conv1x1_columns(kernel, x, [h * w, from * w], weight, bias, *activation, &out, (from - i0) * w..(i1 - i0) * w);
@@ -349,7 +365,7 @@ impl Plan {
                 None => (&x[i0 * w..], h * w),
             };
             let operands = (&depthwise[..], &depthwise_bias[..], depthwise_activation);
-            depthwise::depthwise_into(kernel, (input, stride), operands, &strip, (&mut filtered, depthwise_stride), &mut planes);
+            depthwise::depthwise_into(kernel, (input, stride), operands, &strip, (&mut *filtered, depthwise_stride), planes);
             let cols = r0 * ow..r1 * ow;
             // SAFETY: the strip's columns of `y`, which no other strip or band writes; the residual
             // reads them once the projection has written them.
