@@ -234,7 +234,7 @@ impl GoogLeNet {
             x = module.forward(x);
         }
         let x = global_avg_pool(x); // [b, channels]
-        self.classifier.forward(x)
+        crate::model::linear::forward(&self.classifier, x)
     }
 }
 

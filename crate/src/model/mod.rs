@@ -10,6 +10,7 @@ pub mod fold;
 pub mod fused;
 pub mod efficientnet_lite;
 pub mod googlenet;
+pub mod linear;
 pub mod pool;
 pub mod mobilenet_v2;
 pub mod pointwise;

@@ -58,11 +58,11 @@ mod tests {
             let logits = net.forward(x.clone());
             // The classifier on the pooled last point is the network's own output.
             let classifier_out = match &net {
-                Network::MobilenetV2(n) => n.classifier.forward(pooled),
-                Network::EfficientnetLite(n) => n.classifier.forward(pooled),
-                Network::Vgg(n) => n.classifier.forward(pooled),
-                Network::Googlenet(n) => n.classifier.forward(pooled),
-                Network::Resnet(n) => n.classifier.forward(pooled),
+                Network::MobilenetV2(n) => crate::model::linear::forward(&n.classifier, pooled),
+                Network::EfficientnetLite(n) => crate::model::linear::forward(&n.classifier, pooled),
+                Network::Vgg(n) => crate::model::linear::forward(&n.classifier, pooled),
+                Network::Googlenet(n) => crate::model::linear::forward(&n.classifier, pooled),
+                Network::Resnet(n) => crate::model::linear::forward(&n.classifier, pooled),
             };
             classifier_out.into_data().assert_approx_eq::<f32>(&logits.into_data(), burn::tensor::Tolerance::absolute(1e-5));
             assert!(net.probe(x.clone(), points.len()).is_err());

@@ -175,7 +175,7 @@ impl ResNet {
         }
         let x = self.blocks.iter().fold(x, |x, block| block.forward(x));
         let x = global_avg_pool(x); // [b, channels]
-        self.classifier.forward(x)
+        crate::model::linear::forward(&self.classifier, x)
     }
 }
 

@@ -111,7 +111,7 @@ impl Vgg {
             stage.pool.forward(x) // halves height and width
         });
         let x = global_avg_pool(x); // [b, channels]
-        self.classifier.forward(x)
+        crate::model::linear::forward(&self.classifier, x)
     }
 }
 

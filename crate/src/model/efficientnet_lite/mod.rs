@@ -174,7 +174,7 @@ impl EfficientNetLite {
     pub fn forward(&self, images: Tensor<4>) -> Tensor<2> {
         let x = self.features(images);
         let x = global_avg_pool(x); // [b, 1280]
-        self.classifier.forward(x) // [b, classes]
+        crate::model::linear::forward(&self.classifier, x) // [b, classes]
     }
 }
 

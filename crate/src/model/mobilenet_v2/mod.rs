@@ -151,7 +151,7 @@ impl MobileNetV2 {
     pub fn forward(&self, images: Tensor<4>) -> Tensor<2> {
         let x = self.features(images);
         let x = global_avg_pool(x); // [b, channels]
-        self.classifier.forward(x) // [b, classes]
+        crate::model::linear::forward(&self.classifier, x) // [b, classes]
     }
 }
 
