@@ -6,19 +6,19 @@
 //! depthwise layers and stem took 9.7 ms of a 26 ms forward pass natively on this project's 2-core
 //! build machine (crate measurement, median of 30 per layer).
 //!
-//! Here each (picture, group) has its padded input planes copied once into a scratch buffer split
-//! by stride phase — for stride 2 the even and odd rows and columns apart — so that every tap of
-//! the kernel reads one contiguous run. The output is then computed "flat", at the padded width:
-//! `out[i] = bias + Σ_t w[t] · plane_t[i + offset_t]`, a block of outputs at a time with their
-//! sums in vector registers (AVX2 + FMA natively when the CPU has them, SIMD128 in the wasm SIMD
-//! packages), and the activation applied as each row is written out at its real width. Channels
-//! run in parallel natively (the kernels' threads, see [`super::workers`]); wasm has one thread.
+//! Here each (picture, group) has its input planes copied once into a scratch buffer split by
+//! stride phase — for stride 2 the even and odd rows and columns apart — so that every tap of the
+//! kernel reads one contiguous run, and the outputs are computed a few vectors at a time with
+//! their sums in registers, bias first and activation last: see [`super::depthwise`] (AVX-512 or
+//! AVX2 + FMA natively as the CPU has them, SIMD128 in the wasm SIMD packages). Groups run in
+//! parallel natively (the kernels' threads, see [`super::workers`]); wasm has one thread.
 //!
-//! With one group (the RGB stem) every output channel reads the same planes, so they go to the
-//! 1x1 kernel's register tiles instead ([`super::pointwise::conv_taps`]: the taps as its input
-//! channels, a tap's two vector loads shared by up to 12 output channels), output rows in
-//! parallel: MobileNetV2's stem took 0.46–0.48 ms on one thread with the flat loop per channel,
-//! 0.18–0.20 so (AVX-512, `inference_layers`).
+//! With one group (the RGB stem) every output channel reads the same planes (here padded with
+//! zero rows and columns), so they go to the 1x1 kernel's register tiles instead
+//! ([`super::pointwise::conv_taps`]: the taps as its input channels, a tap's two vector loads
+//! shared by up to 12 output channels), output rows in parallel: MobileNetV2's stem took
+//! 0.46–0.48 ms on one thread with the flat loop per channel, 0.18–0.20 so (AVX-512,
+//! `inference_layers`). Its input's row phases are split in parallel too.
 //!
 //! [`forward`] takes only inference on plain `flex` f32 tensors, with the batch norm already
 //! folded in (see [`super::fold`]); anything else (autodiff, WebGPU, dilation, more taps) stays on
