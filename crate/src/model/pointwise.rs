@@ -16,7 +16,8 @@
 //! [`COLS`] pixels of sums held in vector registers while the input channels stream past — per
 //! input channel, one load of `COLS` pixels is multiplied by each row's weight (one broadcast
 //! each). With AVX2 6 × 16 (12 accumulators, the shape of BLIS's Haswell kernel), with AVX-512
-//! 12 × 32 (24 of its 32 registers; 12 × 16 where 16 or fewer pixels are left), in wasm 4 × 8
+//! 12 × 32 (24 of its 32 registers; 12 × 16 where 16 or fewer pixels are left; 8 × 48 on the
+//! 14x14 and 7x7 pictures, which are 4 × 48 + 4 and 48 + 1 pixels), in wasm 4 × 8
 //! (8 SIMD128 accumulators: V8 has 16 vector registers on x86-64). The
 //! weights are not packed (a tile reads its rows in step); each column panel of `x` (`in` × `COLS`
 //! values) is copied once into one contiguous run, zero-padded when it is the last and narrower,
@@ -62,9 +63,21 @@ const fn tile_rows<V: Vector>() -> usize {
 /// Vectors per tile row where `left` pixels remain: two, except that AVX-512 (whose vector is a
 /// whole `COLS`) takes one where fewer than two are left, so that a 7x7 picture's last 17 pixels
 /// are a 16-wide tile and a dot product, not a 32-wide tile half empty.
-fn tile_vectors<V: Vector>(left: usize) -> usize {
-    if left < 2 * V::LANES && V::LANES == COLS { 1 } else { 2 }
+///
+/// A small picture's tiles (read where `x` lies, see [`SMALL`]) take three AVX-512 vectors where
+/// at least 48 pixels are left, 8 rows of them ([`WIDE_ROWS`]): 8 broadcasts and 3 loads a step for
+/// 24 multiply-adds, where the 32-wide tile's 12 rows take 14 and its 16-wide one 13 for 12.
+fn tile_vectors<V: Vector>(left: usize, small: bool) -> usize {
+    if small && V::LANES == COLS && left >= 3 * V::LANES {
+        3
+    } else if left < 2 * V::LANES && V::LANES == COLS {
+        1
+    } else {
+        2
+    }
 }
+/// Rows of a three-vector tile: 8 × 3 of AVX-512's 32 registers hold sums.
+const WIDE_ROWS: usize = 8;
 /// At most this many pixels left after the last whole panel are computed as dot products along
 /// the input channels ([`dot_column`]), not as a zero-padded panel: a 7x7 picture is 49 = 3 × 16
 /// + 1 pixels, and its last panel cost as much as a whole one for one column in 16.
@@ -250,7 +263,7 @@ unsafe fn taps_loops<V: Vector>(t: &Taps, rows: Range<usize>, out: &Output) {
         let mut c = 0;
         while c < t.ow {
             let left = t.ow - c;
-            let vectors = tile_vectors::<V>(left);
+            let vectors = tile_vectors::<V>(left, false);
             let width = (vectors * V::LANES).min(left);
             let panel = &t.planes[r * t.width + c..];
             for co in (0..out.m).step_by(tile_rows::<V>()) {
@@ -456,7 +469,7 @@ unsafe fn task_loops<V: Vector>(task: &Task, out: &Output, x: &[f32], o: &Operan
             }
             break;
         }
-        let vectors = tile_vectors::<V>(left);
+        let vectors = tile_vectors::<V>(left, o.stride <= SMALL);
         let span = vectors * V::LANES;
         let width = span.min(left);
         let x_col = task.x_at + (col - cols.start);
@@ -477,8 +490,9 @@ unsafe fn task_loops<V: Vector>(task: &Task, out: &Output, x: &[f32], o: &Operan
                 }
             }
         }
-        for row in task.rows.clone().step_by(tile_rows::<V>()) {
-            let count = tile_rows::<V>().min(task.rows.end - row);
+        let tile_rows = if vectors == 3 { WIDE_ROWS } else { tile_rows::<V>() };
+        for row in task.rows.clone().step_by(tile_rows) {
+            let count = tile_rows.min(task.rows.end - row);
             // SAFETY: the task's own rows × columns; no other task overlaps them (the caller's
             // promise), and nothing else of this task's is alive while the tile writes them.
             let at = unsafe { out.tile(row..row + count, col..col + width) };
@@ -650,7 +664,8 @@ impl<P: PanelRuns> Tile<'_, P> {
         unsafe {
             match vectors {
                 1 => rows!(1: 1 2 3 4 5 6 7 8 9 10 11 12),
-                _ => rows!(2: 1 2 3 4 5 6 7 8 9 10 11 12),
+                2 => rows!(2: 1 2 3 4 5 6 7 8 9 10 11 12),
+                _ => rows!(3: 1 2 3 4 5 6 7 8),
             }
         }
     }
@@ -667,7 +682,7 @@ impl<P: PanelRuns> Tile<'_, P> {
         let k = self.k;
         let span = NV * V::LANES;
         let ws = self.weight_stride;
-        assert!(R <= dst.rows && dst.width <= span && span <= 32 && ws >= k && self.weight.len() >= (R - 1) * ws + k && self.bias.len() >= R, "tile rows");
+        assert!(R <= dst.rows && dst.width <= span && span <= 48 && ws >= k && self.weight.len() >= (R - 1) * ws + k && self.bias.len() >= R, "tile rows");
         assert!(k > 0 && self.panel.len() >= self.at.last(k) + span, "tile panel");
         // SAFETY: the caller's promise for `V`; and the asserts above keep every read in bounds:
         // row i's weights are `weight[i·ws ..][..k]`, input channel c's panel values
@@ -694,7 +709,7 @@ impl<P: PanelRuns> Tile<'_, P> {
                         sum.activate(dst.activation).store(&mut row[j * V::LANES..]);
                     }
                 } else {
-                    let mut values = [0.0f32; 32];
+                    let mut values = [0.0f32; 48];
                     for (j, sum) in sums.into_iter().enumerate() {
                         sum.activate(dst.activation).store(&mut values[j * V::LANES..]);
                     }
@@ -784,7 +799,10 @@ mod tests {
     #[test]
     fn every_kernel_agrees_with_the_portable_loops() {
         let values = |n: usize, seed: usize| (0..n).map(|i| ((i * 7919 + seed) % 1009) as f32 / 504.5 - 1.0).collect::<Vec<f32>>();
-        for (in_channels, out_channels, pixels) in [(24, 144, 3136), (96, 24, 3136 + 5), (576, 160, 49), (13, 17, COLS + 3), (7, ROWS + 5, 2 * COLS)] {
+        // Small pictures (three-vector AVX-512 tiles of 8 rows, the rest in fewer rows, then
+        // narrower tiles and dot products): 14x14, 7x7, 97 pixels.
+        let small = [(576, 160, 49), (40, 29, 196), (16, 5, 97)];
+        for (in_channels, out_channels, pixels) in [(24, 144, 3136), (96, 24, 3136 + 5), (13, 17, COLS + 3), (7, ROWS + 5, 2 * COLS)].into_iter().chain(small) {
             let shape = Shape { batch: 2, in_channels, out_channels, pixels };
             let x = values(2 * in_channels * pixels, 1);
             let weight = values(out_channels * in_channels, 2);
