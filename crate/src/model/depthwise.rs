@@ -141,45 +141,60 @@ impl Taps {
 
 /// A thread's split planes, reused from group to group and call to call.
 #[derive(Default)]
+///
+/// Two sets, filled in turn: the next group's input is copied into one while the loops read the
+/// other. Read right after they were written, a channel's planes were still in the core's store
+/// buffer, and every vector load that spanned several stores waited for them to reach the cache:
+/// with the copy of the next group in between, a 7x7 channel went from 55–60 to 39 ns, a 14x14
+/// one from 118–127 to 105 (stride 1) and from 116–126 to 103 (stride 2).
 pub(crate) struct Planes {
-    values: Vec<f32>,
-    /// The geometry `values` was laid out for: its zeros are in place already, and every fill for
-    /// the same geometry writes the same positions, so only a new geometry clears it.
+    values: [Vec<f32>; 2],
+    /// The geometry `values` were laid out for: their zeros are in place already, and every fill
+    /// for the same geometry writes the same positions, so only a new geometry clears them.
     laid_out: Option<Geometry>,
 }
 
 impl Planes {
-    /// Copies a group's input `[in / groups, h, w]` into the split planes.
+    /// Lays both sets out for `taps`' geometry (zeros), unless they are already.
+    fn prepare(&mut self, taps: &Taps) {
+        if self.laid_out != Some(taps.geometry) {
+            for values in &mut self.values {
+                values.clear();
+                values.resize(taps.layout.len(), 0.0);
+            }
+            self.laid_out = Some(taps.geometry);
+        }
+    }
+
+    /// Copies a group's input `[in / groups, h, w]` into set `set` of the split planes (laid out
+    /// by [`Planes::prepare`]).
     #[inline(always)]
-    fn fill(&mut self, x: &[f32], taps: &Taps) {
+    fn fill(&mut self, set: usize, x: &[f32], taps: &Taps) {
         let (g, layout) = (&taps.geometry, taps.layout);
         let [h, w] = g.size;
         let s = g.stride;
-        if self.laid_out != Some(*g) {
-            self.values.clear();
-            self.values.resize(layout.len(), 0.0);
-            self.laid_out = Some(*g);
-        }
+        debug_assert_eq!(self.laid_out, Some(*g));
+        let values = &mut self.values[set];
         for (c, channel) in x.chunks_exact(h * w).enumerate() {
             if s == 1 && layout.width == w {
                 let at = layout.row(c, 0);
-                self.values[at..at + h * w].copy_from_slice(channel);
+                values[at..at + h * w].copy_from_slice(channel);
                 continue;
             }
             for (ih, row) in channel.chunks_exact(w).enumerate() {
                 let (a, r) = (ih % s, ih / s);
                 let at = |b: usize| layout.row((c * s + a) * s + b, r);
                 if s == 1 {
-                    self.values[at(0)..at(0) + w].copy_from_slice(row);
+                    values[at(0)..at(0) + w].copy_from_slice(row);
                     continue;
                 }
                 // s == 2: both column phases in one pass over the row.
                 let (even, odd) = (at(0), at(1));
                 let pairs = row.chunks_exact(2);
                 if let Some(&last) = pairs.remainder().first() {
-                    self.values[even + w / 2] = last;
+                    values[even + w / 2] = last;
                 }
-                let (lo, hi) = self.values.split_at_mut(odd);
+                let (lo, hi) = values.split_at_mut(odd);
                 for ((e, o), pair) in lo[even..even + w / 2].iter_mut().zip(&mut hi[..w / 2]).zip(pairs) {
                     *e = pair[0];
                     *o = pair[1];
@@ -277,13 +292,22 @@ unsafe fn run<V: Masking, T: Slot>(taps: &Taps, o: &Operands, out: &mut [T], pla
     let input = n / (g.kernel * g.kernel) * g.size[0] * g.size[1];
     // SAFETY (vector operations): the caller's promise.
     let lanes = unsafe { Lanes::<V>::new(taps) };
+    let count = out.len().div_ceil(o.out_stride.max(1));
+    let x = |j: usize| &o.x[j * o.x_stride..j * o.x_stride + input];
+    planes.prepare(taps);
+    if count > 0 {
+        planes.fill(0, x(0), taps);
+    }
     for (j, out) in out.chunks_mut(o.out_stride).enumerate() {
-        planes.fill(&o.x[j * o.x_stride..j * o.x_stride + input], taps);
+        // The next group's copy first, into the other set (see `Planes`).
+        if j + 1 < count {
+            planes.fill((j + 1) % 2, x(j + 1), taps);
+        }
         let group = (o.first + j) % g.groups;
         for (c, out) in out.chunks_exact_mut(oh * ow).take(per_group).enumerate() {
             let co = group * per_group + c;
             // SAFETY: the caller's promise.
-            unsafe { channel::<V, T>(&planes.values, taps, &lanes, (&o.weight[co * n..(co + 1) * n], o.bias[co], o.activation), out) };
+            unsafe { channel::<V, T>(&planes.values[j % 2], taps, &lanes, (&o.weight[co * n..(co + 1) * n], o.bias[co], o.activation), out) };
         }
     }
 }
