@@ -172,10 +172,10 @@ pub(crate) fn wake() {
 pub(crate) fn run(count: usize, task: &(dyn Fn(usize) + Sync)) {
     let pool = match pool() {
         Some(pool) if count > 1 && (count as u64) < CLOSED => pool,
-        _ => return (0..count).for_each(task),
+        _ => return in_order(count, task),
     };
     if pool.busy.compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed).is_err() {
-        return (0..count).for_each(task);
+        return in_order(count, task);
     }
     // SAFETY: erases the task's lifetime; no thread uses it after this function returns: every
     // task is done by then, and a worker reads the job only while holding an undone task.
@@ -203,6 +203,20 @@ pub(crate) fn run(count: usize, task: &(dyn Fn(usize) + Sync)) {
     let panic = pool.panic.lock().unwrap_or_else(|e| e.into_inner()).take();
     pool.busy.store(false, Ordering::Release);
     if let Some(panic) = panic {
+        resume_unwind(panic);
+    }
+}
+
+/// The tasks on this thread, one after the other, as the pool runs them: a panic does not stop
+/// the others, and the first is raised once all have run.
+fn in_order(count: usize, task: &(dyn Fn(usize) + Sync)) {
+    let mut first = None;
+    for index in 0..count {
+        if let Err(panic) = catch_unwind(AssertUnwindSafe(|| task(index))) {
+            first.get_or_insert(panic);
+        }
+    }
+    if let Some(panic) = first {
         resume_unwind(panic);
     }
 }
@@ -235,6 +249,8 @@ mod tests {
         assert_eq!(total.load(Ordering::Relaxed), 8 * 28);
     }
 
+    /// Whether the pool or its caller alone runs the job (another test may hold the pool): the
+    /// same outcome.
     #[test]
     fn a_tasks_panic_reaches_the_caller_after_the_job_and_the_pool_goes_on() {
         let done = AtomicUsize::new(0);
