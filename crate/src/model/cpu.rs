@@ -90,6 +90,23 @@ pub fn for_each<T: Sync>(items: &[T], f: impl Fn(&T) + Sync + Send) {
     items.iter().for_each(f);
 }
 
+/// Runs `f` on every item, each handed over by value (a disjoint chunk of an output to write,
+/// say), as [`for_each`] runs them; returns the results in the items' order.
+pub fn map<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync + Send) -> Vec<R> {
+    use std::sync::Mutex;
+    type Cell<T, R> = Mutex<(Option<T>, Option<R>)>;
+    fn lock<T, R>(slot: &Cell<T, R>) -> std::sync::MutexGuard<'_, (Option<T>, Option<R>)> {
+        slot.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+    let slots: Vec<Cell<T, R>> = items.into_iter().map(|item| Mutex::new((Some(item), None))).collect();
+    for_each(&slots, |slot| {
+        let item = lock(slot).0.take().expect("each item is run once");
+        let result = f(item);
+        lock(slot).1 = Some(result);
+    });
+    slots.into_iter().map(|slot| slot.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner()).1.expect("every item ran")).collect()
+}
+
 /// Runs `f` with `N` buffers of the given lengths, kept by this thread from call to call: zeroed
 /// only where they grow, otherwise holding whatever the last call left (callers write before they
 /// read). A nested call on the same thread gets fresh ones. A fused block's strip buffers, zeroed
@@ -367,8 +384,20 @@ pub fn assert_non_finite_as_burn(got: Tensor<4>, expected: Tensor<4>) {
 mod tests {
     use burn::tensor::Distribution;
 
-    use super::{Activation, activate_in_place, reference_activation};
+    use super::{Activation, activate_in_place, map, reference_activation};
     use burn::prelude::*;
+
+    #[test]
+    fn map_hands_each_item_over_once_and_keeps_the_order() {
+        let mut out = vec![0u32; 100];
+        let chunks: Vec<(usize, &mut [u32])> = out.chunks_mut(7).enumerate().collect();
+        let lengths = map(chunks, |(i, chunk)| {
+            chunk.iter_mut().for_each(|v| *v += i as u32 + 1);
+            chunk.len()
+        });
+        assert_eq!(lengths, [7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 2]);
+        assert!(out.iter().enumerate().all(|(j, &v)| v == (j / 7) as u32 + 1), "each chunk written once, by its own task");
+    }
 
     #[test]
     fn activation_in_place_equals_burns_and_spares_shared_tensors() {

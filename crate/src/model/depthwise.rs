@@ -97,6 +97,11 @@ pub(crate) struct Taps {
 }
 
 impl Taps {
+    /// The geometry they were made for.
+    pub(crate) fn geometry(&self) -> &Geometry {
+        &self.geometry
+    }
+
     /// # Panics
     /// If `g` is not a [direct](Geometry::is_direct) convolution with more than one group.
     pub(crate) fn new(g: &Geometry) -> Self {
@@ -447,22 +452,24 @@ unsafe fn sums<V: Masking, const U: usize>(src: *const f32, taps: &Taps, weight:
 /// One thread's depthwise convolution (`groups == in == out` channels, one picture), for a fused
 /// block (see [`super::fused`]): channel `c`'s `h × w` input is `x[c · x_stride ..]`, its
 /// `oh × ow` output goes to `out[c · out_stride ..]`. `weight` `[channels, k, k]`, `bias`
-/// `[channels]`, then the activation.
+/// `[channels]`, then the activation. `taps` are [`Taps::new`]'s for the geometry: the caller
+/// keeps them while it does not change (a block's strips but its first and last).
 ///
 /// # Panics
-/// If the geometry is not a direct depthwise one or a slice is too short for it.
+/// If the geometry is not a depthwise one or a slice is too short for it.
 pub(crate) fn depthwise_into(
     kernel: Kernel,
     (x, x_stride): (&[f32], usize),
     operands: (&[f32], &[f32], Activation),
-    g: &Geometry,
+    taps: &Taps,
     (out, out_stride): (&mut [f32], usize),
     planes: &mut Planes,
 ) {
+    let g = taps.geometry();
     let channels = g.out_channels;
     assert!(g.batch == 1 && g.groups == g.in_channels && g.groups == channels, "not a depthwise convolution: {g:?}");
     let [oh, ow] = g.out_size();
     assert!(out.len() >= (channels - 1) * out_stride + oh * ow, "output length for {g:?}");
     let out = &mut out[..(channels - 1) * out_stride + oh * ow];
-    groups(kernel, (x, x_stride), &Taps::new(g), operands, 0, (out, out_stride), planes);
+    groups(kernel, (x, x_stride), taps, operands, 0, (out, out_stride), planes);
 }

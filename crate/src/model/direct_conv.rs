@@ -179,12 +179,8 @@ fn conv2d_with(kernel: Kernel, x: &[f32], weight: &[f32], bias: &[f32], g: &Geom
             scratch.prepare(g, layout);
             for (b, out) in out.chunks_mut(g.out_channels * out_plane).enumerate() {
                 let x = &x[b * in_group..(b + 1) * in_group];
-                let phases: Vec<(usize, std::sync::Mutex<&mut [f32]>)> =
-                    scratch.planes[..layout.planes * plane_len].chunks_mut(s * plane_len).enumerate().map(|(i, part)| (i, std::sync::Mutex::new(part))).collect();
-                cpu::for_each(&phases, |(i, part)| {
-                    let mut part = part.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-                    split_part(&mut part, &x[i / s * h * w..(i / s + 1) * h * w], i % s, g, layout);
-                });
+                let phases = scratch.planes[..layout.planes * plane_len].chunks_mut(s * plane_len).enumerate().collect();
+                cpu::map(phases, |(i, part)| split_part(part, &x[i / s * h * w..(i / s + 1) * h * w], i % s, g, layout));
                 let planes = &scratch.planes;
                 let out = pointwise::Output::new(out, g.out_channels, out_plane);
                 cpu::for_each(&tasks, |rows| {
@@ -277,17 +273,12 @@ where
 {
     #[cfg(not(target_arch = "wasm32"))]
     {
-        use std::sync::Mutex;
         // Runs of about 8K outputs at least: a 7x7 layer's 960 channels one task each would cost
         // more in scheduling than in arithmetic. (At 16K, MobileNetV2's 14 → 7 px depthwise
         // layer, 576 × 49 outputs, was one task: 0.074 ms on two threads, 0.040 at 8K.)
         let run = (8 * 1024 / len.max(1)).max(1);
-        let runs: Vec<(usize, Mutex<&mut [MaybeUninit<f32>]>)> =
-            out.chunks_mut(run * len.max(1)).enumerate().map(|(i, chunk)| (i * run, Mutex::new(chunk))).collect();
-        cpu::for_each(&runs, |(first, chunk)| {
-            let mut chunk = chunk.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            depthwise::with_planes(|planes| f(*first, &mut chunk, planes));
-        });
+        let runs = out.chunks_mut(run * len.max(1)).enumerate().collect();
+        cpu::map(runs, |(i, chunk)| depthwise::with_planes(|planes| f(i * run, chunk, planes)));
     }
     #[cfg(target_arch = "wasm32")]
     {

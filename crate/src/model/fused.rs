@@ -32,7 +32,7 @@ use burn::prelude::*;
 
 use super::conv_norm::{Activation, ConvNorm};
 use super::cpu::{self, ConvOperands, Flex, Kernel};
-use super::depthwise::{self, Planes};
+use super::depthwise::{self, Planes, Taps};
 use super::direct_conv::Geometry;
 use super::pointwise::{self, Output};
 
@@ -245,54 +245,19 @@ impl Plan {
     /// → 0.058 ms), where with an input already in both caches it ran 1.6x faster.
     fn shares(&self, kernel: Kernel, layers: &Layers, x: &[f32], out_channels: usize) -> Vec<f32> {
         let g = &self.depthwise;
-        let ([h, w], [oh, ow], hidden, k2) = (g.size, g.out_size(), g.out_channels, g.taps());
+        let ([h, w], [oh, ow], hidden) = (g.size, g.out_size(), g.out_channels);
         let (hw, ohw) = (h * w, oh * ow);
-        let in_channels = x.len() / hw;
         // Shares of whole 16s of channels (a vector's worth of the depthwise kernel's rows).
         let blocks = hidden.div_ceil(16);
         let count = self.bands.clamp(1, blocks);
         let bounds: Vec<Range<usize>> = (0..count).map(|i| (i * blocks / count * 16).min(hidden)..((i + 1) * blocks / count * 16).min(hidden)).collect();
-        let sums: Vec<std::sync::Mutex<Vec<f32>>> = bounds.iter().map(|_| std::sync::Mutex::new(Vec::new())).collect();
-        let (depthwise, depthwise_bias, depthwise_activation) = values(&layers.depthwise);
-        let expand = layers.expand.as_ref().map(values);
-        let (project, project_bias, project_activation) = values(&layers.project);
-        cpu::for_each(&bounds.iter().zip(&sums).collect::<Vec<_>>(), |&(channels, sums)| {
-            let n = channels.len();
-            let expanded_len = if expand.is_some() { n * hw } else { 0 };
-            // [n, h, w], [n, oh, ow]
-            cpu::with_buffers([expanded_len, n * ohw], |[expanded, filtered]| {
-            let input = match &expand {
-                Some((weight, bias, activation)) => {
-                    let out = Output::of_values(expanded, n, hw);
-                    let weight = &weight[channels.start * in_channels..channels.end * in_channels];
-                    // SAFETY: `out` is this share's own buffer, and nothing else views it.
-                    unsafe { pointwise::conv1x1_columns(kernel, x, [hw, 0], weight, &bias[channels.clone()], *activation, &out, 0..hw) };
-                    &expanded[..]
-                }
-                None => &x[channels.start * hw..channels.end * hw],
-            };
-            let share = Geometry { in_channels: n, out_channels: n, groups: n, ..*g };
-            let operands = (&depthwise[channels.start * k2..channels.end * k2], &depthwise_bias[channels.clone()], depthwise_activation);
-            depthwise::with_planes(|planes| depthwise::depthwise_into(kernel, (input, hw), operands, &share, (&mut *filtered, ohw), planes));
-            let len = out_channels * ohw;
-            let mut partial = Vec::with_capacity(len); // [out, oh, ow]
-            let out = Output::new(&mut partial.spare_capacity_mut()[..len], out_channels, ohw);
-            // SAFETY: `out` is this share's own buffer, and nothing else views it; the product
-            // writes all of its rows and columns, so every value is set.
-            unsafe {
-                pointwise::partial_columns(kernel, filtered, ohw, (&project[channels.start..], hidden), n, &out);
-                partial.set_len(len);
-            }
-            *sums.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = partial;
-            });
-        });
-        let sums: Vec<Vec<f32>> = sums.into_iter().map(|sums| sums.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner())).collect();
+        let sums = cpu::map(bounds, |channels| self.share(kernel, layers, x, channels, out_channels));
         let mut y = vec![0.0f32; out_channels * ohw];
-        let rows: Vec<(usize, std::sync::Mutex<&mut [f32]>)> = y.chunks_mut(ohw * out_channels.div_ceil(count)).enumerate().map(|(i, rows)| (i * out_channels.div_ceil(count), std::sync::Mutex::new(rows))).collect();
-        cpu::for_each(&rows, |(first, rows)| {
-            let mut rows = rows.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let (project_bias, project_activation) = (layers.project.0.bias(), layers.project.1);
+        let per_task = out_channels.div_ceil(count);
+        cpu::map(y.chunks_mut(ohw * per_task).enumerate().collect(), |(i, rows)| {
             for (r, row) in rows.chunks_exact_mut(ohw).enumerate() {
-                let co = first + r;
+                let co = i * per_task + r;
                 row.fill(project_bias[co]);
                 for partial in &sums {
                     row.iter_mut().zip(&partial[co * ohw..(co + 1) * ohw]).for_each(|(y, p)| *y += p);
@@ -304,6 +269,45 @@ impl Plan {
             }
         });
         y
+    }
+
+    /// One share of [`Plan::shares`], hidden channels `channels`: expanded (every pixel), filtered,
+    /// and projected into the sums over those channels only, `[out, oh, ow]`, without the bias.
+    fn share(&self, kernel: Kernel, layers: &Layers, x: &[f32], channels: Range<usize>, out_channels: usize) -> Vec<f32> {
+        let g = &self.depthwise;
+        let ([h, w], [oh, ow], hidden, k2) = (g.size, g.out_size(), g.out_channels, g.taps());
+        let (hw, ohw, n) = (h * w, oh * ow, channels.len());
+        let in_channels = x.len() / hw;
+        let expand = layers.expand.as_ref().map(values);
+        let (depthwise, depthwise_bias, depthwise_activation) = values(&layers.depthwise);
+        let project = layers.project.0.weight.values();
+        let expanded_len = if expand.is_some() { n * hw } else { 0 };
+        // [n, h, w], [n, oh, ow]
+        cpu::with_buffers([expanded_len, n * ohw], |[expanded, filtered]| {
+            let input = match &expand {
+                Some((weight, bias, activation)) => {
+                    let out = Output::of_values(expanded, n, hw);
+                    let weight = &weight[channels.start * in_channels..channels.end * in_channels];
+                    // SAFETY: `out` is this share's own buffer, and nothing else views it.
+                    unsafe { pointwise::conv1x1_columns(kernel, x, [hw, 0], weight, &bias[channels.clone()], *activation, &out, 0..hw) };
+                    &expanded[..]
+                }
+                None => &x[channels.start * hw..channels.end * hw],
+            };
+            let taps = Taps::new(&Geometry { in_channels: n, out_channels: n, groups: n, ..*g });
+            let operands = (&depthwise[channels.start * k2..channels.end * k2], &depthwise_bias[channels.clone()], depthwise_activation);
+            depthwise::with_planes(|planes| depthwise::depthwise_into(kernel, (input, hw), operands, &taps, (&mut *filtered, ohw), planes));
+            let len = out_channels * ohw;
+            let mut partial = Vec::with_capacity(len); // [out, oh, ow]
+            let out = Output::new(&mut partial.spare_capacity_mut()[..len], out_channels, ohw);
+            // SAFETY: `out` is this share's own buffer, and nothing else views it; the product
+            // writes all of its rows and columns, so every value is set.
+            unsafe {
+                pointwise::partial_columns(kernel, filtered, ohw, (&project[channels.start..], hidden), n, &out);
+                partial.set_len(len);
+            }
+            partial
+        })
     }
 
     /// One band of output rows of a picture: `x` `[in, h, w]`, into `y` `[out, oh · ow]`.
@@ -328,6 +332,7 @@ impl Plan {
         let rows_in = (self.rows - 1) * s + k;
         let (hidden_stride, depthwise_stride) = (rows_in * w, self.rows * ow);
         let mut have = 0..0; // the input rows whose expansion `expanded` holds, from its row 0
+        let mut taps: Option<Taps> = None; // the depthwise taps of the last strip's geometry
         let expand = layers.expand.as_ref().map(values);
         let (depthwise, depthwise_bias, depthwise_activation) = values(&layers.depthwise);
         let (project, project_bias, project_activation) = values(&layers.project);
@@ -342,6 +347,10 @@ impl Plan {
                 ..*g
             };
             debug_assert_eq!(strip.out_size(), [r1 - r0, ow]);
+            // The same taps for every strip but a band's first and last.
+            if taps.as_ref().map(Taps::geometry) != Some(&strip) {
+                taps = Some(Taps::new(&strip));
+            }
             let (input, stride) = match &expand {
                 Some((weight, bias, activation)) => {
                     // Rows expanded for the last strip and needed again move to the front.
@@ -365,7 +374,8 @@ impl Plan {
                 None => (&x[i0 * w..], h * w),
             };
             let operands = (&depthwise[..], &depthwise_bias[..], depthwise_activation);
-            depthwise::depthwise_into(kernel, (input, stride), operands, &strip, (&mut *filtered, depthwise_stride), planes);
+            let taps = taps.as_ref().expect("made above");
+            depthwise::depthwise_into(kernel, (input, stride), operands, taps, (&mut *filtered, depthwise_stride), planes);
             let cols = r0 * ow..r1 * ow;
             // SAFETY: the strip's columns of `y`, which no other strip or band writes; the residual
             // reads them once the projection has written them.

@@ -8,6 +8,8 @@
 //! its own run of rows, in order. Batches beyond [`MAX_BATCH`] (training, evaluation) and
 //! anything not a plain `flex` f32 tensor stay on burn's `Linear::forward`.
 
+use std::borrow::Cow;
+
 use burn::nn::Linear;
 use burn::prelude::*;
 
@@ -36,10 +38,11 @@ fn on_flex(linear: &Linear, x: Tensor<2>) -> Result<Tensor<2>, Tensor<2>> {
         return Err(x.into_tensor());
     };
     let bias = match bias {
-        Some(Ok(bias)) => bias.values().into_owned(),
+        Some(Ok(bias)) => Some(bias),
         Some(Err(_)) => return Err(x.into_tensor()),
-        None => vec![0.0; outputs],
+        None => None,
     };
+    let bias = bias.as_ref().map_or_else(|| Cow::Owned(vec![0.0; outputs]), Flex::values);
     let y = product(Kernel::detect(), &x.values(), &weight.values(), &bias, [batch, inputs, outputs]);
     Ok(cpu::flex_tensor(y, [batch, outputs]))
 }
@@ -53,24 +56,22 @@ fn on_flex(linear: &Linear, x: Tensor<2>) -> Result<Tensor<2>, Tensor<2>> {
 fn product(kernel: Kernel, x: &[f32], weight: &[f32], bias: &[f32], [batch, inputs, outputs]: [usize; 3]) -> Vec<f32> {
     assert!(x.len() == batch * inputs && weight.len() == inputs * outputs && bias.len() == outputs, "linear operand lengths");
     let count = cpu::threads().clamp(1, inputs.div_ceil(ROWS).max(1));
-    let tasks: Vec<(std::ops::Range<usize>, std::sync::Mutex<Vec<f32>>)> =
-        (0..count).map(|t| (t * inputs / count..(t + 1) * inputs / count, std::sync::Mutex::new(Vec::new()))).collect();
-    cpu::for_each(&tasks, |(rows, sums)| {
+    let tasks = (0..count).map(|t| t * inputs / count..(t + 1) * inputs / count).collect();
+    let sums = cpu::map(tasks, |rows| {
         let mut partial = vec![0.0f32; batch * outputs]; // [batch, outputs]
         match kernel {
             // SAFETY (all): `detect` found the instruction set; `axpy_rows` checks the lengths.
-            Kernel::Portable => unsafe { axpy_rows::<vector::Portable>(x, weight, rows.clone(), [batch, inputs, outputs], &mut partial) },
+            Kernel::Portable => unsafe { axpy_rows::<vector::Portable>(x, weight, rows, [batch, inputs, outputs], &mut partial) },
             #[cfg(target_arch = "x86_64")]
-            Kernel::Avx2Fma => unsafe { axpy_rows_avx2_fma(x, weight, rows.clone(), [batch, inputs, outputs], &mut partial) },
+            Kernel::Avx2Fma => unsafe { axpy_rows_avx2_fma(x, weight, rows, [batch, inputs, outputs], &mut partial) },
             #[cfg(target_arch = "x86_64")]
-            Kernel::Avx512 => unsafe { axpy_rows_avx512(x, weight, rows.clone(), [batch, inputs, outputs], &mut partial) },
+            Kernel::Avx512 => unsafe { axpy_rows_avx512(x, weight, rows, [batch, inputs, outputs], &mut partial) },
         }
-        *sums.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = partial;
+        partial
     });
     let mut y: Vec<f32> = bias.iter().copied().cycle().take(batch * outputs).collect();
-    for (_, sums) in tasks {
-        let sums = sums.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());
-        y.iter_mut().zip(&sums).for_each(|(y, s)| *y += s);
+    for sums in &sums {
+        y.iter_mut().zip(sums).for_each(|(y, s)| *y += s);
     }
     y
 }
