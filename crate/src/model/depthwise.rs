@@ -333,11 +333,11 @@ impl<V: Masking> Lanes<V> {
         let [_, ow] = taps.geometry.out_size();
         // SAFETY: the caller's promise; `first_columns` holds `UNROLL` vectors.
         unsafe {
-            Self {
-                first: std::array::from_fn(|u| V::load(taps.first_columns[u * V::LANES..].as_ptr())),
-                step: V::splat(((UNROLL * V::LANES) % ow) as f32),
-                period: V::splat(ow as f32),
+            let mut first = [V::splat(0.0); UNROLL];
+            for (u, lanes) in first.iter_mut().enumerate() {
+                *lanes = V::load(taps.first_columns[u * V::LANES..].as_ptr());
             }
+            Self { first, step: V::splat(((UNROLL * V::LANES) % ow) as f32), period: V::splat(ow as f32) }
         }
     }
 }
@@ -371,7 +371,9 @@ unsafe fn channel<V: Masking, T: Slot>(planes: &[f32], taps: &Taps, consts: &Lan
                 for (u, sum) in sums.into_iter().enumerate() {
                     sum.activate(activation).store(&mut out[i + u * lanes..]);
                 }
-                columns = columns.map(|c| V::add(c, step).wrap(period));
+                for c in &mut columns {
+                    *c = V::add(*c, step).wrap(period);
+                }
                 i += UNROLL * lanes;
             }
             if i < run_len {
@@ -429,7 +431,10 @@ unsafe fn sums<V: Masking, const U: usize>(src: *const f32, taps: &Taps, weight:
             let column_taps = taps.taps.get_unchecked(column.taps.clone());
             if column.masked {
                 let (lo, hi) = (V::splat(column.lo), V::splat(column.hi));
-                let masks: [V::Mask; U] = std::array::from_fn(|u| columns[u].between(lo, hi));
+                let mut masks = [columns[0].between(lo, hi); U];
+                for u in 1..U {
+                    masks[u] = columns[u].between(lo, hi);
+                }
                 for &(offset, t) in column_taps {
                     let (w, p) = (V::splat(*weight.get_unchecked(t)), src.add(offset));
                     for u in 0..U {

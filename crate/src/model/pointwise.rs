@@ -689,12 +689,19 @@ impl<P: PanelRuns> Tile<'_, P> {
         // `panel[at.of(c) ..][..span]` (`at.last(k)` the largest start). Stores: row i's `width`
         // values from `at + i · stride`, which `dst` holds (`Output::tile` checked them).
         unsafe {
-            let mut acc: [[V; NV]; R] = std::array::from_fn(|i| [V::splat(self.bias[i]); NV]);
-            let weights: [*const f32; R] = std::array::from_fn(|i| self.weight.as_ptr().add(i * ws));
+            let mut acc = [[V::splat(0.0); NV]; R];
+            let mut weights = [self.weight.as_ptr(); R];
+            for i in 0..R {
+                acc[i] = [V::splat(self.bias[i]); NV];
+                weights[i] = self.weight.as_ptr().add(i * ws);
+            }
             let panel_start = self.panel.as_ptr();
             for c in 0..k {
                 let b = panel_start.add(self.at.of(c));
-                let panel: [V; NV] = std::array::from_fn(|j| V::load(b.add(j * V::LANES)));
+                let mut panel = [V::splat(0.0); NV];
+                for (j, p) in panel.iter_mut().enumerate() {
+                    *p = V::load(b.add(j * V::LANES));
+                }
                 for (sums, w) in acc.iter_mut().zip(&weights) {
                     let a = V::splat(*w.add(c));
                     for (sum, &p) in sums.iter_mut().zip(&panel) {
