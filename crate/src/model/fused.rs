@@ -119,10 +119,10 @@ fn fused(block: &Block, x: Tensor<4>, tuning: Tuning) -> Result<Tensor<4>, Tenso
     let x = x.values();
     let len = batch * out_channels * oh * ow;
     if plan.small {
-        let mut values = Vec::with_capacity(len);
-        for x in x.chunks_exact(in_channels * h * w) {
-            values.extend(plan.shares(kernel, &layers, x, out_channels));
-        }
+        let mut pictures = x.chunks_exact(in_channels * h * w).map(|x| plan.shares(kernel, &layers, x, out_channels));
+        // One picture (a camera's frame): its output as it is, not copied once more.
+        let mut values = pictures.next().unwrap_or_default();
+        pictures.for_each(|y| values.extend(y));
         return Ok(cpu::flex_tensor(values, [batch, out_channels, oh, ow]));
     }
     // Not zeroed first: the strips write every value once.
@@ -252,14 +252,21 @@ impl Plan {
         let count = self.bands.clamp(1, blocks);
         let bounds: Vec<Range<usize>> = (0..count).map(|i| (i * blocks / count * 16).min(hidden)..((i + 1) * blocks / count * 16).min(hidden)).collect();
         let sums = cpu::map(bounds, |channels| self.share(kernel, layers, x, channels, out_channels));
-        let mut y = vec![0.0f32; out_channels * ohw];
+        let len = out_channels * ohw;
+        // Not zeroed first: each row starts as the first share's sums.
+        let mut y: Vec<f32> = Vec::with_capacity(len);
         let (project_bias, project_activation) = (layers.project.0.bias(), layers.project.1);
         let per_task = out_channels.div_ceil(count);
-        cpu::map(y.chunks_mut(ohw * per_task).enumerate().collect(), |(i, rows)| {
+        cpu::map(y.spare_capacity_mut()[..len].chunks_mut(ohw * per_task).enumerate().collect(), |(i, rows)| {
             for (r, row) in rows.chunks_exact_mut(ohw).enumerate() {
                 let co = i * per_task + r;
-                row.fill(project_bias[co]);
-                for partial in &sums {
+                let (first, others) = sums.split_first().expect("at least one share");
+                for (y, p) in row.iter_mut().zip(&first[co * ohw..(co + 1) * ohw]) {
+                    y.write(project_bias[co] + p);
+                }
+                // SAFETY: every value of `row` was written just above.
+                let row = unsafe { &mut *(row as *mut [std::mem::MaybeUninit<f32>] as *mut [f32]) };
+                for partial in others {
                     row.iter_mut().zip(&partial[co * ohw..(co + 1) * ohw]).for_each(|(y, p)| *y += p);
                 }
                 if self.residual {
@@ -268,6 +275,8 @@ impl Plan {
                 cpu::activate_slice(row, project_activation);
             }
         });
+        // SAFETY: the tasks' rows cover `y`'s `len` values, and each wrote all of its own.
+        unsafe { y.set_len(len) };
         y
     }
 

@@ -17,13 +17,31 @@ pub fn global_avg_pool(x: Tensor<4>) -> Tensor<2> {
     match Flex::of(x) {
         Ok(x) if h * w > 0 => {
             let plane = (h * w) as f32;
-            let means = x.values().chunks_exact(h * w).map(|values| values.iter().sum::<f32>() / plane).collect();
+            let means = x.values().chunks_exact(h * w).map(|values| sum(values) / plane).collect();
             flex_tensor(means, [batch, channels])
         }
         Ok(x) => burn_pool(x.into_tensor()),
         Err(x) => burn_pool(x),
     }
 }
+
+/// The sum of `values`, in [`LANES`] running sums: one chain of additions waits on each
+/// addition's latency (4 cycles), and the compiler may not reorder a float sum into vectors
+/// itself. MobileNetV2's 1280 × 49 took 20 µs in one chain, in a forward pass.
+fn sum(values: &[f32]) -> f32 {
+    let mut sums = [0.0f32; LANES];
+    let chunks = values.chunks_exact(LANES);
+    let rest: f32 = chunks.remainder().iter().sum();
+    for chunk in chunks {
+        for (s, v) in sums.iter_mut().zip(chunk) {
+            *s += v;
+        }
+    }
+    sums.iter().sum::<f32>() + rest
+}
+
+/// Running sums of [`sum`]: a vector's worth.
+const LANES: usize = 8;
 
 /// burn's own: on the GPU, under autodiff, and the reference of the tests.
 fn burn_pool(x: Tensor<4>) -> Tensor<2> {
