@@ -173,36 +173,36 @@ impl Planes {
 
     /// Copies a group's input `[in / groups, h, w]` into set `set` of the split planes (laid out
     /// by [`Planes::prepare`]).
+    ///
+    /// # Safety
+    /// Only where the CPU has `V`'s instruction set.
     #[inline(always)]
-    fn fill(&mut self, set: usize, x: &[f32], taps: &Taps) {
+    unsafe fn fill<V: Masking>(&mut self, set: usize, x: &[f32], taps: &Taps) {
         let (g, layout) = (&taps.geometry, taps.layout);
         let [h, w] = g.size;
         let s = g.stride;
         debug_assert_eq!(self.laid_out, Some(*g));
         let values = &mut self.values[set];
         for (c, channel) in x.chunks_exact(h * w).enumerate() {
-            if s == 1 && layout.width == w {
-                let at = layout.row(c, 0);
-                values[at..at + h * w].copy_from_slice(channel);
-                continue;
-            }
-            for (ih, row) in channel.chunks_exact(w).enumerate() {
-                let (a, r) = (ih % s, ih / s);
-                let at = |b: usize| layout.row((c * s + a) * s + b, r);
-                if s == 1 {
-                    values[at(0)..at(0) + w].copy_from_slice(row);
-                    continue;
+            match s {
+                1 if layout.width == w => {
+                    let at = layout.row(c, 0);
+                    values[at..at + h * w].copy_from_slice(channel);
                 }
-                // s == 2: both column phases in one pass over the row.
-                let (even, odd) = (at(0), at(1));
-                let pairs = row.chunks_exact(2);
-                if let Some(&last) = pairs.remainder().first() {
-                    values[even + w / 2] = last;
+                1 => {
+                    for (r, row) in channel.chunks_exact(w).enumerate() {
+                        let at = layout.row(c, r);
+                        values[at..at + w].copy_from_slice(row);
+                    }
                 }
-                let (lo, hi) = values.split_at_mut(odd);
-                for ((e, o), pair) in lo[even..even + w / 2].iter_mut().zip(&mut hi[..w / 2]).zip(pairs) {
-                    *e = pair[0];
-                    *o = pair[1];
+                _ => {
+                    debug_assert_eq!(s, 2, "stride 1 or 2 (`Geometry::is_direct`)");
+                    // Row `r` into the even- and odd-column planes of its row phase `r mod 2`,
+                    // row `r / 2` (shifts: a division a row cost more than splitting a 14-value
+                    // row).
+                    let at = |r: usize| layout.row(c * 4 + 2 * (r & 1), r >> 1);
+                    // SAFETY: the caller's promise for `V`.
+                    unsafe { V::deinterleave_rows(channel, w, values, at, layout.plane_len()) };
                 }
             }
         }
@@ -301,12 +301,14 @@ unsafe fn run<V: Masking, T: Slot>(taps: &Taps, o: &Operands, out: &mut [T], pla
     let x = |j: usize| &o.x[j * o.x_stride..j * o.x_stride + input];
     planes.prepare(taps);
     if count > 0 {
-        planes.fill(0, x(0), taps);
+        // SAFETY: the caller's promise for `V`.
+        unsafe { planes.fill::<V>(0, x(0), taps) };
     }
     for (j, out) in out.chunks_mut(o.out_stride).enumerate() {
         // The next group's copy first, into the other set (see `Planes`).
         if j + 1 < count {
-            planes.fill((j + 1) % 2, x(j + 1), taps);
+            // SAFETY: the caller's promise for `V`.
+            unsafe { planes.fill::<V>((j + 1) % 2, x(j + 1), taps) };
         }
         let group = (o.first + j) % g.groups;
         for (c, out) in out.chunks_exact_mut(oh * ow).take(per_group).enumerate() {

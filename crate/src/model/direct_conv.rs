@@ -375,9 +375,11 @@ mod tests {
     /// on CPUs without AVX2 and FMA): here on x86-64 with AVX2, two builds.
     #[test]
     fn every_kernel_agrees_with_the_portable_loops() {
-        // A stride-2 row of 70: every build's two-vector split of the row (AVX-512: 32 values),
-        // and a remainder.
-        let cases = [(16, 16, 16, 3, 1, [15, 13]), (16, 16, 16, 5, 2, [14, 14]), (16, 16, 16, 3, 2, [9, 70]), (3, 8, 1, 3, 2, [31, 30])];
+        // Stride-2 rows of 70 (the plain split, vectorized, and a remainder), and of 1 to 33
+        // values: AVX-512 splits rows up to 32 in one masked step (one vector of input up to 16,
+        // two beyond), odd and even.
+        let mut cases = vec![(16, 16, 16, 3, 1, [15, 13]), (16, 16, 16, 5, 2, [14, 14]), (16, 16, 16, 3, 2, [9, 70]), (3, 8, 1, 3, 2, [31, 30])];
+        cases.extend([1, 7, 14, 16, 17, 28, 31, 32, 33].map(|w| (16, 16, 16, 3, 2, [5, w])));
         for (in_channels, out_channels, groups, kernel, stride, size) in cases {
             let g = Geometry { batch: 2, in_channels, out_channels, groups, size, kernel, stride, padding: [kernel / 2; 4] };
             let values = |n: usize, seed: usize| (0..n).map(|i| ((i * 7919 + seed) % 1009) as f32 / 504.5 - 1.0).collect::<Vec<f32>>();
