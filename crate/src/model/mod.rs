@@ -166,13 +166,18 @@ pub enum Network {
 
 impl Network {
     /// Class scores: `[batch, 3, h, w]` → `[batch, classes]`.
+    ///
+    /// MobileNetV2 and EfficientNet-Lite run on this thread ([`cpu::on_kernels`]): on the CPU
+    /// every layer of theirs is camtag's own kernel, none of burn's parallel operations, so
+    /// [`cpu::on_workers`]'s hand-over to a rayon worker and back would only add two thread
+    /// wake-ups. The others keep burn's convolutions somewhere and run on a rayon worker.
     pub fn forward(&self, images: Tensor<4>) -> Tensor<2> {
-        cpu::on_workers(|| match self {
-            Self::MobilenetV2(net) => net.forward(images),
-            Self::EfficientnetLite(net) => net.forward(images),
-            Self::Vgg(net) => net.forward(images),
-            Self::Googlenet(net) => net.forward(images),
-            Self::Resnet(net) => net.forward(images),
-        })
+        match self {
+            Self::MobilenetV2(net) => cpu::on_kernels(|| net.forward(images)),
+            Self::EfficientnetLite(net) => cpu::on_kernels(|| net.forward(images)),
+            Self::Vgg(net) => cpu::on_workers(|| net.forward(images)),
+            Self::Googlenet(net) => cpu::on_workers(|| net.forward(images)),
+            Self::Resnet(net) => cpu::on_workers(|| net.forward(images)),
+        }
     }
 }
