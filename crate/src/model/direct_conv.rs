@@ -18,7 +18,10 @@
 //! ([`super::pointwise::conv_taps`]: the taps as its input channels, a tap's two vector loads
 //! shared by up to 12 output channels), output rows in parallel: MobileNetV2's stem took
 //! 0.46–0.48 ms on one thread with the flat loop per channel, 0.18–0.20 so (AVX-512,
-//! `inference_layers`). Its input's row phases are split in parallel too.
+//! `inference_layers`). Each task splits only the input rows under its own output rows, into
+//! planes its thread keeps: the whole input split first into shared planes had cost a pass over
+//! 0.6 MB written and read back, much of it from the other core or beyond the cache (the stem
+//! alone, two threads: 0.105–0.113 → 0.090–0.101 ms; the forward pass ~0.05 ms less).
 //!
 //! [`forward`] takes only inference on plain `flex` f32 tensors, with the batch norm already
 //! folded in (see [`super::fold`]); anything else (autodiff, WebGPU, dilation, more taps) stays on
@@ -93,10 +96,9 @@ impl Geometry {
             && w + left + right >= self.kernel
     }
 
-    /// Where each tap `(c, kh, kw)` reads in the split planes (see [`Scratch::split`]): plane
+    /// Where each tap `(c, kh, kw)` reads in planes of `layout` (see [`split_rows`]): plane
     /// `(c, kh mod s, kw mod s)`, from row `kh / s`, column `kw / s` on.
-    fn tap_offsets(&self) -> Vec<usize> {
-        let layout = self.scratch_layout();
+    fn tap_offsets(&self, layout: ScratchLayout) -> Vec<usize> {
         let (k, s) = (self.kernel, self.stride);
         let mut offsets = Vec::with_capacity(self.taps());
         for c in 0..self.in_per_group() {
@@ -110,17 +112,16 @@ impl Geometry {
         offsets
     }
 
-    /// The phase-split scratch of one group: `in_per_group × stride²` planes of
-    /// `rows × width` values (see [`Scratch`]).
-    fn scratch_layout(&self) -> ScratchLayout {
-        let [oh, _] = self.out_size();
+    /// The phase-split planes under `rows` output rows of one group: `in_per_group × stride²`
+    /// planes of `rows × width` values (see [`split_rows`]).
+    fn scratch_layout(&self, rows: usize) -> ScratchLayout {
         let [_, w] = self.size;
         let [_, left, _, right] = self.padding;
         let s = self.stride;
         let width = (w + left + right).div_ceil(s);
-        // Output rows, the kernel's reach below them in phase rows, and one slack row: the flat
-        // loop's last row runs `width - out_w` values past its real end.
-        let rows = oh + (self.kernel - 1) / s + 1;
+        // The output rows, the kernel's reach below them in phase rows, and one slack row: the
+        // flat loop's last row runs `width - out_w` values past its real end.
+        let rows = rows + (self.kernel - 1) / s + 1;
         ScratchLayout { width, rows, planes: self.in_per_group() * s * s }
     }
 }
@@ -135,6 +136,12 @@ struct ScratchLayout {
 impl ScratchLayout {
     fn plane_len(&self) -> usize {
         self.rows * self.width
+    }
+
+    /// The planes, and a tile's width (at most 32) of slack: `pointwise::conv_taps` reads up to
+    /// that far past the last row's end.
+    fn len(&self) -> usize {
+        self.planes * self.plane_len() + 32
     }
 }
 
@@ -162,33 +169,27 @@ fn conv2d_with(kernel: Kernel, x: &[f32], weight: &[f32], bias: &[f32], g: &Geom
     let mut values: Vec<f32> = Vec::with_capacity(len);
     let out = &mut values.spare_capacity_mut()[..len];
     if g.groups == 1 {
-        // One group (the stem): split the input once per picture, then the 1x1 kernel's tiles
-        // with the taps as input channels (`pointwise::conv_taps`), output rows in parallel.
-        // The split planes are kept per thread from call to call: laid out (0.6 MB of zeros for
-        // MobileNetV2 at 224 px) only when the geometry changes. Each channel's row phases are
-        // split in parallel: serial, the split alone set the stem's time on two threads.
-        thread_local! {
-            static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::default();
-        }
-        let layout = g.scratch_layout();
-        let offsets = g.tap_offsets();
-        let (s, plane_len) = (g.stride, layout.plane_len());
+        // One group (the stem): each task takes a band of output rows, splits the input rows
+        // under them by stride phase into planes of its own (kept by its thread), then runs the
+        // 1x1 kernel's tiles over them with the taps as input channels (`pointwise::conv_taps`).
+        // The picture's whole input had been split first, into planes shared by all the tasks: a
+        // pass that wrote 0.6 MB (MobileNetV2 at 224 px) that the tasks then read back, half of it
+        // from the other core, and in a forward pass all of it from beyond the cache.
         let parts = if cpu::threads() == 1 { 1 } else { (4 * cpu::threads()).min(oh) };
         let tasks: Vec<Range<usize>> = (0..parts).map(|i| i * oh / parts..(i + 1) * oh / parts).collect();
-        SCRATCH.with_borrow_mut(|scratch| {
-            scratch.prepare(g, layout);
-            for (b, out) in out.chunks_mut(g.out_channels * out_plane).enumerate() {
-                let x = &x[b * in_group..(b + 1) * in_group];
-                let phases = scratch.planes[..layout.planes * plane_len].chunks_mut(s * plane_len).enumerate().collect();
-                cpu::map(phases, |(i, part)| split_part(part, &x[i / s * h * w..(i / s + 1) * h * w], i % s, g, layout));
-                let planes = &scratch.planes;
-                let out = pointwise::Output::new(out, g.out_channels, out_plane);
-                cpu::for_each(&tasks, |rows| {
+        for (b, out) in out.chunks_mut(g.out_channels * out_plane).enumerate() {
+            let x = &x[b * in_group..(b + 1) * in_group];
+            let out = pointwise::Output::new(out, g.out_channels, out_plane);
+            cpu::for_each(&tasks, |rows| {
+                let layout = g.scratch_layout(rows.len());
+                let offsets = g.tap_offsets(layout);
+                cpu::with_buffers([layout.len()], |[planes]| {
+                    split_rows(planes, x, g, layout, rows.start);
                     // SAFETY: the tasks' rows do not overlap.
-                    unsafe { pointwise::conv_taps(kernel, planes, &offsets, (weight, bias, activation), [ow, layout.width], rows.clone(), &out) }
+                    unsafe { pointwise::conv_taps(kernel, (planes, rows.start), &offsets, (weight, bias, activation), [ow, layout.width], rows.clone(), &out) }
                 });
-            }
-        });
+            });
+        }
     } else {
         // Many groups (depthwise): each (picture, group) on its own, in parallel.
         let taps = depthwise::Taps::new(g);
@@ -204,62 +205,57 @@ fn conv2d_with(kernel: Kernel, x: &[f32], weight: &[f32], bias: &[f32], g: &Geom
     values
 }
 
-/// The stem's phase-split input planes, padded with zero rows and columns.
-#[derive(Default)]
-struct Scratch {
-    planes: Vec<f32>,
-    /// The geometry `planes` was laid out for: its padding is zero already, and every split for
-    /// the same geometry writes the same positions, so only a new geometry clears it.
-    laid_out: Option<Geometry>,
-}
-
-impl Scratch {
-    /// Lays `planes` out for `g` (zeros), unless it is already.
-    fn prepare(&mut self, g: &Geometry, layout: ScratchLayout) {
-        if self.laid_out != Some(*g) {
-            self.planes.clear();
-            // A tile's width (at most 32) of slack: `pointwise::conv_taps` reads up to that far
-            // past the last row's end.
-            self.planes.resize(layout.planes * layout.plane_len() + 32, 0.0);
-            self.laid_out = Some(*g);
-        }
-    }
-}
-
-/// Copies a channel's input rows of one row phase `a` (`channel` `[h, w]`) into its `s` planes
-/// `part` of the phase-split scratch, padded with zeros: plane `(c · s + a) · s + b` holds the
-/// padded input's rows `a, a + s, …` and columns `b, b + s, …` of channel `c`. The parts of
-/// different channels and phases are apart in the buffer: the threads split them.
-fn split_part(part: &mut [f32], channel: &[f32], a: usize, g: &Geometry, layout: ScratchLayout) {
+/// The input under output rows `first_row ..` (as many as `layout` holds, one group's:
+/// `x` `[in, h, w]`) split by stride phase into `planes`, padded with zeros: plane
+/// `(c · s + a) · s + b`'s row `r` holds the padded input's row `(first_row + r) · s + a`, its
+/// columns `b, b + s, …`. Every value of the planes is written: the buffer holds whatever an
+/// earlier call left.
+fn split_rows(planes: &mut [f32], x: &[f32], g: &Geometry, layout: ScratchLayout, first_row: usize) {
     let [h, w] = g.size;
     let [top, left, _, _] = g.padding;
     let s = g.stride;
-    let plane_len = layout.plane_len();
-    for (ih, row) in channel.chunks_exact(w).enumerate().take(h) {
-        if (ih + top) % s != a {
-            continue;
-        }
-        let r = (ih + top) / s;
-        let plane_start = |b: usize| b * plane_len + r * layout.width;
-        if s == 1 {
-            let start = plane_start(0) + left;
-            part[start..start + w].copy_from_slice(row);
-            continue;
-        }
-        // s == 2, both column phases in one pass over the row: input column iw is padded
-        // column left + iw, so even iw go to phase left mod 2 from column ⌊left / 2⌋, odd
-        // iw to the other phase from column ⌊(left + 1) / 2⌋.
-        let even = plane_start(left % 2) + left / 2;
-        let odd = plane_start((left + 1) % 2) + (left + 1) / 2;
-        let pairs = row.chunks_exact(2);
-        if let Some(&last) = pairs.remainder().first() {
-            part[even + w / 2] = last;
-        }
-        let (lo, hi) = part.split_at_mut(even.max(odd));
-        let (e, o) = if even < odd { (&mut lo[even..], &mut hi[..w / 2]) } else { (&mut hi[..w / 2], &mut lo[odd..]) };
-        for ((e, o), pair) in e.iter_mut().zip(o.iter_mut()).zip(pairs) {
-            *e = pair[0];
-            *o = pair[1];
+    let (width, plane_len) = (layout.width, layout.plane_len());
+    for (c, channel) in x.chunks_exact(h * w).enumerate().take(g.in_per_group()) {
+        for a in 0..s {
+            for r in 0..layout.rows {
+                let at = |b: usize| ((c * s + a) * s + b) * plane_len + r * width;
+                let Some(ih) = ((first_row + r) * s + a).checked_sub(top).filter(|&ih| ih < h) else {
+                    for b in 0..s {
+                        planes[at(b)..at(b) + width].fill(0.0);
+                    }
+                    continue;
+                };
+                let row = &channel[ih * w..(ih + 1) * w];
+                if s == 1 {
+                    let dst = &mut planes[at(0)..at(0) + width];
+                    dst[..left].fill(0.0);
+                    dst[left..left + w].copy_from_slice(row);
+                    dst[left + w..].fill(0.0);
+                    continue;
+                }
+                // s == 2, both column phases in one pass over the row: input column iw is padded
+                // column left + iw, so even iw go to phase left mod 2 from column ⌊left / 2⌋, odd
+                // iw to the other phase from column ⌊(left + 1) / 2⌋.
+                let (even_at, odd_at) = (at(left % 2), at((left + 1) % 2));
+                let (even_from, odd_from) = (left / 2, (left + 1) / 2);
+                let (lo, hi) = planes.split_at_mut(even_at.max(odd_at));
+                let (even, odd) = if even_at < odd_at {
+                    (&mut lo[even_at..even_at + width], &mut hi[..width])
+                } else {
+                    (&mut hi[..width], &mut lo[odd_at..odd_at + width])
+                };
+                even[..even_from].fill(0.0);
+                even[even_from + w.div_ceil(2)..].fill(0.0);
+                odd[..odd_from].fill(0.0);
+                odd[odd_from + w / 2..].fill(0.0);
+                if w % 2 == 1 {
+                    even[even_from + w / 2] = row[w - 1];
+                }
+                for ((e, o), pair) in even[even_from..].iter_mut().zip(&mut odd[odd_from..]).zip(row.chunks_exact(2)) {
+                    *e = pair[0];
+                    *o = pair[1];
+                }
+            }
         }
     }
 }

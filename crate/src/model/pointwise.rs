@@ -191,8 +191,9 @@ pub(crate) unsafe fn partial_columns(kernel: Kernel, x: &[f32], x_stride: usize,
 
 /// Rows `rows` of a one-group direct convolution (the RGB stem: see [`super::direct_conv`]) on
 /// this kernel's tiles: for every output channel `co`, output row `r` in `rows` and column
-/// `c < ow`, `out[co, r · ow + c] = activation(bias[co] + Σ_t w[co, t] · planes[offsets[t] + r ·
-/// width + c])`. `planes` is the input split by stride phase, `width` values a row, so that each
+/// `c < ow`, `out[co, r · ow + c] = activation(bias[co] + Σ_t w[co, t] · planes[offsets[t] + (r −
+/// first_row) · width + c])`. `planes` is the input split by stride phase from output row
+/// `first_row` on (a task's own band of rows), `width` values a row, so that each
 /// tap reads one contiguous run along an output row: the tap is the tile's input channel, and its
 /// two vector loads serve all of the tile's output channels (the direct kernel loaded them again
 /// for each). `weight` `[out, taps]`, `bias` `[out]`, `out` `[out, oh · ow]`.
@@ -203,11 +204,11 @@ pub(crate) unsafe fn partial_columns(kernel: Kernel, x: &[f32], x_stride: usize,
 ///
 /// # Panics
 /// If the lengths do not fit these shapes, or `planes` ends less than a tile's width past the
-/// last row's last tap (the split planes' slack, see `direct_conv::Scratch`).
+/// last row's last tap (the split planes' slack, see `direct_conv::ScratchLayout::len`).
 #[allow(clippy::too_many_arguments)]
 pub(crate) unsafe fn conv_taps(
     kernel: Kernel,
-    planes: &[f32],
+    (planes, first_row): (&[f32], usize),
     offsets: &[usize],
     (weight, bias, activation): (&[f32], &[f32], Activation),
     [ow, width]: [usize; 2],
@@ -216,7 +217,8 @@ pub(crate) unsafe fn conv_taps(
 ) {
     let taps = offsets.len();
     assert!(taps > 0 && weight.len() == out.m * taps && bias.len() == out.m && ow <= width, "{taps} taps, weight {}, bias {}", weight.len(), bias.len());
-    let taps = Taps { planes, offsets: Offsets::new(offsets), weight, bias, activation, ow, width };
+    assert!(first_row <= rows.start, "planes from row {first_row}, rows {rows:?}");
+    let taps = Taps { planes, first_row, offsets: Offsets::new(offsets), weight, bias, activation, ow, width };
     match kernel {
         // SAFETY: as in `run_task`; the caller's promise for `out`.
         Kernel::Portable => unsafe { taps_loops::<vector::Portable>(&taps, rows, out) },
@@ -230,6 +232,8 @@ pub(crate) unsafe fn conv_taps(
 /// [`conv_taps`]'s operands.
 struct Taps<'a> {
     planes: &'a [f32],
+    /// The output row whose taps start at the planes' row 0.
+    first_row: usize,
     offsets: Offsets<'a>,
     weight: &'a [f32],
     bias: &'a [f32],
@@ -265,7 +269,7 @@ unsafe fn taps_loops<V: Vector>(t: &Taps, rows: Range<usize>, out: &Output) {
             let left = t.ow - c;
             let vectors = tile_vectors::<V>(left, false);
             let width = (vectors * V::LANES).min(left);
-            let panel = &t.planes[r * t.width + c..];
+            let panel = &t.planes[(r - t.first_row) * t.width + c..];
             for co in (0..out.m).step_by(tile_rows::<V>()) {
                 let count = tile_rows::<V>().min(out.m - co);
                 // SAFETY: row r's own columns of every channel; the caller's promise.
