@@ -84,7 +84,7 @@ impl<const N: usize> Vector for Lanes<N> {
 #[cfg(target_arch = "x86_64")]
 macro_rules! x86_vector {
     ($(#[$doc:meta])* $name:ident($register:ident), $lanes:literal,
-     $set1:ident, $loadu:ident, $fmadd:ident, $max:ident, $min:ident, $storeu:ident) => {
+     $set1:ident, $loadu:ident, $fmadd:ident, $max:ident, $min:ident, $storeu:ident, $reduce:path) => {
         $(#[$doc])*
         #[derive(Clone, Copy)]
         pub struct $name(std::arch::x86_64::$register);
@@ -124,22 +124,43 @@ macro_rules! x86_vector {
                 // `LANES` values in bounds, of f32's layout (`Slot`).
                 unsafe { std::arch::x86_64::$storeu(dst.as_mut_ptr().cast(), self.0) }
             }
+            /// In registers (halves added in turn), not through memory and a scalar loop.
+            #[inline(always)]
+            unsafe fn sum(self) -> f32 {
+                unsafe { $reduce(self.0) }
+            }
         }
     };
+}
+
+/// The sum of AVX's 8 lanes: halves added in turn.
+///
+/// # Safety
+/// Only where the CPU has AVX.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+unsafe fn reduce_add_256(v: std::arch::x86_64::__m256) -> f32 {
+    use std::arch::x86_64::{_mm_add_ps, _mm_add_ss, _mm_cvtss_f32, _mm_movehl_ps, _mm_shuffle_ps, _mm256_castps256_ps128, _mm256_extractf128_ps};
+    // SAFETY: the caller's promise.
+    unsafe {
+        let quad = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps::<1>(v));
+        let pair = _mm_add_ps(quad, _mm_movehl_ps(quad, quad));
+        _mm_cvtss_f32(_mm_add_ss(pair, _mm_shuffle_ps::<1>(pair, pair)))
+    }
 }
 
 #[cfg(target_arch = "x86_64")]
 x86_vector!(
     /// 8 lanes of AVX2 with fused multiply-adds.
     Avx2Fma(__m256), 8,
-    _mm256_set1_ps, _mm256_loadu_ps, _mm256_fmadd_ps, _mm256_max_ps, _mm256_min_ps, _mm256_storeu_ps
+    _mm256_set1_ps, _mm256_loadu_ps, _mm256_fmadd_ps, _mm256_max_ps, _mm256_min_ps, _mm256_storeu_ps, reduce_add_256
 );
 
 #[cfg(target_arch = "x86_64")]
 x86_vector!(
     /// 16 lanes of AVX-512 (Foundation: fused multiply-adds included).
     Avx512(__m512), 16,
-    _mm512_set1_ps, _mm512_loadu_ps, _mm512_fmadd_ps, _mm512_max_ps, _mm512_min_ps, _mm512_storeu_ps
+    _mm512_set1_ps, _mm512_loadu_ps, _mm512_fmadd_ps, _mm512_max_ps, _mm512_min_ps, _mm512_storeu_ps, std::arch::x86_64::_mm512_reduce_add_ps
 );
 
 /// 4 lanes of wasm SIMD128 (no fused multiply-add without relaxed SIMD). The build enables
