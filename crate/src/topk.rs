@@ -27,18 +27,29 @@ pub fn softmax(logits: &[f32]) -> Vec<f64> {
 }
 
 /// The `k` most probable classes, most probable first (ties: lower index first).
+///
+/// The `k` are selected first (`select_nth_unstable_by`, linear), then only they are sorted, and
+/// the softmax's denominator is the one sum over every class: sorting all 1000 ImageNet classes
+/// and every probability took 22.5 µs a frame here, this 9 (medians).
 pub fn top_k(logits: &[f32], k: usize, labels: &Labels) -> Vec<Prediction> {
-    let probs = softmax(logits);
+    let Some(max) = logits.iter().copied().reduce(f32::max) else { return Vec::new() };
+    let max = max as f64;
+    let sum: f64 = logits.iter().map(|&l| (l as f64 - max).exp()).sum();
+    let by_score = |&a: &usize, &b: &usize| logits[b].total_cmp(&logits[a]).then(a.cmp(&b));
     let mut order: Vec<usize> = (0..logits.len()).collect();
-    order.sort_by(|&a, &b| logits[b].total_cmp(&logits[a]).then(a.cmp(&b)));
+    let k = k.min(order.len());
+    if k > 0 && k < order.len() {
+        order.select_nth_unstable_by(k - 1, by_score);
+    }
+    order.truncate(k);
+    order.sort_by(by_score);
     order
         .into_iter()
-        .take(k)
         .map(|index| Prediction {
             index,
             en: labels.en.get(index).cloned().unwrap_or_default(),
             zh: labels.zh.get(index).cloned().unwrap_or_default(),
-            prob: probs[index],
+            prob: (logits[index] as f64 - max).exp() / sum,
             logit: logits[index],
         })
         .collect()
@@ -57,6 +68,25 @@ mod tests {
         let p = softmax(&[1000.0, 999.0, -1000.0]);
         assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-12);
         assert!((p[0] / p[1] - std::f64::consts::E).abs() < 1e-9);
+    }
+
+    /// The selection gives what sorting every class gives, ties (lower index first) and
+    /// probabilities included, for any `k`.
+    #[test]
+    fn top_k_equals_sorting_every_class() {
+        let logits: Vec<f32> = (0..1000).map(|i| ((i * 7919) % 101) as f32 / 10.0 - 5.0).collect(); // many ties
+        let probs = softmax(&logits);
+        let mut sorted: Vec<usize> = (0..logits.len()).collect();
+        sorted.sort_by(|&a, &b| logits[b].total_cmp(&logits[a]).then(a.cmp(&b)));
+        for k in [0, 1, 5, 37, 999, 1000, 1001] {
+            let top = top_k(&logits, k, &labels(1000));
+            let expected = &sorted[..k.min(1000)];
+            assert_eq!(top.iter().map(|p| p.index).collect::<Vec<_>>(), expected, "k = {k}");
+            for p in &top {
+                assert!((p.prob - probs[p.index]).abs() < 1e-15, "k = {k}: class {} probability {} vs {}", p.index, p.prob, probs[p.index]);
+            }
+        }
+        assert!(top_k(&[], 5, &labels(0)).is_empty());
     }
 
     #[test]
