@@ -19,9 +19,10 @@
 //! 12 × 32 (24 of its 32 registers; 12 × 16 where 16 or fewer pixels are left; 8 × 48 on the
 //! 14x14 and 7x7 pictures, which are 4 × 48 + 4 and 48 + 1 pixels), in wasm 4 × 8
 //! (8 SIMD128 accumulators: V8 has 16 vector registers on x86-64). The
-//! weights are not packed (a tile reads its rows in step); each column panel of `x` (`in` × `COLS`
-//! values) is copied once into one contiguous run, zero-padded when it is the last and narrower,
-//! and every row tile then reads it from the L1 cache. At most [`DOT_COLS`] pixels left after
+//! weights are not packed (a tile reads its rows in step); with AVX2 and in wasm each column
+//! panel of `x` (`in` × `COLS` values) is copied once into one contiguous run, zero-padded when it
+//! is the last and narrower, and every row tile then reads it from the L1 cache (AVX-512 and small
+//! pictures read whole panels where they lie: see [`task_loops`]). At most [`DOT_COLS`] pixels left after
 //! the last whole panel (a 7x7 picture's 49th) are dot products along the input channels
 //! instead: the 7x7 layers went from 41 to 52 G multiply-adds/s on one thread (of about 58 at
 //! this machine's peak). The output is not zeroed first: every
@@ -473,9 +474,12 @@ unsafe fn task_loops<V: Vector>(task: &Task, out: &Output, x: &[f32], o: &Operan
         let span = vectors * V::LANES;
         let width = span.min(left);
         let x_col = task.x_at + (col - cols.start);
-        // A small picture's whole panels are read where they lie (`SMALL`); the others, and the
-        // last narrower panel (zero-padded), packed.
-        let direct = width == span && o.stride <= SMALL;
+        // A small picture's whole panels are read where they lie (`SMALL`), and with AVX-512
+        // every picture's: packing them cost more than it saved there (one thread: MobileNetV2's
+        // 192 → 32 projection at 28 px 72 → 54–61 µs, 96 → 24 at 56 px 102–113 → 95–97, 16 → 96
+        // at 112 px 753–761 → 639–661; nothing slower). AVX2 and wasm keep the packed panels they
+        // were measured with. The last, narrower panel is packed (zero-padded) everywhere.
+        let direct = width == span && (o.stride <= SMALL || V::LANES == 16);
         if !direct {
             panel.resize(panel.len().max(o.k * span), 0.0);
             for (dst, src) in panel[..o.k * span].chunks_exact_mut(span).zip(x[x_col..].chunks(o.stride)) {
