@@ -470,7 +470,10 @@ unsafe fn task_loops<V: Vector>(task: &Task, out: &Output, x: &[f32], o: &Operan
             unsafe { dot_columns::<V>(task, out, col..cols.end, x, o, &mut panel) };
             break;
         }
-        let vectors = tile_vectors::<V>(left, o.stride <= SMALL);
+        // Three-vector tiles wherever panels are read where they lie: with packed panels they
+        // gave nothing, read in place they do (one thread: 24 → 144 at 56 px 225 → 190–200 µs,
+        // 144 → 24 204–212 → 176, 16 → 96 at 112 px 752–773 → 670–689).
+        let vectors = tile_vectors::<V>(left, o.stride <= SMALL || V::LANES == 16);
         let span = vectors * V::LANES;
         let width = span.min(left);
         let x_col = task.x_at + (col - cols.start);
