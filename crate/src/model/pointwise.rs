@@ -266,11 +266,12 @@ unsafe fn taps_loops<V: Vector>(t: &Taps, rows: Range<usize>, out: &Output) {
         let mut c = 0;
         while c < t.ow {
             let left = t.ow - c;
-            let vectors = tile_vectors::<V>(left, false);
+            let vectors = tile_vectors::<V>(left, V::LANES == 16);
             let width = (vectors * V::LANES).min(left);
             let panel = &t.planes[(r - t.first_row) * t.width + c..];
-            for co in (0..out.m).step_by(tile_rows::<V>()) {
-                let count = tile_rows::<V>().min(out.m - co);
+            let tile_rows = if vectors == 3 { WIDE_ROWS } else { tile_rows::<V>() };
+            for co in (0..out.m).step_by(tile_rows) {
+                let count = tile_rows.min(out.m - co);
                 // SAFETY: row r's own columns of every channel; the caller's promise.
                 let at = unsafe { out.tile(co..co + count, r * t.ow + c..r * t.ow + c + width) };
                 let k = t.offsets.offsets.len();
