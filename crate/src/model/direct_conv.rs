@@ -138,10 +138,10 @@ impl ScratchLayout {
         self.rows * self.width
     }
 
-    /// The planes, and a tile's width (at most 32) of slack: `pointwise::conv_taps` reads up to
-    /// that far past the last row's end.
+    /// The planes, and a tile's width (at most 48: AVX-512's three vectors) of slack:
+    /// `pointwise::conv_taps` reads up to that far past the last row's end.
     fn len(&self) -> usize {
-        self.planes * self.plane_len() + 32
+        self.planes * self.plane_len() + 48
     }
 }
 

@@ -65,11 +65,12 @@ const fn tile_rows<V: Vector>() -> usize {
 /// whole `COLS`) takes one where fewer than two are left, so that a 7x7 picture's last 17 pixels
 /// are a 16-wide tile and a dot product, not a 32-wide tile half empty.
 ///
-/// A small picture's tiles (read where `x` lies, see [`SMALL`]) take three AVX-512 vectors where
-/// at least 48 pixels are left, 8 rows of them ([`WIDE_ROWS`]): 8 broadcasts and 3 loads a step for
-/// 24 multiply-adds, where the 32-wide tile's 12 rows take 14 and its 16-wide one 13 for 12.
-fn tile_vectors<V: Vector>(left: usize, small: bool) -> usize {
-    if small && V::LANES == COLS && left >= 3 * V::LANES {
+/// Tiles whose panel is read where `x` lies (`wide`: a small picture's, see [`SMALL`], and every
+/// AVX-512 one) take three AVX-512 vectors where at least 48 pixels are left, 8 rows of them
+/// ([`WIDE_ROWS`]): 8 broadcasts and 3 loads a step for 24 multiply-adds, where the 32-wide tile's
+/// 12 rows take 14 and its 16-wide one 13 for 12.
+fn tile_vectors<V: Vector>(left: usize, wide: bool) -> usize {
+    if wide && V::LANES == COLS && left >= 3 * V::LANES {
         3
     } else if left < 2 * V::LANES && V::LANES == COLS {
         1
