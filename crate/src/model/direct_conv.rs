@@ -38,6 +38,7 @@ use super::conv_norm::Activation;
 use super::cpu::{self, Kernel};
 use super::depthwise;
 use super::pointwise;
+use super::vector;
 
 /// The most taps (input channels per group × kernel area) an output may sum on this path: the RGB
 /// stem's 3 × 3 × 3. Beyond that (ResNet's 7x7 stem: 147) im2col + gemm is the better kernel.
@@ -177,12 +178,14 @@ fn conv2d_with(kernel: Kernel, x: &[f32], weight: &[f32], bias: &[f32], g: &Geom
         // from the other core, and in a forward pass all of it from beyond the cache.
         let parts = if cpu::threads() == 1 { 1 } else { (4 * cpu::threads()).min(oh) };
         let tasks: Vec<Range<usize>> = (0..parts).map(|i| i * oh / parts..(i + 1) * oh / parts).collect();
+        // Every task's planes laid out for the largest band (a shorter one leaves its last rows
+        // unread), so that the taps' offsets are found once.
+        let layout = g.scratch_layout(oh.div_ceil(parts));
+        let offsets = g.tap_offsets(layout);
         for (b, out) in out.chunks_mut(g.out_channels * out_plane).enumerate() {
             let x = &x[b * in_group..(b + 1) * in_group];
             let out = pointwise::Output::new(out, g.out_channels, out_plane);
             cpu::for_each(&tasks, |rows| {
-                let layout = g.scratch_layout(rows.len());
-                let offsets = g.tap_offsets(layout);
                 cpu::with_buffers([layout.len()], |[planes]| {
                     split_rows(planes, x, g, layout, rows.start);
                     // SAFETY: the tasks' rows do not overlap.
@@ -248,13 +251,7 @@ fn split_rows(planes: &mut [f32], x: &[f32], g: &Geometry, layout: ScratchLayout
                 even[even_from + w.div_ceil(2)..].fill(0.0);
                 odd[..odd_from].fill(0.0);
                 odd[odd_from + w / 2..].fill(0.0);
-                if w % 2 == 1 {
-                    even[even_from + w / 2] = row[w - 1];
-                }
-                for ((e, o), pair) in even[even_from..].iter_mut().zip(&mut odd[odd_from..]).zip(row.chunks_exact(2)) {
-                    *e = pair[0];
-                    *o = pair[1];
-                }
+                vector::deinterleave(row, &mut even[even_from..], &mut odd[odd_from..]);
             }
         }
     }

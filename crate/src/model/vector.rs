@@ -248,18 +248,29 @@ pub trait Masking: Vector {
 /// [`Masking::deinterleave_rows`] in plain code.
 #[inline(always)]
 fn deinterleave_plain(channel: &[f32], w: usize, dst: &mut [f32], at: impl Fn(usize) -> usize, odd: usize) {
-    let half = w / 2;
     for (r, row) in channel.chunks_exact(w).enumerate() {
         let at = at(r);
         let (lo, hi) = dst.split_at_mut(at + odd);
-        let (even, odd) = (&mut lo[at..at + w.div_ceil(2)], &mut hi[..half]);
-        if w % 2 == 1 {
-            even[half] = row[w - 1];
-        }
-        for ((e, o), pair) in even.iter_mut().zip(odd.iter_mut()).zip(row.chunks_exact(2)) {
-            *e = pair[0];
-            *o = pair[1];
-        }
+        deinterleave(row, &mut lo[at..], hi);
+    }
+}
+
+/// `row`'s values at even positions into `even`, those at odd positions into `odd`: `even[i] =
+/// row[2i]`, `odd[i] = row[2i + 1]` (a stride-2 convolution's column phases), in plain code that
+/// the compiler vectorizes for long rows.
+///
+/// # Panics
+/// If `even` holds fewer than `row.len().div_ceil(2)` values or `odd` fewer than half.
+#[inline(always)]
+pub(crate) fn deinterleave(row: &[f32], even: &mut [f32], odd: &mut [f32]) {
+    let half = row.len() / 2;
+    let (even, odd) = (&mut even[..row.len().div_ceil(2)], &mut odd[..half]);
+    if row.len() % 2 == 1 {
+        even[half] = row[row.len() - 1];
+    }
+    for ((e, o), pair) in even.iter_mut().zip(odd.iter_mut()).zip(row.chunks_exact(2)) {
+        *e = pair[0];
+        *o = pair[1];
     }
 }
 
