@@ -257,10 +257,10 @@ impl Plan {
         let mut y: Vec<f32> = Vec::with_capacity(len);
         let (project_bias, project_activation) = (layers.project.0.bias(), layers.project.1);
         let per_task = out_channels.div_ceil(count);
+        let (first, others) = sums.split_first().expect("at least one share");
         cpu::map(y.spare_capacity_mut()[..len].chunks_mut(ohw * per_task).enumerate().collect(), |(i, rows)| {
             for (r, row) in rows.chunks_exact_mut(ohw).enumerate() {
                 let co = i * per_task + r;
-                let (first, others) = sums.split_first().expect("at least one share");
                 for (y, p) in row.iter_mut().zip(&first[co * ohw..(co + 1) * ohw]) {
                     y.write(project_bias[co] + p);
                 }

@@ -81,7 +81,7 @@ fn tile_vectors<V: Vector>(left: usize, wide: bool) -> usize {
 /// Rows of a three-vector tile: 8 × 3 of AVX-512's 32 registers hold sums.
 const WIDE_ROWS: usize = 8;
 /// At most this many pixels left after the last whole panel are computed as dot products along
-/// the input channels ([`dot_column`]), not as a zero-padded panel: a 7x7 picture is 49 = 3 × 16
+/// the input channels ([`dot_columns`]), not as a zero-padded panel: a 7x7 picture is 49 = 3 × 16
 /// + 1 pixels, and its last panel cost as much as a whole one for one column in 16.
 pub const DOT_COLS: usize = 4;
 /// Pixels of a small picture, whose products the tasks split by output channels only and whose
@@ -472,19 +472,20 @@ unsafe fn task_loops<V: Vector>(task: &Task, out: &Output, x: &[f32], o: &Operan
             unsafe { dot_columns::<V>(task, out, col..cols.end, x, o, &mut panel) };
             break;
         }
-        // Three-vector tiles wherever panels are read where they lie: with packed panels they
-        // gave nothing, read in place they do (one thread: 24 → 144 at 56 px 225 → 190–200 µs,
-        // 144 → 24 204–212 → 176, 16 → 96 at 112 px 752–773 → 670–689).
-        let vectors = tile_vectors::<V>(left, o.stride <= SMALL || V::LANES == 16);
-        let span = vectors * V::LANES;
-        let width = span.min(left);
-        let x_col = task.x_at + (col - cols.start);
         // A small picture's whole panels are read where they lie (`SMALL`), and with AVX-512
         // every picture's: packing them cost more than it saved there (one thread: MobileNetV2's
         // 192 → 32 projection at 28 px 72 → 54–61 µs, 96 → 24 at 56 px 102–113 → 95–97, 16 → 96
         // at 112 px 753–761 → 639–661; nothing slower). AVX2 and wasm keep the packed panels they
         // were measured with. The last, narrower panel is packed (zero-padded) everywhere.
-        let direct = width == span && (o.stride <= SMALL || V::LANES == 16);
+        // Panels read in place take three-vector tiles: with packed panels they gave nothing,
+        // read in place they do (one thread: 24 → 144 at 56 px 225 → 190–200 µs, 144 → 24
+        // 204–212 → 176, 16 → 96 at 112 px 752–773 → 670–689).
+        let in_place = o.stride <= SMALL || V::LANES == 16;
+        let vectors = tile_vectors::<V>(left, in_place);
+        let span = vectors * V::LANES;
+        let width = span.min(left);
+        let x_col = task.x_at + (col - cols.start);
+        let direct = width == span && in_place;
         if !direct {
             panel.resize(panel.len().max(o.k * span), 0.0);
             for (dst, src) in panel[..o.k * span].chunks_exact_mut(span).zip(x[x_col..].chunks(o.stride)) {
