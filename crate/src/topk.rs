@@ -20,10 +20,14 @@ pub struct Prediction {
 
 /// Softmax in f64, stable for any logits (the maximum is subtracted first).
 pub fn softmax(logits: &[f32]) -> Vec<f64> {
+    let (max, sum) = normalizer(logits);
+    logits.iter().map(|&l| (l as f64 - max).exp() / sum).collect()
+}
+
+/// The softmax's shift and denominator: the largest logit, and `Σ exp(l − max)`.
+fn normalizer(logits: &[f32]) -> (f64, f64) {
     let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max) as f64;
-    let exps: Vec<f64> = logits.iter().map(|&l| (l as f64 - max).exp()).collect();
-    let sum: f64 = exps.iter().sum();
-    exps.into_iter().map(|e| e / sum).collect()
+    (max, logits.iter().map(|&l| (l as f64 - max).exp()).sum())
 }
 
 /// The `k` most probable classes, most probable first (ties: lower index first).
@@ -32,9 +36,10 @@ pub fn softmax(logits: &[f32]) -> Vec<f64> {
 /// the softmax's denominator is the one sum over every class: sorting all 1000 ImageNet classes
 /// and every probability took 22.5 µs a frame here, this 9 (medians).
 pub fn top_k(logits: &[f32], k: usize, labels: &Labels) -> Vec<Prediction> {
-    let Some(max) = logits.iter().copied().reduce(f32::max) else { return Vec::new() };
-    let max = max as f64;
-    let sum: f64 = logits.iter().map(|&l| (l as f64 - max).exp()).sum();
+    if logits.is_empty() {
+        return Vec::new();
+    }
+    let (max, sum) = normalizer(logits);
     let by_score = |&a: &usize, &b: &usize| logits[b].total_cmp(&logits[a]).then(a.cmp(&b));
     let mut order: Vec<usize> = (0..logits.len()).collect();
     let k = k.min(order.len());
