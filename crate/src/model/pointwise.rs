@@ -82,8 +82,16 @@ fn tile_vectors<V: Vector>(left: usize, wide: bool) -> usize {
 const WIDE_ROWS: usize = 8;
 /// At most this many pixels left after the last whole panel are computed as dot products along
 /// the input channels ([`dot_columns`]), not as a zero-padded panel: a 7x7 picture is 49 = 3 × 16
-/// + 1 pixels, and its last panel cost as much as a whole one for one column in 16.
+/// + 1 pixels, and its last panel cost as much as a whole one for one column in 16. More than one
+/// only over at least [`DOT_MIN_K`] input channels.
 pub const DOT_COLS: usize = 4;
+/// A dot product's sums are added across their lanes and stored one by one, a cost per output
+/// channel and pixel that only a long sum repays; a zero-padded panel's cost grows with the input
+/// channels. So 2–4 pixels left take the panel below this many input channels. One thread, 14 px
+/// (4 pixels left): 64 → 192 31.7–32.4 → 29.6–30.0 µs, 96 → 288 66.3–68.1 → 64.0–64.3 with the
+/// panel; 288 → 96 61.9–63.5 with dot products, 67.0–67.3 with the panel. The 7x7 pictures'
+/// one pixel left stays a dot product (160 → 480: 43.7 against 53–54 µs).
+const DOT_MIN_K: usize = 192;
 /// Pixels of a small picture, whose products the tasks split by output channels only and whose
 /// tiles read `x` unpacked: at 14x14 and 7x7 `x` is at most 450 KB (576 channels), in the L2
 /// cache, and each input channel's panel a run of 64–128 bytes (see [`task_loops`]).
@@ -171,16 +179,19 @@ pub(crate) unsafe fn conv1x1_columns(
 
 /// One thread's share of a product's input channels, for a small fused block (see
 /// [`super::fused`]): `out[co, c] = Σ_{ci < k} w[co · weight_stride + ci] · x[ci · x_stride + c]`
-/// for every output channel and column `c < out.n`: no bias, no activation (the shares' sums
-/// get them). `weight` starts at the share's first input channel of the first row.
+/// for every output channel and column `c < n` (`out`'s rows may be longer: padded): no bias, no
+/// activation (the shares' sums get them). `weight` starts at the share's first input channel of
+/// the first row.
 ///
 /// # Safety
 /// No other slice of `out` may be alive, on any thread.
 ///
 /// # Panics
 /// If the lengths do not fit these shapes.
-pub(crate) unsafe fn partial_columns(kernel: Kernel, x: &[f32], x_stride: usize, (weight, weight_stride): (&[f32], usize), k: usize, out: &Output) {
-    let (m, n) = (out.m, out.n);
+#[allow(clippy::too_many_arguments)]
+pub(crate) unsafe fn partial_columns(kernel: Kernel, x: &[f32], x_stride: usize, (weight, weight_stride): (&[f32], usize), k: usize, out: &Output, n: usize) {
+    let m = out.m;
+    assert!(n <= out.n, "{n} columns of rows of {}", out.n);
     assert!(m > 0 && k > 0 && weight_stride >= k && weight.len() >= (m - 1) * weight_stride + k, "weight {} for {m} rows of {k}, {weight_stride} apart", weight.len());
     assert!(x_stride >= n && x.len() >= (k - 1) * x_stride + n, "x of {} values for {k} rows of {x_stride}", x.len());
     let bias = vec![0.0; m];
@@ -466,7 +477,7 @@ unsafe fn task_loops<V: Vector>(task: &Task, out: &Output, x: &[f32], o: &Operan
     let mut col = cols.start;
     while col < cols.end {
         let left = cols.end - col;
-        if left <= DOT_COLS && cols.len() > left {
+        if left <= DOT_COLS && cols.len() > left && (left == 1 || o.k >= DOT_MIN_K) {
             panel.resize(panel.len().max(left * o.k), 0.0);
             // SAFETY: the caller's promises.
             unsafe { dot_columns::<V>(task, out, col..cols.end, x, o, &mut panel) };
@@ -854,8 +865,11 @@ mod tests {
             ([5, 7], [3, 5]),       // nothing a multiple of the tile
             ([1, 1], [1, 1]),       // one value
             ([3, 13], [4, 4]),      // exactly one native panel
-            ([13, 9], [2, 9]),      // 18 pixels: a panel and two dot-product columns over 13 channels
-            ([96, 20], [14, 14]),   // 196 = 12 × 16 + 4: four dot-product columns
+            ([13, 9], [2, 9]),      // 18 pixels: a panel and a zero-padded one of two columns
+            ([200, 9], [2, 9]),     // the same over 200 channels: two dot-product columns
+            ([256, 7], [1, 19]),    // three dot-product columns
+            ([96, 20], [14, 14]),   // 196 = 12 × 16 + 4: a zero-padded panel of four columns
+            ([192, 20], [14, 14]),  // and over 192 channels four dot-product columns
         ];
         for (channels, [h, w]) in cases {
             for bias in [true, false] {
@@ -881,7 +895,7 @@ mod tests {
         let values = |n: usize, seed: usize| (0..n).map(|i| ((i * 7919 + seed) % 1009) as f32 / 504.5 - 1.0).collect::<Vec<f32>>();
         // Small pictures (three-vector AVX-512 tiles of 8 rows, the rest in fewer rows, then
         // narrower tiles and dot products): 14x14, 7x7, 97 pixels.
-        let small = [(576, 160, 49), (40, 29, 196), (16, 5, 97)];
+        let small = [(576, 160, 49), (40, 29, 196), (192, 29, 196), (16, 5, 97)];
         for (in_channels, out_channels, pixels) in [(24, 144, 3136), (96, 24, 3136 + 5), (13, 17, COLS + 3), (7, ROWS + 5, 2 * COLS)].into_iter().chain(small) {
             let shape = Shape { batch: 2, in_channels, out_channels, pixels };
             let x = values(2 * in_channels * pixels, 1);
