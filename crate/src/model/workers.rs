@@ -22,7 +22,11 @@ use std::sync::{Condvar, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 /// How long an idle worker spins before it sleeps: longer than the serial gaps between the
-/// layers of a forward pass, short enough that an idle program stops using the CPU at once.
+/// layers of a forward pass, short enough that an idle program stops using the CPU at once. It
+/// spins on the pause hint alone: with a `yield_now` (a system call) in the loop, a worker inside
+/// it when a job was published joined late, and the caller waited for its last tasks
+/// (MobileNetV2's forward pass on two threads, old/new interleaved: each round's ratio 0.990 and
+/// 0.991 at the median, runs of 10 and 14 rounds).
 const SPIN: Duration = Duration::from_micros(500);
 
 /// A job's tasks are claimed from both ends: the caller's from the front (task 0, 1, …), the
@@ -122,7 +126,6 @@ impl Pool {
                 }
                 if since.elapsed() < SPIN {
                     std::hint::spin_loop();
-                    std::thread::yield_now();
                     continue;
                 }
                 let mut sleeping = self.sleep.lock().unwrap_or_else(|e| e.into_inner());
