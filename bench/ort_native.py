@@ -2,9 +2,15 @@
 """Native half of bench/ort.sh: the camtag CLI (burn's CPU backend on all cores, and its wgpu
 backend: Mesa's lavapipe here, a Vulkan driver that runs on the CPU) beside onnxruntime (pip, CPU
 execution provider, all cores), MobileNetV2 and EfficientNet-Lite0, one 224 px picture at a
-time, median and min of 30 runs after a warm-up.
+time, median and min of 30 runs after a warm-up (the CPU runs in alternating rounds: below).
 
 usage: ort_native.py CACHE_DIR CAMTAG_BINARY MODELS_DIR OUT_JSON
+
+The CPU figures of both engines are taken in ROUNDS alternating rounds (camtag's RUNS / ROUNDS
+pictures, then onnxruntime's RUNS / ROUNDS runs, and again), so that a slow or fast spell of a
+shared machine, which lasts seconds to minutes, falls on both and not on one engine's whole
+sample: measured one after the other, onnxruntime's median moved 2.97-3.81 ms between four runs
+minutes apart, and a ratio from one run swung 0.92-1.11.
 
 camtag's figure is the `inferenceMs` its CLI reports per picture: from the preprocessed 224 px
 input to the top-5 (forward pass, readback, top-k), as onnxruntime's is the session.run of the
@@ -30,6 +36,7 @@ import onnxruntime as ort
 from PIL import Image
 
 RUNS = 30
+ROUNDS = 3
 MODELS = ["mobilenet_v2", "efficientnet_lite0"]
 
 
@@ -39,9 +46,10 @@ def normalization(camtag, bundle):
     return info["preprocessing"]["mean"], info["preprocessing"]["std"]
 
 
-def camtag_times(camtag, bundle, photo, device):
+def camtag_times(camtag, bundle, photo, device, runs):
+    """`runs` pictures after a warm-up one, in one CLI process: their `inferenceMs` and `ms`."""
     out = subprocess.run(
-        [camtag, "classify", "--model", str(bundle), "--json", "--device", device] + [str(photo)] * (RUNS + 1),
+        [camtag, "classify", "--model", str(bundle), "--json", "--device", device] + [str(photo)] * (runs + 1),
         check=True, capture_output=True, text=True,
     ).stdout
     results = json.loads(out)[1:]
@@ -59,16 +67,21 @@ def onnx_input(photo, mean, std):
     return ((np.asarray(image, dtype=np.float32) / 255 - mean) / std).transpose(2, 0, 1)[None].astype(np.float32)
 
 
-def onnx_times(path, photo, mean, std):
-    """session.run on the photo, decoded and preprocessed again before every run (untimed), as
-    the camtag CLI decodes and preprocesses each picture before its timed network pass: both
-    engines then start each run in the same state (threads and caches after the decode)."""
+def onnx_session(path, photo, mean, std):
+    """onnxruntime's CPU session on all cores, after a warm-up run."""
     options = ort.SessionOptions()
     options.intra_op_num_threads = os.cpu_count()
     session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
     session.run(None, {"input": onnx_input(photo, mean, std)})
+    return session
+
+
+def onnx_times(session, photo, mean, std, runs):
+    """session.run on the photo, decoded and preprocessed again before every run (untimed), as
+    the camtag CLI decodes and preprocesses each picture before its timed network pass: both
+    engines then start each run in the same state (threads and caches after the decode)."""
     times = []
-    for _ in range(RUNS):
+    for _ in range(runs):
         x = onnx_input(photo, mean, std)
         t = time.perf_counter()
         (logits,) = session.run(None, {"input": x})
@@ -82,20 +95,27 @@ def main():
     rows = []
     for model in MODELS:
         mean, std = normalization(camtag, models / f"{model}.camtag")
-        cpu_inference, cpu_whole, cpu_top1 = camtag_times(camtag, models / f"{model}.camtag", photo, "cpu")
-        gpu_inference, _, gpu_top1 = camtag_times(camtag, models / f"{model}.camtag", photo, "gpu")
+        session = onnx_session(cache / f"onnx/{model}.onnx", photo, mean, std)
+        cpu_inference, cpu_whole, onnx_cpu = [], [], []
+        for _ in range(ROUNDS):
+            inference, whole, cpu_top1 = camtag_times(camtag, models / f"{model}.camtag", photo, "cpu", RUNS // ROUNDS)
+            cpu_inference += inference
+            cpu_whole += whole
+            times, onnx_top1 = onnx_times(session, photo, mean, std, RUNS // ROUNDS)
+            onnx_cpu += times
+        gpu_inference, _, gpu_top1 = camtag_times(camtag, models / f"{model}.camtag", photo, "gpu", RUNS)
         runs = [
             ("camtag", "cpu", cpu_inference, cpu_top1),
             ("camtag", "cpu+preprocessing", cpu_whole, cpu_top1),
             ("camtag", "wgpu", gpu_inference, gpu_top1),
-            ("onnxruntime", "cpu", *onnx_times(cache / f"onnx/{model}.onnx", photo, mean, std)),
+            ("onnxruntime", "cpu", onnx_cpu, onnx_top1),
         ]
         for engine, backend, ms, top1 in runs:
             row = {"model": model, "engine": engine, "backend": backend, "top1": top1, "runs": len(ms),
                    "medianMs": statistics.median(ms), "minMs": min(ms)}
             print(json.dumps(row), flush=True)
             rows.append(row)
-    info = {"onnxruntime": ort.__version__, "cpus": os.cpu_count(), "cpu": platform.processor() or platform.machine(), "rows": rows}
+    info = {"onnxruntime": ort.__version__, "rounds": ROUNDS, "cpus": os.cpu_count(), "cpu": platform.processor() or platform.machine(), "rows": rows}
     out.write_text(json.dumps(info, indent=2) + "\n")
 
 

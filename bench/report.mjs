@@ -37,7 +37,9 @@ const lines = [
   `Measured ${new Date().toISOString().slice(0, 10)} at commit ${commit} by \`bench/ort.sh\`: ${cpus().length} x ${cpus()[0].model.trim()}, `
     + `Chromium ${browser.chromium}, onnxruntime-web ${browser.onnxruntimeWeb}, onnxruntime ${native.onnxruntime} (pip). `
     + `Batch 1, 224 px, chelsea the cat, one warm-up run, then ${runsOf('cpu')} runs (${runsOf('webgpu')} on WebGPU); "first" is the first `
-    + 'inference after loading (shader compilation, caches). Ratio = camtag / peer: below 1.00 camtag is faster.',
+    + 'inference after loading (shader compilation, caches). '
+    + (native.rounds ? `Natively the two engines' CPU runs alternate, ${native.rounds} rounds of ${native.rows.find((r) => r.backend === 'cpu').runs / native.rounds} each. ` : '')
+    + 'Ratio = camtag / peer: below 1.00 camtag is faster.',
   '',
 ];
 for (const model of Object.keys(MODEL_NAMES)) {
