@@ -105,6 +105,16 @@ impl Taps {
         &self.geometry
     }
 
+    /// Where a producer can lay a channel out as the split planes itself, for
+    /// [`depthwise_laid_out`]: with stride 1 and planes as wide as the input's rows (one plane a
+    /// channel, rows back to back), `(offset of the input's first row, values a channel's planes
+    /// take)`: zeros before the offset, the channel's `h · w` values, zeros to the end.
+    pub(crate) fn laid_out(&self) -> Option<(usize, usize)> {
+        let [_, w] = self.geometry.size;
+        let layout = &self.layout;
+        (self.geometry.stride == 1 && layout.width == w && layout.planes == 1).then(|| (layout.row(0, 0), layout.len()))
+    }
+
     /// # Panics
     /// If `g` is not a [direct](Geometry::is_direct) convolution with more than one group.
     pub(crate) fn new(g: &Geometry) -> Self {
@@ -367,9 +377,19 @@ unsafe fn channel<V: Masking, T: Slot>(planes: &[f32], taps: &Taps, consts: &Lan
     let (runs, run_len) = if layout.flat { (1, oh * ow) } else { (oh, ow) };
     // SAFETY (all vector operations): the caller's promise.
     unsafe {
-        // A 3x3 kernel's weights in registers for the whole channel (see `sums3`).
-        let three = taps.three.map(|offsets| (offsets, std::array::from_fn::<V, 9, _>(|t| V::splat(weight[t]))));
-        let three = three.as_ref().map(|(offsets, w)| (*offsets, w));
+        // A 3x3 kernel's weights in registers for the whole channel (see `sums3`). A loop, not
+        // `array::from_fn` or `Option::map`: their closures are compiled without the kernel's
+        // target features, and the broadcast became a call (`kernels_inline` catches it).
+        let mut w = [V::splat(0.0); 9];
+        let three = match taps.three {
+            Some(offsets) => {
+                for (t, w) in w.iter_mut().enumerate() {
+                    *w = V::splat(weight[t]);
+                }
+                Some((offsets, &w))
+            }
+            None => None,
+        };
         let Lanes { first, step, period } = *consts;
         for run in 0..runs {
             let (out, src) = (&mut out[run * run_len..(run + 1) * run_len], planes.as_ptr().add(run * layout.width));
@@ -516,6 +536,72 @@ unsafe fn sums<V: Masking, const U: usize>(src: *const f32, taps: &Taps, weight:
             }
         }
         sums
+    }
+}
+
+/// [`depthwise_into`] on an input its producer laid out as the planes already (see
+/// [`Taps::laid_out`]): channel `c`'s planes are `x[c · x_stride ..]`, read where they lie, not
+/// copied. A fused block's strips expand straight into that layout: the copy into the planes was
+/// a pass over the expanded rows, from L2 into L1, for every strip.
+///
+/// # Panics
+/// If the taps' planes are not laid out so, or a slice is too short.
+pub(crate) fn depthwise_laid_out(
+    kernel: Kernel,
+    (x, x_stride): (&[f32], usize),
+    (weight, bias, activation): (&[f32], &[f32], Activation),
+    taps: &Taps,
+    (out, out_stride): (&mut [f32], usize),
+) {
+    let g = taps.geometry();
+    let channels = g.out_channels;
+    let (_, len) = taps.laid_out().expect("planes a producer can lay out");
+    let [oh, ow] = g.out_size();
+    assert!(g.batch == 1 && g.groups == g.in_channels && g.groups == channels, "not a depthwise convolution: {g:?}");
+    assert!(x_stride >= len && x.len() >= (channels - 1) * x_stride + len, "input length for {g:?}");
+    assert!(out_stride >= oh * ow && out.len() >= (channels - 1) * out_stride + oh * ow, "output length for {g:?}");
+    assert!(weight.len() == channels * g.taps() && bias.len() == channels, "weight or bias length for {g:?}");
+    let operands = Operands { x, x_stride, weight, bias, activation, first: 0, out_stride };
+    match kernel {
+        // SAFETY (all): the lengths checked above and in `channel`; `detect` found the
+        // instruction set on this CPU.
+        Kernel::Portable => unsafe { laid_out::<vector::Portable>(taps, &operands, out) },
+        #[cfg(target_arch = "x86_64")]
+        Kernel::Avx2Fma => unsafe { laid_out_avx2_fma(taps, &operands, out) },
+        #[cfg(target_arch = "x86_64")]
+        Kernel::Avx512 => unsafe { laid_out_avx512(taps, &operands, out) },
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn laid_out_avx2_fma(taps: &Taps, operands: &Operands, out: &mut [f32]) {
+    // SAFETY: compiled with AVX2 and FMA, called only where `Kernel::detect` found them.
+    unsafe { laid_out::<vector::Avx2Fma>(taps, operands, out) }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx2,fma")]
+unsafe fn laid_out_avx512(taps: &Taps, operands: &Operands, out: &mut [f32]) {
+    // SAFETY: compiled with AVX-512 Foundation, called only where `Kernel::detect` found it.
+    unsafe { laid_out::<vector::Avx512>(taps, operands, out) }
+}
+
+/// Each channel of [`depthwise_laid_out`], from its planes where they lie.
+///
+/// # Safety
+/// Only where the CPU has `V`'s instruction set.
+#[inline(always)]
+unsafe fn laid_out<V: Masking>(taps: &Taps, o: &Operands, out: &mut [f32]) {
+    let [oh, ow] = taps.geometry.out_size();
+    let (n, len) = (taps.geometry.taps(), taps.layout.len());
+    // SAFETY (vector operations): the caller's promise.
+    let lanes = unsafe { Lanes::<V>::new(taps) };
+    for c in 0..taps.geometry.out_channels {
+        let planes = &o.x[c * o.x_stride..c * o.x_stride + len];
+        let out = &mut out[c * o.out_stride..c * o.out_stride + oh * ow];
+        // SAFETY: the caller's promise.
+        unsafe { channel::<V, f32>(planes, taps, &lanes, (&o.weight[c * n..(c + 1) * n], o.bias[c], o.activation), out) };
     }
 }
 
