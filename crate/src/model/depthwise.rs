@@ -261,15 +261,24 @@ pub(crate) fn groups<T: Slot>(
     assert!(count == 0 || (x_stride >= input && x.len() >= (count - 1) * x_stride + input), "input length for {g:?}");
     assert!(out_stride >= g.out_channels / g.groups * oh * ow, "output stride for {g:?}");
     assert!(weight.len() == g.out_channels * g.taps() && bias.len() == g.out_channels, "weight or bias length for {g:?}");
-    let operands = Operands { x, x_stride, weight, bias, activation, first, out_stride };
+    let operands = Operands { x, x_stride, weight, bias, activation, first, out_stride, laid_out: false };
+    // SAFETY: the lengths checked above and in `channel`.
+    unsafe { dispatch(kernel, taps, &operands, out, planes) };
+}
+
+/// [`run`] in `kernel`'s build.
+///
+/// # Safety
+/// `o`'s slices hold what its geometry and its count of groups ask (checked by the callers).
+unsafe fn dispatch<T: Slot>(kernel: Kernel, taps: &Taps, o: &Operands, out: &mut [T], planes: &mut Planes) {
     match kernel {
-        // SAFETY: the lengths checked above and in `channel`.
-        Kernel::Portable => unsafe { run::<vector::Portable, T>(taps, &operands, out, planes) },
-        // SAFETY: `detect` found the instruction set on this CPU.
+        // SAFETY: the caller's promise.
+        Kernel::Portable => unsafe { run::<vector::Portable, T>(taps, o, out, planes) },
+        // SAFETY: `detect` found the instruction set on this CPU; the caller's promise.
         #[cfg(target_arch = "x86_64")]
-        Kernel::Avx2Fma => unsafe { run_avx2_fma(taps, &operands, out, planes) },
+        Kernel::Avx2Fma => unsafe { run_avx2_fma(taps, o, out, planes) },
         #[cfg(target_arch = "x86_64")]
-        Kernel::Avx512 => unsafe { run_avx512(taps, &operands, out, planes) },
+        Kernel::Avx512 => unsafe { run_avx512(taps, o, out, planes) },
     }
 }
 
@@ -282,6 +291,9 @@ struct Operands<'a> {
     activation: Activation,
     first: usize,
     out_stride: usize,
+    /// Whether each group's input is its planes already, laid out by its producer (see
+    /// [`depthwise_laid_out`]), rather than `h × w` values to copy into them.
+    laid_out: bool,
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -309,27 +321,31 @@ unsafe fn run<V: Masking, T: Slot>(taps: &Taps, o: &Operands, out: &mut [T], pla
     let g = &taps.geometry;
     let [oh, ow] = g.out_size();
     let (per_group, n) = (g.out_channels / g.groups, g.taps());
-    let input = n / (g.kernel * g.kernel) * g.size[0] * g.size[1];
+    // A group's input: its planes where its producer laid them out, else its values.
+    let input = if o.laid_out { taps.layout.len() } else { n / (g.kernel * g.kernel) * g.size[0] * g.size[1] };
     // SAFETY (vector operations): the caller's promise.
     let lanes = unsafe { Lanes::<V>::new(taps) };
     let count = out.len().div_ceil(o.out_stride.max(1));
     let x = |j: usize| &o.x[j * o.x_stride..j * o.x_stride + input];
-    planes.prepare(taps);
-    if count > 0 {
-        // SAFETY: the caller's promise for `V`.
-        unsafe { planes.fill::<V>(0, x(0), taps) };
+    if !o.laid_out {
+        planes.prepare(taps);
+        if count > 0 {
+            // SAFETY: the caller's promise for `V`.
+            unsafe { planes.fill::<V>(0, x(0), taps) };
+        }
     }
     for (j, out) in out.chunks_mut(o.out_stride).enumerate() {
         // The next group's copy first, into the other set (see `Planes`).
-        if j + 1 < count {
+        if !o.laid_out && j + 1 < count {
             // SAFETY: the caller's promise for `V`.
             unsafe { planes.fill::<V>((j + 1) % 2, x(j + 1), taps) };
         }
+        let group_planes = if o.laid_out { x(j) } else { &planes.values[j % 2] };
         let group = (o.first + j) % g.groups;
         for (c, out) in out.chunks_exact_mut(oh * ow).take(per_group).enumerate() {
             let co = group * per_group + c;
             // SAFETY: the caller's promise.
-            unsafe { channel::<V, T>(&planes.values[j % 2], taps, &lanes, (&o.weight[co * n..(co + 1) * n], o.bias[co], o.activation), out) };
+            unsafe { channel::<V, T>(group_planes, taps, &lanes, (&o.weight[co * n..(co + 1) * n], o.bias[co], o.activation), out) };
         }
     }
 }
@@ -561,48 +577,10 @@ pub(crate) fn depthwise_laid_out(
     assert!(x_stride >= len && x.len() >= (channels - 1) * x_stride + len, "input length for {g:?}");
     assert!(out_stride >= oh * ow && out.len() >= (channels - 1) * out_stride + oh * ow, "output length for {g:?}");
     assert!(weight.len() == channels * g.taps() && bias.len() == channels, "weight or bias length for {g:?}");
-    let operands = Operands { x, x_stride, weight, bias, activation, first: 0, out_stride };
-    match kernel {
-        // SAFETY (all): the lengths checked above and in `channel`; `detect` found the
-        // instruction set on this CPU.
-        Kernel::Portable => unsafe { laid_out::<vector::Portable>(taps, &operands, out) },
-        #[cfg(target_arch = "x86_64")]
-        Kernel::Avx2Fma => unsafe { laid_out_avx2_fma(taps, &operands, out) },
-        #[cfg(target_arch = "x86_64")]
-        Kernel::Avx512 => unsafe { laid_out_avx512(taps, &operands, out) },
-    }
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn laid_out_avx2_fma(taps: &Taps, operands: &Operands, out: &mut [f32]) {
-    // SAFETY: compiled with AVX2 and FMA, called only where `Kernel::detect` found them.
-    unsafe { laid_out::<vector::Avx2Fma>(taps, operands, out) }
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx2,fma")]
-unsafe fn laid_out_avx512(taps: &Taps, operands: &Operands, out: &mut [f32]) {
-    // SAFETY: compiled with AVX-512 Foundation, called only where `Kernel::detect` found it.
-    unsafe { laid_out::<vector::Avx512>(taps, operands, out) }
-}
-
-/// Each channel of [`depthwise_laid_out`], from its planes where they lie.
-///
-/// # Safety
-/// Only where the CPU has `V`'s instruction set.
-#[inline(always)]
-unsafe fn laid_out<V: Masking>(taps: &Taps, o: &Operands, out: &mut [f32]) {
-    let [oh, ow] = taps.geometry.out_size();
-    let (n, len) = (taps.geometry.taps(), taps.layout.len());
-    // SAFETY (vector operations): the caller's promise.
-    let lanes = unsafe { Lanes::<V>::new(taps) };
-    for c in 0..taps.geometry.out_channels {
-        let planes = &o.x[c * o.x_stride..c * o.x_stride + len];
-        let out = &mut out[c * o.out_stride..c * o.out_stride + oh * ow];
-        // SAFETY: the caller's promise.
-        unsafe { channel::<V, f32>(planes, taps, &lanes, (&o.weight[c * n..(c + 1) * n], o.bias[c], o.activation), out) };
-    }
+    let out = &mut out[..(channels - 1) * out_stride + oh * ow];
+    let operands = Operands { x, x_stride, weight, bias, activation, first: 0, out_stride, laid_out: true };
+    // SAFETY: the lengths checked above and in `channel`; the planes go unused.
+    unsafe { dispatch(kernel, taps, &operands, out, &mut Planes::default()) };
 }
 
 /// One thread's depthwise convolution (`groups == in == out` channels, one picture), for a fused

@@ -345,43 +345,41 @@ impl Plan {
     fn band(&self, kernel: Kernel, layers: &Layers, x: &[f32], rows: &Range<usize>, y: &Output) {
         let g = &self.depthwise;
         let ([_, ow], hidden) = (g.out_size(), g.out_channels);
-        // The expanded buffer's stride from one channel to the next.
-        let (hidden_stride, _) = self.expanded_layout();
+        let layout = self.expanded_layout(layers.expand.is_some());
         let depthwise_stride = self.rows * ow;
-        let expanded_len = if layers.expand.is_some() { hidden * hidden_stride } else { 0 };
+        let expanded_len = if layers.expand.is_some() { hidden * layout.0 } else { 0 };
         cpu::with_buffers([expanded_len, hidden * depthwise_stride], |[expanded, filtered]| {
-            depthwise::with_planes(|planes| self.strips(kernel, layers, x, rows, y, (expanded, filtered), planes))
+            depthwise::with_planes(|planes| self.strips(kernel, layers, x, rows, y, (expanded, layout, filtered), planes))
         });
     }
 
-    /// How a strip's expanded rows lie in their buffer: each channel's `stride` apart and, where
-    /// the depthwise convolution can read them as its planes ([`Taps::laid_out`]: stride 1),
-    /// laid out so (`true`): zeros around each channel's rows, where the taps off the strip read.
-    /// Otherwise `rows_in × w` values a channel, which the depthwise kernel copies into its
-    /// planes. The stride holds the largest strip's planes: the picture's top and bottom zero
-    /// rows both, about a strip of input rows.
+    /// How a strip's expanded rows (if the block expands) lie in their buffer: each channel's
+    /// `stride` apart and, where the depthwise convolution can read them as its planes
+    /// ([`Taps::laid_out`]: stride 1), laid out so (`true`): zeros around each channel's rows,
+    /// where the taps off the strip read. Otherwise `rows_in × w` values a channel, which the
+    /// depthwise kernel copies into its planes. The stride holds the largest strip's planes: the
+    /// picture's top and bottom zero rows both, about a strip of input rows. Once per band.
     ///
     /// The copy was a pass over the expanded rows, from L2 into L1, for every strip. MobileNetV2's
     /// blocks 0–6 in a forward pass on two threads, eight rounds old/new interleaved: 1.29–1.38
     /// → 1.26–1.33 ms (medians 1.31 → 1.27; blocks 2, 4 and 5 are the ones laid out).
-    fn expanded_layout(&self) -> (usize, bool) {
+    fn expanded_layout(&self, expands: bool) -> (usize, bool) {
         let g = &self.depthwise;
         let [_, w] = g.size;
         let rows_in = (self.rows - 1) * g.stride + g.kernel;
         let most = Geometry { size: [rows_in, w], ..*g };
-        match (most.stride, Taps::new(&most).laid_out()) {
-            (1, Some((_, len))) => (len, true),
+        match (expands, Taps::new(&most).laid_out()) {
+            (true, Some((_, len))) => (len, true),
             _ => (rows_in * w, false),
         }
     }
 
     /// A band's strips, with this thread's buffers for the expanded rows (`[hidden, rows_in, w]`,
     /// see [`Plan::expanded_layout`]) and the depthwise output (`[hidden, rows, ow]`).
-    fn strips(&self, kernel: Kernel, layers: &Layers, x: &[f32], rows: &Range<usize>, y: &Output, (expanded, filtered): (&mut [f32], &mut [f32]), planes: &mut Planes) {
+    fn strips(&self, kernel: Kernel, layers: &Layers, x: &[f32], rows: &Range<usize>, y: &Output, (expanded, (hidden_stride, laid_out), filtered): (&mut [f32], (usize, bool), &mut [f32]), planes: &mut Planes) {
         let g = &self.depthwise;
         let ([h, w], [_, ow], hidden) = (g.size, g.out_size(), g.out_channels);
         let (k, s, top) = (g.kernel, g.stride, g.padding[0]);
-        let (hidden_stride, laid_out) = self.expanded_layout();
         let depthwise_stride = self.rows * ow;
         let mut have = 0..0; // the input rows whose expansion `expanded` holds, from its row 0
         let mut have_at = 0; // where, in each channel's part of `expanded`
@@ -411,6 +409,7 @@ impl Plan {
                 Some((at, len)) if laid_out && len <= hidden_stride => (at, Some(len)),
                 _ => (0, None),
             };
+            debug_assert!(len.is_none() || expand.is_some(), "laid out only where the block expands");
             let (input, stride) = match &expand {
                 Some((weight, bias, activation)) => {
                     // Rows expanded for the last strip and needed again move to the front.
@@ -443,8 +442,8 @@ impl Plan {
             };
             let operands = (&depthwise[..], &depthwise_bias[..], depthwise_activation);
             match len {
-                Some(_) if expand.is_some() => depthwise::depthwise_laid_out(kernel, (input, stride), operands, taps, (&mut *filtered, depthwise_stride)),
-                _ => depthwise::depthwise_into(kernel, (input, stride), operands, taps, (&mut *filtered, depthwise_stride), planes),
+                Some(_) => depthwise::depthwise_laid_out(kernel, (input, stride), operands, taps, (&mut *filtered, depthwise_stride)),
+                None => depthwise::depthwise_into(kernel, (input, stride), operands, taps, (&mut *filtered, depthwise_stride), planes),
             }
             let cols = r0 * ow..r1 * ow;
             // SAFETY: the strip's columns of `y`, which no other strip or band writes; the residual
