@@ -13,7 +13,7 @@ pub mod rng;
 
 pub use augment::Augmentation;
 pub use image::{ImageView, MAX_PIXELS, PixelLayout};
-pub use resample::{Window, resize, resize_window};
+pub use resample::{Resampler, Window, resize, resize_window};
 
 use serde::{Deserialize, Serialize};
 
@@ -116,9 +116,10 @@ impl Preprocessing {
             bands.push((i, [r.0, g.0, b.0]));
             left = [r.1, g.1, b.1];
         }
+        let resampler = Resampler::new([image.width(), image.height()], [w, h]);
         crate::model::cpu::map(bands, |(i, planes)| {
             let band = Window { top: window.top + cut(i), height: cut(i + 1) - cut(i), ..window };
-            self.normalize_into(&resize_window(image, w, h, band), planes);
+            self.normalize_into(&resampler.window(image, band), planes);
         });
         out
     }
