@@ -670,6 +670,9 @@ trait PanelRuns: Copy {
     fn of(self, c: usize) -> usize;
     /// The last channel's start: the largest, for the bounds check.
     fn last(self, k: usize) -> usize;
+    /// How far the run `channels` channels on lies past a channel's, where that is one distance
+    /// for every channel; else 0 (nothing to prefetch by it, see [`PREFETCH`]).
+    fn ahead(self, channels: usize) -> usize;
 }
 
 /// `c · stride`: a packed panel (`stride` its width), or `x` as it lies.
@@ -683,6 +686,9 @@ impl PanelRuns for Strided {
     }
     fn last(self, k: usize) -> usize {
         (k - 1) * self.0
+    }
+    fn ahead(self, channels: usize) -> usize {
+        channels * self.0
     }
 }
 
@@ -708,6 +714,9 @@ impl PanelRuns for Offsets<'_> {
     fn last(self, k: usize) -> usize {
         assert!(k <= self.offsets.len(), "{k} taps of {}", self.offsets.len());
         self.last
+    }
+    fn ahead(self, _: usize) -> usize {
+        0 // each tap's own offset
     }
 }
 
@@ -773,8 +782,7 @@ impl<P: PanelRuns> Tile<'_, P> {
                 weights[i] = self.weight.as_ptr().add(i * ws);
             }
             let panel_start = self.panel.as_ptr();
-            // `at.of(c + PREFETCH) - at.of(c)`: prefetching panels are `Strided`.
-            let ahead = if self.prefetch && NV == 3 { self.at.of(PREFETCH) } else { 0 };
+            let ahead = if self.prefetch && NV == 3 { self.at.ahead(PREFETCH) } else { 0 };
             for c in 0..k {
                 let b = panel_start.add(self.at.of(c));
                 if ahead > 0 {
