@@ -16,20 +16,21 @@ use std::time::Instant;
 use burn::prelude::*;
 use burn::tensor::Distribution;
 use burn::tensor::activation::relu;
-use camtag::model::conv_norm::ConvNorm;
-use camtag::model::cpu::on_workers;
-use camtag::model::fold::FoldNorms;
-use camtag::model::mobilenet_v2::MobileNetV2Config;
+use camtag::nets::conv_norm::ConvNorm;
+use camtag::parallel::on_rayon;
+use camtag::nets::Net;
+use camtag::nets::fold::FoldNorms;
+use camtag::nets::mobilenet_v2::MobileNetV2Config;
 
 fn env(name: &str, default: usize) -> usize {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
 /// Median ms of `runs` calls, each waited for (one value read back), on a rayon worker as
-/// `Network::forward` runs (`cpu::on_workers`): from outside the pool every layer would also pay
+/// `Network::forward` runs (`parallel::on_rayon`): from outside the pool every layer would also pay
 /// two thread wake-ups.
 fn median_ms(runs: usize, f: impl Fn() -> Tensor<4> + Sync) -> f64 {
-    let mut times: Vec<f64> = on_workers(|| {
+    let mut times: Vec<f64> = on_rayon(|| {
         let _ = f().slice([0..1, 0..1, 0..1, 0..1]).into_data(); // warm-up
         (0..runs)
             .map(|_| {

@@ -10,9 +10,9 @@ use std::path::PathBuf;
 use burn::prelude::Device;
 use camtag::bundle::{Manifest, Source, WeightsDtype, WeightsInfo, weights};
 use camtag::labels::Labels;
-use camtag::model::Architecture;
-use camtag::model::resnet::ResNetConfig;
-use camtag::model::vgg::VggConfig;
+use camtag::nets::Architecture;
+use camtag::nets::resnet::ResNetConfig;
+use camtag::nets::vgg::VggConfig;
 use camtag::preprocess::Preprocessing;
 use camtag::Bundle;
 

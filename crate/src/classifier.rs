@@ -6,8 +6,8 @@ use serde::Serialize;
 use crate::bundle::{Bundle, Manifest, Source, WeightsDtype, WeightsInfo, weights};
 use crate::error::{CamtagError, Result};
 use crate::labels::Labels;
-use crate::model::fold::FoldNorms;
-use crate::model::{Architecture, Network};
+use crate::nets::fold::FoldNorms;
+use crate::nets::{Architecture, Network};
 use crate::preprocess::{ImageView, Preprocessing};
 use crate::topk::{Prediction, top_k};
 

@@ -8,9 +8,9 @@ use std::path::Path;
 use crate::bundle::{Accuracy, Bundle, Manifest, Source, WeightsDtype, WeightsInfo, sha256_hex, weights};
 use crate::error::{CamtagError, Result};
 use crate::labels::Labels;
-use crate::model::efficientnet_lite::{self, EfficientNetLiteConfig};
-use crate::model::mobilenet_v2::{MobileNetV2Config, pytorch};
-use crate::model::{Architecture, Network};
+use crate::nets::efficientnet_lite::{self, EfficientNetLiteConfig};
+use crate::nets::mobilenet_v2::{MobileNetV2Config, pytorch};
+use crate::nets::{Architecture, Network};
 use crate::preprocess::Preprocessing;
 
 /// Pretrained weights camtag knows how to import.

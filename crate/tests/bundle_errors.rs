@@ -5,7 +5,7 @@ mod common;
 use burn::module::Param;
 use burn::prelude::{Device, Tensor};
 use camtag::bundle::{FORMAT_VERSION, WeightsDtype, weights};
-use camtag::model::Network;
+use camtag::nets::Network;
 use camtag::preprocess::ImageView;
 use camtag::{Bundle, CamtagError, Classifier};
 use common::*;
@@ -75,7 +75,7 @@ fn manifest_that_disagrees_with_itself() {
     assert!(err.contains("1000 English labels but 999 Chinese"), "{err}");
 
     let mut bundle = self::bundle(WeightsDtype::F32).clone();
-    let camtag::model::Architecture::MobilenetV2(config) = &mut bundle.manifest.architecture else {
+    let camtag::nets::Architecture::MobilenetV2(config) = &mut bundle.manifest.architecture else {
         panic!("the imported bundle is a MobileNetV2")
     };
     config.num_classes = 10;
@@ -87,7 +87,7 @@ fn manifest_that_disagrees_with_itself() {
 fn weights_of_another_shape() {
     // A valid, checksummed bundle whose weights are for a narrower network.
     let mut bundle = bundle(WeightsDtype::F32).clone();
-    let camtag::model::Architecture::MobilenetV2(config) = &mut bundle.manifest.architecture else {
+    let camtag::nets::Architecture::MobilenetV2(config) = &mut bundle.manifest.architecture else {
         panic!("the imported bundle is a MobileNetV2")
     };
     config.width_mult = 0.5;
@@ -131,7 +131,7 @@ fn manifest_naming_a_network_too_big_to_build() {
     // Building a network allocates all of it before the weights are read: a crafted manifest
     // must not make camtag allocate gigabytes (or abort the page's wasm module).
     let mut bundle = bundle(WeightsDtype::F32).clone();
-    bundle.manifest.architecture = camtag::model::Architecture::Vgg(camtag::model::vgg::VggConfig {
+    bundle.manifest.architecture = camtag::nets::Architecture::Vgg(camtag::nets::vgg::VggConfig {
         num_classes: 1000,
         depths: vec![64; 6],
         widths: vec![4096; 6],
@@ -140,7 +140,7 @@ fn manifest_naming_a_network_too_big_to_build() {
     assert!(err.contains("values but the weights are only 14196128 bytes"), "{err}");
 
     let mut bundle = self::bundle(WeightsDtype::F32).clone();
-    bundle.manifest.architecture = camtag::model::Architecture::Vgg(camtag::model::vgg::VggConfig {
+    bundle.manifest.architecture = camtag::nets::Architecture::Vgg(camtag::nets::vgg::VggConfig {
         num_classes: 1000,
         depths: vec![1_000_000_000],
         widths: vec![64],
@@ -149,7 +149,7 @@ fn manifest_naming_a_network_too_big_to_build() {
     assert!(err.contains("a stage of 1000000000 VGG layers"), "{err}");
 
     let mut bundle = self::bundle(WeightsDtype::F32).clone();
-    let camtag::model::Architecture::MobilenetV2(config) = &mut bundle.manifest.architecture else {
+    let camtag::nets::Architecture::MobilenetV2(config) = &mut bundle.manifest.architecture else {
         panic!("the imported bundle is a MobileNetV2")
     };
     config.width_mult = 1000.0;

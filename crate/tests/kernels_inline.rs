@@ -4,7 +4,7 @@
 //! (`array::map`, `array::from_fn`) that the compiler chose not to inline lost its target
 //! features, and every intrinsic in it became a call: MobileNetV2's forward pass went 3.4 →
 //! 5.6 ms on two threads after an unrelated edit, and every other test passed (see
-//! `crate/src/model/vector.rs`). Checked on the release CLI (`tests/run.sh` tests in release;
+//! `crate/src/kernels/vector/mod.rs`). Checked on the release CLI (`tests/run.sh` tests in release;
 //! a debug build inlines nothing) with binutils' `nm`.
 //!
 //! Only the families camtag's kernels use and its dependencies do not: AVX-512 Foundation, FMA,
@@ -30,5 +30,5 @@ fn no_kernel_intrinsic_is_a_call() {
         .collect();
     assert!(calls.is_empty(), "vector intrinsics compiled out of line (a kernel lost its target features): {calls:?}");
     // The check reads real symbols: the kernels' own functions are there.
-    assert!(symbols.contains("camtag::model::pointwise::task_loops_avx512"), "the CLI's symbols lack the AVX-512 1x1 kernel");
+    assert!(symbols.contains("camtag::kernels::pointwise::run_task::avx512"), "the CLI's symbols lack the AVX-512 1x1 kernel");
 }

@@ -116,7 +116,7 @@ fn scratch_resnet_learns_the_tags() {
     let training = manifest.training.as_ref().unwrap();
     assert_eq!((training.recipe.as_str(), training.input_size, training.k), ("resnet", 48, 3));
     assert_eq!(training.valid_top1, kept);
-    assert!(matches!(manifest.architecture, camtag::model::Architecture::Resnet(ref c) if c.num_classes == 3));
+    assert!(matches!(manifest.architecture, camtag::nets::Architecture::Resnet(ref c) if c.num_classes == 3));
     let svg = std::fs::read_to_string(dir.join("tags.curves.svg")).unwrap();
     assert_eq!(svg.matches("<polyline").count(), 5, "loss ×2 and accuracy ×3 curves");
     assert!(!dir.join("tags.training/checkpoint").exists(), "checkpoints dropped once the bundle is written");

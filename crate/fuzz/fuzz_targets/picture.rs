@@ -12,7 +12,7 @@ fuzz_target!(|data: &[u8]| {
     // Input sizes the classroom offers and odd ones: 32..=543 px.
     let spec = Preprocessing::for_size(32 + u32::from(selector) * 2);
     if selector % 2 == 0 {
-        if let Ok(picture) = camtag::photo::decode_bytes(rest) {
+        if let Ok(picture) = camtag::data::photo::decode_bytes(rest) {
             let view = ImageView::rgb(&picture.rgb, picture.width, picture.height).expect("decoded pictures are valid views");
             assert_eq!(spec.to_chw(&view).len(), 3 * (spec.crop * spec.crop) as usize);
         }

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{CamtagError, Result};
 use crate::labels::Labels;
-use crate::model::Architecture;
+use crate::nets::Architecture;
 use crate::preprocess::Preprocessing;
 
 /// Where the weights came from, and under which licence.

@@ -8,7 +8,7 @@ use burn::tensor::{Bytes, DType};
 use super::WeightsDtype;
 use super::int8::{DequantizeAdapter, QuantizeAdapter};
 use crate::error::{CamtagError, Result};
-use crate::model::{Architecture, Network};
+use crate::nets::{Architecture, Network};
 
 /// Serializes a network's weights: convolution and linear weights cast to f16 when asked, or in
 /// 8 bits where int8.rs says (the rest of them f16); batch-norm statistics always stay f32, as

@@ -67,7 +67,7 @@ pub fn run(args: ClassifyArgs) -> Result<ExitCode> {
     let mut failed = false;
     for path in &args.images {
         let result = (|| -> Result<Report> {
-            let picture = camtag::photo::decode(path)?;
+            let picture = camtag::data::photo::decode(path)?;
             let view = ImageView::rgb(&picture.rgb, picture.width, picture.height)
                 .with_context(|| path.display().to_string())?;
             let spec = match args.size {

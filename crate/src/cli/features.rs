@@ -46,7 +46,7 @@ pub fn run(args: FeaturesArgs) -> Result<ExitCode> {
             None => bail!("no point {point:?} in this network; `camtag features PICTURE` lists them"),
         },
     };
-    let picture = camtag::photo::decode(&args.image)?;
+    let picture = camtag::data::photo::decode(&args.image)?;
     let view = ImageView::rgb(&picture.rgb, picture.width, picture.height).with_context(|| args.image.display().to_string())?;
     let maps = pollster::block_on(classifier.feature_maps(&view, index, args.channels))?;
     println!("{}", serde_json::to_string(&maps)?);

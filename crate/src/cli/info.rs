@@ -6,8 +6,8 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use camtag::Bundle;
-use camtag::model::Architecture;
-use camtag::model::summary::{LayerKind, LayerSummary, Summary};
+use camtag::nets::Architecture;
+use camtag::nets::summary::{LayerKind, LayerSummary, Summary};
 use camtag::preprocess::Preprocessing;
 use clap::Args;
 use serde::Serialize;

@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::Classifier;
 use crate::labels::Labels;
-use crate::train::dataset::ImageFolder;
+use crate::data::image_folder::ImageFolder;
 
 /// What the network said about one picture.
 #[derive(Clone, Debug, Serialize)]

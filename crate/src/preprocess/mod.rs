@@ -88,7 +88,7 @@ impl Preprocessing {
     /// the same operations in the same precision as `ToTensor` then `Normalize`.
     ///
     /// Natively the crop's rows are cut into bands that the kernels' threads resize and normalize
-    /// in parallel ([`crate::model::cpu::map`]); each band resizes its own window of the picture,
+    /// in parallel ([`crate::parallel::map`]); each band resizes its own window of the picture,
     /// which gives the same pixels as the whole crop (integer arithmetic, see [`resize_window`]).
     /// It also has the threads up and spinning when the forward pass that follows starts (a
     /// worker asleep since the last picture takes 30–60 µs to wake on the build machine). The
@@ -102,7 +102,7 @@ impl Preprocessing {
         let mut out = vec![0f32; 3 * plane];
         // Two bands a thread, so that a thread that starts late takes fewer of the rows; one
         // where there is one thread (wasm).
-        let threads = crate::model::cpu::threads();
+        let threads = crate::parallel::threads();
         let count = if threads > 1 { 2 * threads } else { 1 }.min(window.height).max(1);
         let cut = |i: usize| i * window.height / count;
         let (red, rest) = out.split_at_mut(plane);
@@ -117,7 +117,7 @@ impl Preprocessing {
             left = [r.1, g.1, b.1];
         }
         let resampler = Resampler::new([image.width(), image.height()], [w, h]);
-        crate::model::cpu::map(bands, |(i, planes)| {
+        crate::parallel::map(bands, |(i, planes)| {
             let band = Window { top: window.top + cut(i), height: cut(i + 1) - cut(i), ..window };
             self.normalize_into(&resampler.window(image, band), planes);
         });

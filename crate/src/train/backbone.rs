@@ -9,10 +9,10 @@ use burn::nn::Linear;
 use burn::prelude::*;
 
 use crate::bundle::{Bundle, weights};
-use crate::model::efficientnet_lite::{EfficientNetLite, EfficientNetLiteConfig};
-use crate::model::mobilenet_v2::{MobileNetV2, MobileNetV2Config};
-use crate::model::fold::FoldNorms;
-use crate::model::{Architecture, Network};
+use crate::nets::efficientnet_lite::{EfficientNetLite, EfficientNetLiteConfig};
+use crate::nets::mobilenet_v2::{MobileNetV2, MobileNetV2Config};
+use crate::nets::fold::FoldNorms;
+use crate::nets::{Architecture, Net as _, Network};
 use crate::preprocess::Preprocessing;
 
 /// Which ImageNet network a transfer recipe uses.

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use burn::data::dataloader::batcher::Batcher;
 use burn::prelude::*;
 
-use super::dataset::Sample;
+use crate::data::image_folder::Sample;
 use crate::preprocess::rng::SplitMix64;
 use crate::preprocess::{Augmentation, Preprocessing, Window};
 

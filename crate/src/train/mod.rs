@@ -16,7 +16,6 @@
 pub mod backbone;
 pub mod batcher;
 pub mod curves;
-pub mod dataset;
 pub mod history;
 mod interrupt;
 pub mod progress;
@@ -46,11 +45,11 @@ use serde::{Deserialize, Serialize};
 use crate::bundle::{Accuracy, Manifest, Source, TrainingSummary, WeightsInfo};
 use crate::bundle::{Bundle, WeightsDtype, weights};
 use crate::labels::Labels;
-use crate::model::Architecture;
+use crate::nets::Architecture;
 use crate::preprocess::{Augmentation, Preprocessing};
 use backbone::{Backbone, TransferFrom};
 use batcher::PictureBatcher;
-use dataset::ImageFolder;
+use crate::data::image_folder::{ImageFolder, Sample};
 use history::{EpochLogger, EpochRecord, History};
 use step::HeadConfig;
 use transfer::{Embedding, EmbeddingBatcher};
@@ -260,7 +259,7 @@ pub fn train(config: &TrainConfig, job: &TrainJob) -> Result<TrainReport> {
         Recipe::Scratch(architecture) => {
             let device = job.device.clone().autodiff();
             job.device.seed(config.seed);
-            let loader = |batcher: PictureBatcher, samples: Vec<dataset::Sample>, shuffle: bool| {
+            let loader = |batcher: PictureBatcher, samples: Vec<Sample>, shuffle: bool| {
                 let builder = DataLoaderBuilder::new(batcher).batch_size(batch_size).num_workers(2);
                 let builder = if shuffle { builder.shuffle(config.seed) } else { builder };
                 builder.build(InMemDataset::new(samples))
@@ -272,7 +271,7 @@ pub fn train(config: &TrainConfig, job: &TrainJob) -> Result<TrainReport> {
         }
         Recipe::Transfer(_) => {
             let backbone = backbone.expect("loaded above for a transfer recipe");
-            let cache = |name: &str, samples: &[dataset::Sample], views: usize| -> Result<Vec<Embedding>> {
+            let cache = |name: &str, samples: &[Sample], views: usize| -> Result<Vec<Embedding>> {
                 let path = workdir.join(format!("embeddings-{name}.bin"));
                 if let Some(cached) = transfer::load_cache(&path, samples.len() * views) {
                     return Ok(cached);

@@ -8,7 +8,7 @@ use burn::train::{ClassificationOutput, InferenceStep, TrainOutput, TrainStep};
 
 use super::batcher::PictureBatch;
 use super::transfer::EmbeddingBatch;
-use crate::model::Network;
+use crate::nets::Network;
 
 fn classification(logits: Tensor<2>, targets: Tensor<1, Int>) -> ClassificationOutput {
     let loss = CrossEntropyLossConfig::new().init(&logits.device()).forward(logits.clone(), targets.clone());

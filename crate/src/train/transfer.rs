@@ -11,8 +11,8 @@ use burn::data::dataloader::batcher::Batcher;
 use burn::prelude::*;
 
 use super::batcher::PictureBatcher;
-use super::dataset::Sample;
-use crate::model::global_avg_pool;
+use crate::data::image_folder::Sample;
+use crate::nets::global_avg_pool;
 use super::backbone::Backbone;
 use crate::preprocess::rng::SplitMix64;
 
