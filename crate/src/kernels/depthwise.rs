@@ -15,12 +15,9 @@
 //! which the loop counts along (see [`Masking`]). Where the padding leaves the planes wider than
 //! the output rows (a "valid" convolution), each output row is its own run.
 //!
-//! This replaced a loop that computed each channel at the padded width into a buffer, then copied
-//! each row out at its real width and activated it, from planes padded with zero columns: a copy
-//! of each row into the planes, a store and a reload of every sum, one call a row, and a call per
-//! channel. On the AVX-512 build machine (`inference_layers`, medians): MobileNetV2's depthwise
-//! layers 1.77 → 1.51–1.56 ms on one thread (7x7: 0.059 → 0.041 ms a layer; 14x14: 0.054 →
-//! 0.042), the forward pass 5.7 → 5.4 ms on one thread and 4.1 → 3.9 on two.
+//! So no row is copied into padded planes, no sum is stored to a buffer and read back to be
+//! copied out row by row, and a group is one call rather than a call a row and a channel
+//! (BENCHMARKS.md: "depthwise rewritten").
 //!
 //! Shapes: a group's input `[in / groups, h, w]`, its weights `[out / groups, in / groups, k, k]`,
 //! its output `[out / groups, oh, ow]`.
@@ -164,10 +161,9 @@ impl Taps {
 #[derive(Default)]
 ///
 /// Two sets, filled in turn: the next group's input is copied into one while the loops read the
-/// other. Read right after they were written, a channel's planes were still in the core's store
-/// buffer, and every vector load that spanned several stores waited for them to reach the cache:
-/// with the copy of the next group in between, a 7x7 channel went from 55–60 to 39 ns, a 14x14
-/// one from 118–127 to 105 (stride 1) and from 116–126 to 103 (stride 2).
+/// other. Read right after they were written, a channel's planes would still be in the core's
+/// store buffer, and every vector load that spans several stores would wait for them to reach
+/// the cache (BENCHMARKS.md: "two sets of split planes").
 pub(crate) struct Planes {
     values: [Vec<f32>; 2],
     /// The geometry `values` were laid out for: their zeros are in place already, and every fill
@@ -455,13 +451,9 @@ unsafe fn any_sums<V: Masking, const U: usize>(src: *const f32, taps: &Taps, (we
 }
 
 /// [`sums`] for a 3x3 kernel: the nine taps unrolled, their weights broadcast once per channel
-/// (`w`, `ky · 3 + kx`) and their offsets once per layer, where the general loop read an offset
-/// and a weight index from the tap table and broadcast the weight again for every tap of every
-/// run: 27 scalar loads beside a run's 36 vector ones. MobileNetV2's depthwise layers alone, one
-/// thread, old/new interleaved (two rounds, medians, the input's copy into the planes included):
-/// 32 channels at 112 px 200–201 → 188–191 µs, 96 at 112 px stride 2 366–369 → 350–355, 144 at
-/// 56 px 234 → 217–218, 192 at 28 px 64–65 → 58.5; in the forward pass (two threads) the small
-/// blocks' depthwise 210–216 → 192–208 µs a thread, the strips' at 56 px 169–181 → 157–188.
+/// (`w`, `ky · 3 + kx`) and their offsets once per layer, where the general loop reads an offset
+/// and a weight index from the tap table and broadcasts the weight again for every tap of every
+/// run: 27 scalar loads beside a run's 36 vector ones (BENCHMARKS.md: "the nine taps unrolled").
 ///
 /// # Safety
 /// As [`sums`]; `offsets` are the taps' (see [`Taps::three`]).
@@ -536,8 +528,8 @@ unsafe fn sums<V: Masking, const U: usize>(src: *const f32, taps: &Taps, weight:
 
 /// [`depthwise_into`] on an input its producer laid out as the planes already (see
 /// [`Taps::laid_out`]): channel `c`'s planes are `x[c · x_stride ..]`, read where they lie, not
-/// copied. A fused block's strips expand straight into that layout: the copy into the planes was
-/// a pass over the expanded rows, from L2 into L1, for every strip.
+/// copied. A fused block's strips expand straight into that layout, which saves a copy into the
+/// planes, a pass over the expanded rows from L2 into L1, for every strip.
 ///
 /// # Panics
 /// If the taps' planes are not laid out so, or a slice is too short.

@@ -2,9 +2,8 @@
 //! sums only a few inputs — a depthwise 3x3 or 5x5 convolution (one input channel: 9 or 25 taps)
 //! and the RGB stem (three channels, 3x3: 27 taps). burn-flex 0.22.1 runs a depthwise convolution
 //! as one short vector loop per output row and tap (7 to 112 values), then the activation as two
-//! more passes (`relu`, `clamp_max`), each into a new buffer; on MobileNetV2 at 224 px its
-//! depthwise layers and stem took 9.7 ms of a 26 ms forward pass natively on this project's 2-core
-//! build machine (crate measurement, median of 30 per layer).
+//! more passes (`relu`, `clamp_max`), each into a new buffer (BENCHMARKS.md: "depthwise
+//! convolutions and the RGB stem in camtag's own CPU kernel").
 //!
 //! Here each (picture, group) has its input planes copied once into a scratch buffer split by
 //! stride phase — for stride 2 the even and odd rows and columns apart — so that every tap of the
@@ -16,12 +15,11 @@
 //! With one group (the RGB stem) every output channel reads the same planes (here padded with
 //! zero rows and columns), so they go to the 1x1 kernel's register tiles instead
 //! ([`super::pointwise::conv_taps`]: the taps as its input channels, a tap's two vector loads
-//! shared by up to 12 output channels), output rows in parallel: MobileNetV2's stem took
-//! 0.46–0.48 ms on one thread with the flat loop per channel, 0.18–0.20 so (AVX-512,
-//! `inference_layers`). Each task splits only the input rows under its own output rows, into
-//! planes its thread keeps: the whole input split first into shared planes had cost a pass over
-//! 0.6 MB written and read back, much of it from the other core or beyond the cache (the stem
-//! alone, two threads: 0.105–0.113 → 0.090–0.101 ms; the forward pass ~0.05 ms less).
+//! shared by up to 12 output channels), output rows in parallel (BENCHMARKS.md: "the RGB stem on
+//! the 1x1 kernel's tiles"). Each task splits only the input rows under its own output rows, into
+//! planes its thread keeps: splitting the whole input first into shared planes is a pass over
+//! 0.6 MB written and read back, much of it from the other core or beyond the cache
+//! (BENCHMARKS.md: "the stem: each task splits only the input rows").
 //!
 //! [`forward`] takes only inference on plain `flex` f32 tensors, with the batch norm already
 //! folded in (the networks fold at load); anything else (autodiff, WebGPU, dilation, more taps) stays on
@@ -140,9 +138,7 @@ fn conv2d_with(isa: Isa, x: &[f32], weight: &[f32], bias: &[f32], g: &Geometry, 
         // One group (the stem): each task takes a band of output rows, splits the input rows
         // under them by stride phase into planes of its own (kept by its thread), then runs the
         // 1x1 kernel's tiles over them with the taps as input channels (`pointwise::conv_taps`).
-        // The picture's whole input had been split first, into planes shared by all the tasks: a
-        // pass that wrote 0.6 MB (MobileNetV2 at 224 px) that the tasks then read back, half of it
-        // from the other core, and in a forward pass all of it from beyond the cache.
+        // No shared planes of the whole input: see the module.
         let parts = if parallel::threads() == 1 { 1 } else { (4 * parallel::threads()).min(oh) };
         let tasks: Vec<Range<usize>> = (0..parts).map(|i| i * oh / parts..(i + 1) * oh / parts).collect();
         // Every task's planes laid out for the largest band (a shorter one leaves its last rows
@@ -234,8 +230,8 @@ where
     #[cfg(not(target_arch = "wasm32"))]
     {
         // Runs of about 8K outputs at least: a 7x7 layer's 960 channels one task each would cost
-        // more in scheduling than in arithmetic. (At 16K, MobileNetV2's 14 → 7 px depthwise
-        // layer, 576 × 49 outputs, was one task: 0.074 ms on two threads, 0.040 at 8K.)
+        // more in scheduling than in arithmetic, and at 16K MobileNetV2's 14 → 7 px layer (576 ×
+        // 49 outputs) would be one task (BENCHMARKS.md: "tasks of at least 8K outputs").
         let run = (8 * 1024 / len.max(1)).max(1);
         let runs = out.chunks_mut(run * len.max(1)).enumerate().collect();
         parallel::map(runs, |(i, chunk)| depthwise::with_planes(|planes| f(i * run, chunk, planes)));

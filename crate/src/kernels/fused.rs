@@ -14,9 +14,8 @@
 //! [`super::direct_conv`]), on windows of rows: the same sums as layer by layer, in the same
 //! order, except where a strip's last few pixels fall to the 1x1 kernel's dot products (see
 //! `pointwise::DOT_COLS`) and the whole picture's to a panel, or the reverse: rounding only.
-//! MobileNetV2's forward pass natively on one thread went from 9.7–9.8 to 8.9–9.1 ms, and
-//! `bench/ort.sh`'s native figure on two from 6.0 to 5.7 ms; in wasm (one band) it stayed the same
-//! (21.4 → 21.5 ms in Chromium): V8's time there is in the kernels' arithmetic.
+//! In wasm (one band) this gains nothing: V8's time there is in the kernels' arithmetic
+//! (BENCHMARKS.md: "MobileNetV2's and EfficientNet-Lite's blocks fused").
 //!
 //! Blocks whose expanded activation fits in the cache anyway ([`MIN_HIDDEN_BYTES`]) are not cut
 //! into strips: on several threads each expands, filters and projects its own share of the
@@ -42,18 +41,17 @@ use crate::parallel;
 /// Blocks whose expanded activation (one picture) is smaller are not cut into strips of rows:
 /// on one thread they run layer by layer, on more their hidden channels are shared among the
 /// threads ([`Plan::shares`]). MobileNetV2 at 224 px cuts its blocks at 112, 56 and 28 px
-/// (4.8 MB down to 0.6 MB expanded), not those at 14 and 7 px (0.45 MB and less): on one thread
-/// its forward pass took the same with this at 0.5 or 1 MB, 0.2–0.3 ms more at 2 MB or with every
-/// block cut (their strips are the whole picture: nothing gained, the hand-over per strip paid);
-/// on two, cutting them too was 0.4–0.6 ms slower.
+/// (4.8 MB down to 0.6 MB expanded), not those at 14 and 7 px (0.45 MB and less): their strips
+/// would be the whole picture, nothing gained and the hand-over per strip paid (BENCHMARKS.md:
+/// "the 14x14 and 7x7 blocks fused too", "the 28 px blocks on shares"; `fused::MIN_HIDDEN_BYTES`
+/// under "Figures from the kernels' comments").
 pub const MIN_HIDDEN_BYTES: usize = 512 * 1024;
 
 /// About how many bytes of expanded rows a strip holds: with its depthwise output and the
-/// projection's inputs, under a core's L2 cache (1 MB on the build machine). MobileNetV2's
-/// forward pass on one thread, median of 150: 9.7–9.8 ms layer by layer; 16.0, 11.9, 9.8, 8.9–9.1,
-/// 9.0–9.1 and 9.2–9.4 ms with strips of 64 KB, 128 KB, 256 KB, 384–768 KB, 1 MB and 2 MB.
-/// Small strips lose on the kernels' cost per call (the depthwise kernel's, per channel), large
-/// ones on the cache.
+/// projection's inputs, under a core's L2 cache (1 MB on the build machine). Small strips lose on
+/// the kernels' cost per call (the depthwise kernel's, per channel), large ones on the cache;
+/// this size is the smallest of the fastest (BENCHMARKS.md: "strips of 64 KB";
+/// `fused::STRIP_BYTES` under "Figures from the kernels' comments").
 const STRIP_BYTES: usize = 384 * 1024;
 
 /// How a picture is cut, and which instruction set the kernels run: the defaults above, or a
@@ -62,7 +60,8 @@ const STRIP_BYTES: usize = 384 * 1024;
 pub(crate) struct Tuning {
     pub(crate) min_hidden_bytes: usize,
     pub(crate) strip_bytes: usize,
-    /// Bands per picture: one per thread (two per thread measured the same on two threads).
+    /// Bands per picture: one per thread (more gained nothing: `fused::Tuning::bands` under
+    /// BENCHMARKS.md's "Figures from the kernels' comments").
     pub(crate) bands: usize,
     pub(crate) isa: Isa,
 }
@@ -161,14 +160,9 @@ fn values((operands, activation): &(ConvOperands, Activation)) -> (Cow<'_, [f32]
 /// A small block's buffers keep each channel's values this many apart: a multiple of 16 (64
 /// bytes), so that every channel starts on a cache line and the 1x1 tiles' loads and stores of 16
 /// values never straddle two lines, as they do 3 times in 4 at 14x14 (196 values, 784 bytes a
-/// channel). One thread, the projection's input and output padded: 192 → 64 at 14 px 29.2 →
-/// 27.4 µs, 288 → 96 61.9 → 58.8, 480 → 160 at 7 px 43.5 → 41.1. In the forward pass (two
-/// threads, twelve rounds old/new interleaved, with [`pointwise`]'s zero-padded panel for 2–4
-/// pixels left over fewer than 192 channels) the small blocks 1.48 → 1.45 ms, the pass 3.38 →
-/// 3.36 (each round's ratio 0.97 and 0.98 at the median). Not where one value is left over a
-/// multiple of 16: padded to 64, the 7x7 blocks' single dot-product column is gathered 256 bytes
-/// apart, and MobileNetV2's block 13 went 124–138 → 135–147 µs. (The block's input, copied into a
-/// padded buffer for the expansion to read aligned too: 1 % slower.)
+/// channel). Not where one value is left over a multiple of 16 (7x7: 49): padded, the single
+/// dot-product column would be gathered 256 bytes apart (BENCHMARKS.md: "keep each channel
+/// 64-byte aligned", "7x7 channels padded to 64 values too").
 fn padded(values: usize) -> usize {
     if values % 16 > 1 { values.next_multiple_of(16) } else { values }
 }
@@ -245,10 +239,9 @@ impl Plan {
     /// shares' sums are then added up with the bias (and the residual). Each thread reads back only
     /// what it wrote, but the block's input and the shares' sums.
     ///
-    /// Layer by layer, each layer's threads took shares of their own, so the depthwise layer and
-    /// the projection read half of their input from the other core's cache: MobileNetV2's 14 px
-    /// blocks ran 1.2–1.3x faster on two threads than on one, the projection not at all (0.054
-    /// → 0.058 ms), where with an input already in both caches it ran 1.6x faster.
+    /// Sharing the channels, not each layer's output, keeps each thread on what it wrote: cut layer
+    /// by layer, the depthwise layer and the projection would read half of their input from the
+    /// other core's cache (BENCHMARKS.md: "small blocks (14 and 7 px) on several threads").
     fn shares(&self, isa: Isa, layers: &Layers, x: &[f32], out_channels: usize) -> Vec<f32> {
         let g = &self.depthwise;
         let ([h, w], [oh, ow], hidden) = (g.size, g.out_size(), g.out_channels);
@@ -351,9 +344,8 @@ impl Plan {
     /// depthwise kernel copies into its planes. The stride holds the largest strip's planes: the
     /// picture's top and bottom zero rows both, about a strip of input rows. Once per band.
     ///
-    /// The copy was a pass over the expanded rows, from L2 into L1, for every strip. MobileNetV2's
-    /// blocks 0–6 in a forward pass on two threads, eight rounds old/new interleaved: 1.29–1.38
-    /// → 1.26–1.33 ms (medians 1.31 → 1.27; blocks 2, 4 and 5 are the ones laid out).
+    /// Read in place, the expanded rows skip a copy into the planes, from L2 into L1, for every
+    /// strip (BENCHMARKS.md: "fused strips, stride 1").
     fn expanded_layout(&self, expands: bool) -> (usize, bool) {
         let g = &self.depthwise;
         let [_, w] = g.size;

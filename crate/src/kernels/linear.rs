@@ -3,10 +3,11 @@
 //! the kernels' threads.
 //!
 //! For one picture this is a matrix-vector product that reads every weight once: MobileNetV2's
-//! 1280 × 1000 is 5 MB, more than a core's L2 cache, so its time is the memory's. burn-flex ran
-//! it through `gemm` on one thread (0.17 ms here, on one thread or two); here each core streams
-//! its own run of rows, in order. Batches beyond [`MAX_BATCH`] (training, evaluation) and
-//! anything not a plain `flex` f32 tensor stay on burn's `Linear::forward`.
+//! 1280 × 1000 is 5 MB, more than a core's L2 cache, so its time is the memory's. burn-flex runs
+//! it through `gemm` on one thread; here each core streams its own run of rows, in order
+//! (BENCHMARKS.md: "the classifier on camtag's own product"). Batches beyond [`MAX_BATCH`]
+//! (training, evaluation) and anything not a plain `flex` f32 tensor stay on burn's
+//! `Linear::forward`.
 
 use std::borrow::Cow;
 

@@ -37,8 +37,8 @@ pub use slot::Slot;
 
 /// `activation(conv(x))`, with `[top, left, bottom, right]` zeros around `x` beyond the
 /// convolution's own padding (TensorFlow's "SAME" padding): the register-tiled product for 1x1
-/// convolutions (tried first: a 1x1 over at most 27 channels would also fit the direct kernel, at
-/// a third of the speed), the direct kernel for other convolutions of few taps. `x` `[batch, in,
+/// convolutions (tried first: a 1x1 over at most 27 channels would also fit the direct kernel,
+/// which is slower at it), the direct kernel for other convolutions of few taps. `x` `[batch, in,
 /// h, w]` → `[batch, out, oh, ow]`; the convolution's batch norm folded in already.
 pub fn conv2d(conv: &Conv2d, x: Tensor<4>, activation: Activation, padding: [usize; 4]) -> Result<Tensor<4>, Tensor<4>> {
     if padding == [0; 4] { pointwise::forward(conv, x, activation) } else { Err(x) }

@@ -3,36 +3,27 @@
 //! on NCHW data as it lies — `w` `[out, in]`, `x` `[in, pixels]`, `out` `[out, pixels]`, all
 //! row-major — with the bias and the activation applied as each tile is written.
 //!
-//! burn-flex 0.22.1 runs these through the `gemm` crate, then adds the bias in a pass of its own
-//! and camtag applied the activation in another; its threads split only products of at least
-//! 192³ multiply-adds, so most of MobileNetV2's 1x1 layers ran on one core. They are 268 of
-//! MobileNetV2's 300 M multiply-adds. On this project's 2-core build machine (`cargo bench
-//! --bench inference_layers`, medians) its 1x1 layers took 7.6 ms on one thread, 6.2–6.6 on two,
-//! with gemm; 6.0 and 4.5–5.3 here, and the whole forward pass 13.0–13.2 → 10.7–11.5 ms on one
-//! thread, 10.0–12.5 → 6.6–7.1 on two. (Until this kernel, a 1x1 over at most 27 channels went
-//! to the direct kernel, [`super::direct_conv`], at a third of this one's speed.)
+//! These layers are most of MobileNetV2's arithmetic (268 of its 300 M multiply-adds). burn-flex
+//! 0.22.1 runs them through the `gemm` crate, then adds the bias and the activation in passes of
+//! their own, and its threads split only products of at least 192³ multiply-adds, so most of
+//! these layers run on one core there (BENCHMARKS.md: "1x1 convolutions in camtag's own CPU kernel").
 //!
 //! The kernel is the classic register tile (BLIS's, GotoBLAS's): a few output channels ×
 //! [`COLS`] pixels of sums held in vector registers while the input channels stream past — per
 //! input channel, one load of `COLS` pixels is multiplied by each row's weight (one broadcast
-//! each). With AVX2 6 × 16 (12 accumulators, the shape of BLIS's Haswell kernel), with AVX-512
-//! 12 × 32 (24 of its 32 registers; 12 × 16 where 16 or fewer pixels are left; 8 × 48 on the
-//! 14x14 and 7x7 pictures, which are 4 × 48 + 4 and 48 + 1 pixels), in wasm 4 × 8
-//! (8 SIMD128 accumulators: V8 has 16 vector registers on x86-64). The
+//! each). With AVX2 6 × 16 (12 accumulators, the shape of BLIS's Haswell kernel); with AVX-512
+//! 8 × 48 where a panel is read in place and 48 pixels are left, else 12 × 32 (24 of its 32
+//! registers), or 12 × 16 where fewer than 32 pixels are left; in wasm 4 × 8 (8 SIMD128
+//! accumulators: V8 has 16 vector registers on x86-64). AVX-512 is taken first where the CPU has
+//! it: twice AVX2's lanes (BENCHMARKS.md: "AVX-512 tiles, detected at run time"). The
 //! weights are not packed (a tile reads its rows in step); with AVX2 and in wasm each column
 //! panel of `x` (`in` × `COLS` values) is copied once into one contiguous run, zero-padded when it
 //! is the last and narrower, and every row tile then reads it from the L1 cache (AVX-512 and small
 //! pictures read whole panels where they lie: see [`task_loops`]). At most [`DOT_COLS`] pixels left after
 //! the last whole panel (a 7x7 picture's 49th) are dot products along the input channels
-//! instead: the 7x7 layers went from 41 to 52 G multiply-adds/s on one thread (of about 58 at
-//! this machine's peak). The output is not zeroed first: every
-//! value is written once. Natively the columns, and for small pictures (14x14, 7x7) the rows
-//! instead, are split among the kernels' threads ([`crate::parallel`]); wasm has one.
-//!
-//! On an Intel Xeon with AVX-512 (2 vCPUs; peak 121 G multiply-adds/s a core at 16 lanes, 66 at
-//! 8, measured), MobileNetV2's 1x1 layers took 5.4 ms on one thread with the AVX2 tile and 3.7
-//! with AVX-512's (`inference_layers`, medians); on two threads 3.3 → 2.3 once small pictures
-//! were split by rows.
+//! instead (BENCHMARKS.md: "as dot products along the input channels"). The output is not zeroed
+//! first: every value is written once. Natively the columns, and for small pictures (14x14, 7x7)
+//! the rows instead, are split among the kernels' threads ([`crate::parallel`]); wasm has one.
 
 use std::marker::PhantomData;
 use std::mem::MaybeUninit;
@@ -89,10 +80,9 @@ const WIDE_ROWS: usize = 8;
 pub const DOT_COLS: usize = 4;
 /// A dot product's sums are added across their lanes and stored one by one, a cost per output
 /// channel and pixel that only a long sum repays; a zero-padded panel's cost grows with the input
-/// channels. So 2–4 pixels left take the panel below this many input channels. One thread, 14 px
-/// (4 pixels left): 64 → 192 31.7–32.4 → 29.6–30.0 µs, 96 → 288 66.3–68.1 → 64.0–64.3 with the
-/// panel; 288 → 96 61.9–63.5 with dot products, 67.0–67.3 with the panel. The 7x7 pictures'
-/// one pixel left stays a dot product (160 → 480: 43.7 against 53–54 µs).
+/// channels. So 2–4 pixels left take the panel below this many input channels; a 7x7 picture's
+/// one pixel left stays a dot product (BENCHMARKS.md: "2–4 pixels left over fewer than 192
+/// channels"; `pointwise::DOT_MIN_K` under "Figures from the kernels' comments").
 const DOT_MIN_K: usize = 192;
 /// Pixels of a small picture, whose products the tasks split by output channels only and whose
 /// tiles read `x` unpacked: at 14x14 and 7x7 `x` is at most 450 KB (576 channels), in the L2
@@ -125,7 +115,7 @@ fn conv1x1_with(isa: Isa, x: &[f32], weight: &[f32], bias: &[f32], shape: Shape,
     assert_eq!(bias.len(), m, "bias length for {shape:?}");
     assert!(k > 0, "a 1x1 convolution of no input channels: {shape:?}");
     let len = batch * m * n;
-    // Not zeroed first: every value is written once below (memset was 9 % of MobileNetV2's time).
+    // Not zeroed first: every value is written once below (BENCHMARKS.md: "no zeroing of the output").
     let mut out: Vec<f32> = Vec::with_capacity(len);
     if len == 0 {
         return out;
@@ -319,10 +309,9 @@ struct Task {
 }
 
 /// A picture's output `[m, n]`, shared by its tasks, which write disjoint rectangles of it: each
-/// takes slices of its own rows × columns only. (It was a `Vec` of row slices per task, built
-/// before the tasks ran: 57 µs per call for a 14x14 layer's 8 tasks × 384 rows on two threads,
-/// a third of the layer; measured.) Only ever written with values: a view of memory written
-/// already ([`Output::of_values`]) stays initialized.
+/// takes slices of its own rows × columns only, with no per-task list of row slices to build
+/// (BENCHMARKS.md: "a task is a rectangle of a shared output view"). Only ever written with
+/// values: a view of memory written already ([`Output::of_values`]) stays initialized.
 pub(crate) struct Output<'a> {
     values: *mut MaybeUninit<f32>,
     m: usize,
@@ -389,8 +378,8 @@ impl<'a> Output<'a> {
 }
 
 /// About how many tasks to cut a product into: one when it is small or there is one thread;
-/// otherwise several per thread (the threads take them in turn, evening out a busy core), each of at least 256K
-/// multiply-adds (~10 µs: a hand-over costs about 1).
+/// otherwise several per thread (the threads take them in turn, evening out a busy core), each of
+/// at least 256K multiply-adds, about ten times what handing a task over costs.
 fn tasks_for(m: usize, n: usize, k: usize) -> usize {
     match parallel::threads() {
         1 => 1,
@@ -401,9 +390,9 @@ fn tasks_for(m: usize, n: usize, k: usize) -> usize {
 /// Cuts an output of `m` rows of `n` into about `tasks` rectangles: by column panels first (each
 /// task's panels of `x` are then packed once), and by row tiles as well where there are fewer
 /// panels than tasks. A small picture (14x14, 7x7: see [`SMALL`]) by row tiles only: its rows
-/// are a few cache lines, which tasks on two cores writing side by side passed back and forth
-/// (a 14x14 expansion took twice as long on two threads as on one, measured), and its tiles
-/// read `x` where it lies, so row tasks share it without packing it each.
+/// are a few cache lines, which tasks on two cores writing side by side would pass back and
+/// forth, and its tiles read `x` where it lies, so row tasks share it without packing it each
+/// (BENCHMARKS.md: "split among the threads by output channels only").
 fn split(m: usize, n: usize, tasks: usize) -> Vec<Task> {
     // The last few columns (dot products, see `DOT_COLS`) go with the last whole panel.
     let panels = if n > COLS && n % COLS <= DOT_COLS { n / COLS } else { n.div_ceil(COLS) };
@@ -423,9 +412,10 @@ fn split(m: usize, n: usize, tasks: usize) -> Vec<Task> {
 /// A task's tiles: column panels outer, row tiles inner. Each panel of `x` (`k` rows of a tile's
 /// width of pixels, `n` apart) is first copied into one contiguous run, zero-padded where the
 /// last panel is narrower: every row tile then reads it as one stream from the cache (a small
-/// picture's whole panels are read where they lie instead: see [`SMALL`]). A tile row
-/// is two vectors of pixels (AVX-512: 32, two of the task's `COLS` panels); where fewer are left,
-/// one vector if it holds a whole `COLS` (AVX-512's last 16).
+/// picture's whole panels, and with AVX-512 every picture's, are read where they lie instead:
+/// see [`SMALL`]). A tile row is two vectors of pixels (AVX-512: 32, two of the task's `COLS`
+/// panels); where fewer are left, one vector if it holds a whole `COLS` (AVX-512's last 16);
+/// three AVX-512 vectors where a panel is read in place and 48 pixels are left.
 ///
 /// # Safety
 /// Only where the CPU has `V`'s instruction set (see [`Vector`]), and while no other task
@@ -445,13 +435,10 @@ unsafe fn task_loops<V: Vector>(task: &Task, out: &Output, x: &[f32], o: &Operan
             break;
         }
         // A small picture's whole panels are read where they lie (`SMALL`), and with AVX-512
-        // every picture's: packing them cost more than it saved there (one thread: MobileNetV2's
-        // 192 → 32 projection at 28 px 72 → 54–61 µs, 96 → 24 at 56 px 102–113 → 95–97, 16 → 96
-        // at 112 px 753–761 → 639–661; nothing slower). AVX2 and wasm keep the packed panels they
-        // were measured with. The last, narrower panel is packed (zero-padded) everywhere.
-        // Panels read in place take three-vector tiles: with packed panels they gave nothing,
-        // read in place they do (one thread: 24 → 144 at 56 px 225 → 190–200 µs, 144 → 24
-        // 204–212 → 176, 16 → 96 at 112 px 752–773 → 670–689).
+        // every picture's: packing them cost more than it saved there. AVX2 and wasm keep the
+        // packed panels they were measured with. The last, narrower panel is packed (zero-padded)
+        // everywhere. Panels read in place take three-vector tiles, which gain only there
+        // (BENCHMARKS.md: "panels of `x` read where they lie", "8 × 48 tiles at every picture size").
         let in_place = o.stride <= SMALL || V::LANES == 16;
         let vectors = tile_vectors::<V>(left, in_place);
         let span = vectors * V::LANES;
@@ -496,8 +483,8 @@ unsafe fn task_loops<V: Vector>(task: &Task, out: &Output, x: &[f32], o: &Operan
 /// of `k` from every row and every pixel and multiplies each pair, 24 sums in registers (6 rows ×
 /// 4 pixels, 8 × 3, …), whose lanes are added at the end.
 ///
-/// A pixel at a time, its sums' lanes added through memory, the four pixels left of a 14x14
-/// picture took 20 µs of a 96 → 576 expansion's 141 on one thread (11 G multiply-adds/s).
+/// Every pixel shares each weight load, and the lanes are added in registers, not a pixel at a
+/// time through memory (BENCHMARKS.md: "their lanes added in registers").
 ///
 /// # Safety
 /// As [`task_loops`].
@@ -615,14 +602,9 @@ struct Tile<'a, P: PanelRuns> {
 /// or the other core: the last layer's output), and every row tile over at least
 /// `PREFETCH_MIN_K` channels, whose panel (48 pixels × k: 37 KB at k = 192) outgrows the L1 cache
 /// so that each row tile streams it from L2 again. The runs are 3–4 lines a channel, 784 bytes
-/// apart at 14 px, and the hardware prefetchers left the tiles waiting on them. The later row
-/// tiles of a panel that stays in L1 (an expansion's: few channels, many rows) prefetch nothing:
-/// there it cost 3–4 %. One thread, each product alternating with and without prefetching in one
-/// process (medians of 1000 each), warm / caches flushed before each: 144 → 24 at 56 px 202 →
-/// 164 / 230 → 190 µs; 96 → 16 at 112 px 535 → 462 / 468 → 438; 192 → 32 at 28 px 66 → 60 /
-/// 87 → 71; 384 → 64 at 14 px 58 → 56 / 74 → 68; the head (320 → 1280 at 7 px) 283 → 276 /
-/// 308 → 297; expansions unchanged. The forward pass on two threads, ten rounds old/new
-/// interleaved: 3.08 → 2.94 ms (medians; each round's ratio 0.98 at the median).
+/// apart at 14 px, which the hardware prefetchers do not fetch in time. The later row tiles of a
+/// panel that stays in L1 (an expansion's: few channels, many rows) prefetch nothing: there it
+/// only costs time (BENCHMARKS.md: "prefetch each channel's run 8 channels ahead").
 const PREFETCH: usize = 8;
 const PREFETCH_MIN_K: usize = 192;
 

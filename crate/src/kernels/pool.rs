@@ -2,11 +2,10 @@
 //! `[b, c]`, the mean of each channel over the picture. It is why every network here accepts
 //! any input size.
 //!
-//! On plain `flex` f32 tensors one sum per channel plane; burn-flex 0.22.1 made two `mean_dim`
-//! passes, 0.05 ms for MobileNetV2's `[1, 1280, 7, 7]` where this loop took 0.017 as one chain of
-//! additions and takes 0.005 in eight running sums (measured alone; 0.014 inside a forward pass,
-//! where half of the head's output comes from the other core's cache, 0.006 with each thread
-//! summing the channels it wrote). The classifier after it is [`super::linear`].
+//! On plain `flex` f32 tensors one sum per channel plane, in running sums, each thread summing
+//! the channels it wrote; burn-flex 0.22.1 makes two `mean_dim` passes (BENCHMARKS.md: "global
+//! average pooling as one sum per channel plane", "the pool: each thread sums the channels it
+//! wrote"). The classifier after it is [`super::linear`].
 
 use burn::prelude::*;
 
@@ -24,8 +23,7 @@ pub fn global_avg_pool(x: Tensor<4>) -> Result<Tensor<2>, Tensor<4>> {
             let means = |values: &[f32]| values.chunks_exact(h * w).map(|values| sum(values) / plane).collect::<Vec<f32>>();
             // Natively, the channels in one run per thread, in order: the layer before wrote them
             // that way (its first rows on the calling thread, see `parallel`), so each thread sums
-            // what is in its own cache. MobileNetV2's 1280 × 49 in a forward pass: 14 µs on the
-            // calling thread, half of it read from the other core.
+            // what is in its own cache rather than reading half from the other core's.
             let threads = parallel::threads();
             let means = if threads > 1 && values.len() >= PARALLEL_VALUES {
                 let per_run = (batch * channels).div_ceil(threads) * h * w;
@@ -42,7 +40,7 @@ pub fn global_avg_pool(x: Tensor<4>) -> Result<Tensor<2>, Tensor<4>> {
 
 /// The sum of `values`, in [`LANES`] running sums: one chain of additions waits on each
 /// addition's latency (4 cycles), and the compiler may not reorder a float sum into vectors
-/// itself. MobileNetV2's 1280 × 49 took 20 µs in one chain, in a forward pass.
+/// itself (BENCHMARKS.md: "the serial glue between the kernels' jobs").
 fn sum(values: &[f32]) -> f32 {
     let mut sums = [0.0f32; LANES];
     let chunks = values.chunks_exact(LANES);

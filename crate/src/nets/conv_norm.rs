@@ -39,9 +39,9 @@ const fn from_code(code: u8) -> Activation {
 /// `min(max(x, 0), 6)` where it cannot be done in place (a shared `flex` tensor, autodiff, the
 /// GPU), written the way the tensor's backend runs fastest. burn-flex 0.22.1's
 /// `clamp` is a scalar loop that checks its bounds for NaN at every element; its `relu` and
-/// `clamp_max` vectorize. Natively, one thread, on a [1, 96, 112, 112] activation: clamp 1.86 ms,
-/// relu then clamp_max 0.74 ms (crate measurement, 50 runs). On the GPU backends `clamp` is one
-/// kernel, where two would cost a second dispatch. Both give the same values (NaN stays NaN).
+/// `clamp_max` vectorize (BENCHMARKS.md: "ReLU6 on the CPU as `relu` then `clamp_max`"). On the
+/// GPU backends `clamp` is one kernel, where two would cost a second dispatch. Both give the same
+/// values (NaN stays NaN).
 fn relu6_for<const D: usize>(x: Tensor<D>) -> Tensor<D> {
     if x.device() == Device::flex() {
         relu(x).clamp_max(6.0)
@@ -149,9 +149,9 @@ impl ConvNorm {
     /// The batch norm folded into the convolution, for inference: with `s = γ / √(var + ε)`
     /// per output channel, `W' = W · s` and `b' = (b - mean) · s + β`, so `conv'(x) = bn(conv(x))`
     /// with the running statistics. Saves the batch norm's four passes over every activation
-    /// (burn computes `(x - mean) / √(var + ε) · γ + β` as four element-wise operations): a third
-    /// of MobileNetV2's time on the CPU. Training needs the batch norm: never fold a network
-    /// that will be trained or saved.
+    /// (burn computes `(x - mean) / √(var + ε) · γ + β` as four element-wise operations;
+    /// BENCHMARKS.md: "batch norms folded into the convolutions"). Training needs the batch norm:
+    /// never fold a network that will be trained or saved.
     pub fn fold_norm(self) -> Self {
         let Some(bn) = self.bn else { return self };
         let mut conv = self.conv;

@@ -3,11 +3,11 @@
 //!
 //! The kernels split each layer into a few tasks. Under rayon, a worker that finds nothing to do
 //! sleeps after a few dozen rounds of looking (microseconds), and waking it takes a futex call
-//! and, on the build machine's virtual CPUs, 30–60 µs before it runs. A forward pass is a chain
-//! of layers with serial glue between them (burn's residual adds, tensor set-up, the stem's
-//! split): measured there with rayon, two tasks of 20 µs each took 21 µs back to back but 52 µs
-//! once 20 µs of serial work came between them, and MobileNetV2's 14 and 7 px blocks ran no
-//! faster on two threads than on one. onnxruntime's pool spins likewise.
+//! and, on virtual CPUs, tens of microseconds before it runs: as long as many of the tasks. A
+//! forward pass is a chain of layers with serial glue between them (burn's residual adds, tensor
+//! set-up), so under rayon the workers slept through the gaps and were late to every layer
+//! (BENCHMARKS.md: "the kernels' own threads"; `parallel::pool` under "Figures from the kernels'
+//! comments"). onnxruntime's pool spins likewise.
 //!
 //! One job at a time: the caller publishes it, takes tasks itself, and waits (spinning) until
 //! every task is done. A job asked for while another runs (from inside a task, or from another
@@ -25,18 +25,15 @@ use std::time::{Duration, Instant};
 /// layers of a forward pass, short enough that an idle program stops using the CPU at once. It
 /// spins on the pause hint alone: with a `yield_now` (a system call) in the loop, a worker inside
 /// it when a job was published joined late, and the caller waited for its last tasks
-/// (MobileNetV2's forward pass on two threads, old/new interleaved: each round's ratio 0.990 and
-/// 0.991 at the median, runs of 10 and 14 rounds).
+/// (BENCHMARKS.md: "spin on the pause hint alone").
 const SPIN: Duration = Duration::from_micros(500);
 
 /// A job's tasks are claimed from both ends: the caller's from the front (task 0, 1, …), the
 /// workers' from the back (the last, the one before, …), until they meet. The kernels number their
 /// tasks in the order of what they write (a picture's rows, top to bottom), so each thread keeps
 /// to one end of the picture from layer to layer and mostly reads what it wrote itself, from its
-/// own cache: MobileNetV2's stem and first blocks on two threads, a forward pass in a loop,
-/// medians of 400, old/new interleaved: stem 0.126–0.137 → 0.119–0.121 ms, block 0 0.180–0.190 →
-/// 0.171–0.176 (the stem's eight tasks had been taken in turn, so the block's bands read half of
-/// their input from the other core).
+/// own cache; tasks taken in turn would have each layer read about half of its input from the
+/// other core (BENCHMARKS.md: "claim a job's tasks from both ends").
 ///
 /// The claimed counts share `next`'s low 32 bits: the front's in the high 16, the back's in the
 /// low 16. So a job has fewer than `MAX_TASKS` tasks.
@@ -189,7 +186,7 @@ enum End {
 
 /// Gets sleeping workers up, spinning, ahead of jobs to come: a forward pass calls it as it
 /// starts, so that a worker asleep since the last picture is awake by its first parallel layer
-/// (waking takes 30–60 µs on the build machine, a stem's serial split about as long).
+/// (waking takes tens of microseconds: BENCHMARKS.md, "wakes the kernels' sleeping threads").
 pub(crate) fn wake() {
     if let Some(pool) = pool() {
         let sleeping = pool.sleep.lock().unwrap_or_else(|e| e.into_inner());

@@ -1,6 +1,6 @@
 //! Per-thread scratch buffers, kept from call to call so that a kernel's strips and planes are
-//! not allocated and zeroed anew for every band of every layer (4 % of MobileNetV2's forward pass
-//! on two threads when they were: BENCHMARKS.md).
+//! not allocated and zeroed anew for every band of every layer (BENCHMARKS.md: "strip buffers and
+//! depthwise planes kept per thread").
 
 use std::cell::RefCell;
 

@@ -90,11 +90,9 @@ impl Preprocessing {
     /// Natively the crop's rows are cut into bands that the kernels' threads resize and normalize
     /// in parallel ([`crate::parallel::map`]); each band resizes its own window of the picture,
     /// which gives the same pixels as the whole crop (integer arithmetic, see [`resize_window`]).
-    /// It also has the threads up and spinning when the forward pass that follows starts (a
-    /// worker asleep since the last picture takes 30–60 µs to wake on the build machine). The
-    /// CLI on chelsea.png (451x300) with MobileNetV2 on that 2-core machine, six runs of 60
-    /// pictures each, old and new interleaved, medians: `preprocessMs` 0.61–0.70 → 0.46–0.51
-    /// (with the input tensor's making), `inferenceMs` 3.07–3.38 → 2.95–3.30.
+    /// It also has the threads up and spinning when the forward pass that follows starts, not
+    /// asleep since the last picture (BENCHMARKS.md: "preprocessing natively on the kernels'
+    /// threads").
     pub fn to_chw(&self, image: &ImageView) -> Vec<f32> {
         let (w, h) = self.resized_size(image.width(), image.height());
         let window = self.crop_window(w, h);

@@ -95,8 +95,9 @@ pub fn resize_window(image: &ImageView, out_w: usize, out_h: usize, window: Wind
 }
 
 /// One resize, `[in_w, in_h]` → `[out_w, out_h]`, its coefficients computed once for the windows
-/// cut from it (the bands [`super::Preprocessing::to_chw`] resizes on several threads: the
-/// coefficients were 10 of a one-row window's 13 µs, for a 451x300 photo).
+/// cut from it (the bands [`super::Preprocessing::to_chw`] resizes on several threads), not again
+/// for each: they are most of a narrow window's work (`preprocess::resample::Resampler` under
+/// BENCHMARKS.md's "Figures from the kernels' comments").
 pub struct Resampler {
     horizontal: Coefficients,
     vertical: Coefficients,

@@ -37,9 +37,8 @@ impl Masking for Avx512 {
     /// loop is not vectorized for and where it cost a load and a store a value, over half of such
     /// a depthwise layer's time: one step a row, its masks and permutations set up once — two
     /// loads, two permutes (`vpermt2ps`), two masked stores. Longer rows take the plain loop,
-    /// which the compiler vectorizes (this step on them was slower: 112 px rows).
-    /// MobileNetV2's 28 → 14 px depthwise layer went 0.066 → 0.035 ms on one thread, its 14 → 7
-    /// px one 0.067 → 0.043.
+    /// which the compiler vectorizes, and which is the faster there (BENCHMARKS.md: "a stride-2
+    /// row of at most 32 values").
     #[inline(always)]
     unsafe fn deinterleave_rows(channel: &[f32], w: usize, dst: &mut [f32], at: impl Fn(usize) -> usize, odd: usize) {
         use std::arch::x86_64::{_mm512_loadu_si512, _mm512_mask_storeu_ps, _mm512_maskz_loadu_ps, _mm512_permutex2var_ps};

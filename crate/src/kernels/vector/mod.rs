@@ -6,9 +6,8 @@
 //! They build their arrays of vectors with plain loops, not `array::map` or `array::from_fn`: a
 //! closure handed to std's generic functions is compiled without the kernel's target features
 //! wherever the compiler declines to inline it, and every intrinsic inside it becomes a call.
-//! An unrelated change in `fused.rs` once moved that choice and MobileNetV2's forward pass went
-//! from 3.4 to 5.6 ms on two threads (`_mm512_add_ps` and `_mm512_cmp_ps_mask` out of line in
-//! the depthwise loops).
+//! An unrelated change elsewhere can move that choice (BENCHMARKS.md: "build their arrays of
+//! vectors with plain loops").
 
 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
 mod lanes;
