@@ -1,7 +1,7 @@
 // Browser timings (a benchmark, not a test): time from navigation start to the first tag, the bytes
 // the page fetched before it (as served: no compression on this server), and the median ms per
 // frame over a run of frames, in headless Chromium with the fake camera: `auto` (the page's
-// default: the CPU first, then WebGPU tried beside it, js/gputrial.js; its frames are timed after
+// default: the CPU first, then WebGPU tried beside it, js/worker/gpu-trial.js; its frames are timed after
 // the trial), WebGPU and the CPU asked for, in a browser with WebGPU (SwiftShader, which then also
 // composites the page), and `auto` in a browser that offers no WebGPU adapter (the CPU path most
 // people without WebGPU get).

@@ -71,7 +71,7 @@ const pageErrors = [];
 page.on('pageerror', (e) => pageErrors.push(e.message));
 await page.goto(`${server.origin}/?backend=${BACKEND}`);
 await page.waitForFunction(() => window.camtag?.frames > 0, null, { timeout: 300_000 });
-const worker = page.workers().find((w) => w.url().endsWith('/js/worker.js'));
+const worker = page.workers().find((w) => w.url().endsWith('/js/worker/inference-worker.js'));
 
 const samples = [];
 let window_ = [];

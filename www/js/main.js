@@ -1,18 +1,18 @@
 // The page: load a model in the inference worker, tag the camera's frames or a picture, show
 // the top-5.
 
-import { closeCamera, currentCameraId, listCameras, openCamera } from './camera.js';
-import { setupClassroom } from './classroom.js';
-import { setupCollect } from './collect.js';
-import { Engine } from './engine.js';
-import { initLargeType } from './largetype.js';
-import { renderLayerTable } from './layers.js';
-import { currentLanguage, explain, setLanguage, t, translate } from './i18n.js';
-import { startLoop } from './loop.js';
-import { fetchModelIndex, fillPicker, modelUrl } from './models.js';
-import { acceptFiles, decodePicture, kindOf } from './picture.js';
-import { Problem } from './problem.js';
-import { renderResults, rollingMedian } from './results.js';
+import { closeCamera, currentCameraId, listCameras, openCamera } from './page/camera-device.js';
+import { setupClassroom } from './classroom/panels.js';
+import { setupCollect } from './collect/panel.js';
+import { Engine } from './page/engine.js';
+import { initLargeType } from './page/large-type.js';
+import { renderLayerTable } from './classroom/layer-table.js';
+import { currentLanguage, explain, setLanguage, t, translate } from './page/i18n.js';
+import { startLoop } from './page/frame-loop.js';
+import { fetchModelIndex, fillPicker, modelUrl } from './page/model-list.js';
+import { acceptFiles, decodePicture, kindOf } from './page/picture.js';
+import { Problem } from './shared/problem.js';
+import { renderResults, rollingMedian } from './page/results.js';
 
 const TOP_K = 5;
 

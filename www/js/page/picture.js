@@ -1,8 +1,8 @@
 // Pictures from outside the camera: a chosen file, a dropped file, a pasted image. Each becomes
 // full-resolution RGBA (the same pixels `camtag classify` would decode), drawn on the stage.
 
-import { headerSize } from './imagesize.js';
-import { Problem } from './problem.js';
+import { headerSize } from './picture-header.js';
+import { Problem } from '../shared/problem.js';
 
 /** Must match camtag's MAX_PIXELS (crate/src/preprocess/image.rs). */
 const MAX_PIXELS = 50_000_000;

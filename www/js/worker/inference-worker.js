@@ -5,12 +5,12 @@
 //                                                      backend the first load will ask for: the
 //                                                      worker fetches that wasm package at once;
 //                                                      each load's backend picks its package,
-//                                                      see wasmbuild.js)
+//                                                      see shared/wasm-packages.js)
 //   in  {type: 'load', loadId, url | bytes | arch, backend}
 //                                                      out {type: 'progress', loadId, fraction}
 //                                                      out {type: 'ready', loadId, backend, wasm, package, fallbackReason, manifest, trial}
 //                                                      then, where `trial` (auto, with a WebGPU
-//                                                      adapter: gputrial.js), the backend kept:
+//                                                      adapter: worker/gpu-trial.js), the backend kept:
 //                                                      out {type: 'trial', loadId, backend, package, gpuMs, cpuMs}
 //                                                       or {type: 'trial', loadId, backend, package, problem}
 //   in  {type: 'classify', id, rgba, width, height, topK, size?}  (size: input side, default the model's)
@@ -27,10 +27,10 @@
 // loads an architecture with random weights (the classroom times the lesson's networks that
 // ship without weights).
 
-import { watchGpuDevices } from './gpuwatch.js';
-import { CPU_RUNS, GPU_RUNS, gpuIsFaster, probePicture, timeRuns } from './gputrial.js';
-import { chooseWasm, createClassifier, createUntrained, fetchBundle, loadWasm, triesGpu, wasmBuild } from './model.js';
-import { Problem } from './problem.js';
+import { watchGpuDevices } from './gpu-watch.js';
+import { CPU_RUNS, GPU_RUNS, gpuIsFaster, probePicture, timeRuns } from './gpu-trial.js';
+import { chooseWasm, createClassifier, createUntrained, fetchBundle, loadWasm, triesGpu, wasmBuild } from './classifier-loader.js';
+import { Problem } from '../shared/problem.js';
 
 let classifier = null;
 let activePackage = null; // the wasm package `classifier` comes from
@@ -46,7 +46,7 @@ let latestLoad = 0;
 async function load({ loadId, url, bytes, arch, backend }) {
   if (loadId !== latestLoad) return; // a newer load is queued: the page no longer waits for this one
   try {
-    // `auto` with a WebGPU adapter starts on the CPU and tries the GPU beside it (gputrial.js).
+    // `auto` with a WebGPU adapter starts on the CPU and tries the GPU beside it (worker/gpu-trial.js).
     const trial = !arch && (await triesGpu(backend));
     const first = trial ? 'cpu' : backend;
     let made;
@@ -118,7 +118,7 @@ async function tryGpu(loadId, bundle) {
   try {
     // After the first tag is shown (or a few seconds without one): the GPU's package is 4 MB to
     // fetch and compile, which the first tag need not wait for. The page sends the camera's next
-    // frame only once it has shown the last tag (loop.js), so the end of the second
+    // frame only once it has shown the last tag (page/frame-loop.js), so the end of the second
     // classification comes after the first tag is on the screen.
     const classifications = (n) => new Promise((done) => {
       const next = () => (--n > 0 ? frameDone.push(next) : done());

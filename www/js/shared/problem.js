@@ -1,4 +1,4 @@
-// Errors the reader sees: a message key (translated by i18n.js on the page) plus values and an
+// Errors the reader sees: a message key (translated by page/i18n.js on the page) plus values and an
 // untranslated technical detail. Plain data, so they cross the worker boundary.
 
 export class Problem extends Error {

@@ -105,7 +105,7 @@ const STRINGS = {
   cameraFailed: ['无法打开摄像头：', 'Cannot open the camera:'],
 };
 
-import { Problem } from './problem.js';
+import { Problem } from '../shared/problem.js';
 
 export const LANGUAGES = ['both', 'zh', 'en'];
 const KEY = 'camtag.language';

@@ -2,11 +2,11 @@
 // and the architecture comparison. main.js hands over the engine, a way to read the last
 // classified frame, the model index and the chosen backend.
 
-import { explain, t } from './i18n.js';
-import { comparisonRows, measure, renderComparison } from './compare.js';
-import { drawFeatureMaps } from './maps.js';
+import { explain, t } from '../page/i18n.js';
+import { comparisonRows, measure, renderComparison } from './architectures.js';
+import { drawFeatureMaps } from './feature-maps.js';
 import { Quiz, answerIndex, labelOptions } from './quiz.js';
-import { compareSizes, renderSizes } from './sizes.js';
+import { compareSizes, renderSizes } from './input-sizes.js';
 
 const $ = (id) => document.getElementById(id);
 

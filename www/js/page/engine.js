@@ -1,11 +1,11 @@
 // The page's handle on the inference worker: promises over the worker's message protocol
-// (see worker.js). If the worker dies, every pending call fails with the reason and the next
+// (see worker/inference-worker.js). If the worker dies, every pending call fails with the reason and the next
 // load starts a fresh worker. If the worker's WebGPU device is lost, the worker is ended (a
 // readback on a lost device may never finish), pending calls fail and `onLost` is told. Where
-// `auto` tries the GPU after the model is ready (gputrial.js), `onTrial` hears what it kept.
+// `auto` tries the GPU after the model is ready (worker/gpu-trial.js), `onTrial` hears what it kept.
 
-import { Problem } from './problem.js';
-import { wasmMessage } from './wasmbuild.js';
+import { Problem } from '../shared/problem.js';
+import { wasmMessage } from '../shared/wasm-packages.js';
 
 export class Engine {
   #worker = null;
@@ -27,7 +27,7 @@ export class Engine {
   }
 
   #spawn(backend) {
-    const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+    const worker = new Worker(new URL('../worker/inference-worker.js', import.meta.url), { type: 'module' });
     // First, which wasm it fetches at once (SIMD or not, for a GPU or not, gzipped or not).
     worker.postMessage(wasmMessage(backend));
     worker.onmessage = ({ data }) => this.#receive(data);

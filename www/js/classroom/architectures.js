@@ -4,9 +4,9 @@
 // bundle's manifest, and milliseconds per frame measured here, on this device, on the current
 // frame (each network in a worker of its own, so the page's model is left alone).
 
-import { Engine } from './engine.js';
-import { t } from './i18n.js';
-import { modelUrl } from './models.js';
+import { Engine } from '../page/engine.js';
+import { t } from '../page/i18n.js';
+import { modelUrl } from '../page/model-list.js';
 
 const millions = (n) => `${(n / 1e6).toFixed(1)} M`;
 const billions = (n) => `${(n / 1e9).toFixed(2)} G`;

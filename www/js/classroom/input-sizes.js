@@ -3,8 +3,8 @@
 // global average pooling: a bigger picture makes bigger feature maps, and the average of each
 // channel is still one number.
 
-import { renderResults } from './results.js';
-import { t } from './i18n.js';
+import { renderResults } from '../page/results.js';
+import { t } from '../page/i18n.js';
 
 export const SIZES = [160, 224, 320];
 

@@ -1,10 +1,10 @@
 // Loading the wasm package and model bundles (runs in the inference worker). All paths are
 // relative to this file, so the site works from any sub-path (GitHub project pages).
 
-import { Problem } from './problem.js';
-import { choosePackage, hasWebGpuAdapter } from './wasmbuild.js';
+import { Problem } from '../shared/problem.js';
+import { choosePackage, hasWebGpuAdapter } from '../shared/wasm-packages.js';
 
-// Which wasm this worker runs: the page says in the worker's first message (wasmbuild.js), before
+// Which wasm this worker runs: the page says in the worker's first message (shared/wasm-packages.js), before
 // any load, whether it has wasm SIMD and whether to fetch gzipped; each load's backend then picks
 // the package (not from the worker's URL: a worker served by the service worker sees the cached
 // script's URL, without the query).
@@ -19,7 +19,7 @@ export function chooseWasm({ wasm, gzipped }) {
 export const wasmBuild = () => settings.wasm;
 
 /**
- * Whether a load on `backend` starts on the CPU and tries the GPU beside it (gputrial.js): `auto`
+ * Whether a load on `backend` starts on the CPU and tries the GPU beside it (worker/gpu-trial.js): `auto`
  * where WebGPU offers an adapter (every browser with WebGPU has wasm SIMD).
  */
 export const triesGpu = async (backend) => backend === 'auto' && settings.wasm === 'simd' && hasWebGpuAdapter();
@@ -50,7 +50,7 @@ export async function loadWasm(backend) {
   const name = await choosePackage(settings.wasm, backend, hasWebGpuAdapter);
   if (!packages.has(name)) {
     const ready = (async () => {
-      const dir = new URL(`../${name}/`, import.meta.url);
+      const dir = new URL(`../../${name}/`, import.meta.url);
       const pkg = await import(new URL('camtag.js', dir).href);
       const exports = await pkg.default({ module_or_path: wasmResponse(dir) });
       self.camtagWasmMemory = exports.memory;
