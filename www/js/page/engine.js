@@ -1,16 +1,19 @@
-// The page's handle on the inference worker: promises over the worker's message protocol
-// (see worker/inference-worker.js). If the worker dies, every pending call fails with the reason and the next
+// The page's handle on the inference worker: promises over the worker protocol
+// (shared/protocol.js). If the worker dies, every pending call fails with the reason and the next
 // load starts a fresh worker. If the worker's WebGPU device is lost, the worker is ended (a
 // readback on a lost device may never finish), pending calls fail and `onLost` is told. Where
 // `auto` tries the GPU after the model is ready (worker/gpu-trial.js), `onTrial` hears what it kept.
 
+import { Kind, problemOf, valueOf } from '../shared/protocol.js';
 import { Problem } from '../shared/problem.js';
 import { wasmMessage } from '../shared/wasm-packages.js';
 
+const noModel = (key) => Promise.reject(new Problem(key, {}, 'no model is loaded'));
+
 export class Engine {
   #worker = null;
-  #pending = new Map(); // id -> {resolve, reject, width, height}
-  #loading = null; // {id, resolve, reject, onProgress}: the latest load; earlier ones are superseded
+  #calls = new Map(); // request id -> {settle(answer), resolve, reject, onProgress}
+  #loadId = null; // the latest load; an earlier one still pending is superseded
   #readyId = null; // the load whose model runs
   #nextId = 1;
   #onLost;
@@ -41,44 +44,42 @@ export class Engine {
   #fail(problem) {
     this.#worker?.terminate();
     this.#worker = null;
-    for (const { reject } of this.#pending.values()) reject(problem);
-    this.#pending.clear();
-    this.#loading?.reject(problem);
-    this.#loading = null;
+    for (const { reject } of this.#calls.values()) reject(problem);
+    this.#calls.clear();
   }
 
-  #receive(data) {
-    if (data.type === 'lost') {
-      const problem = Problem.from(data.problem);
+  #receive(message) {
+    if (message.kind === Kind.LOST) {
+      const problem = problemOf(message);
       this.#fail(problem);
       this.#onLost(problem);
-    } else if (data.type === 'trial') {
-      if (data.loadId !== this.#readyId) return; // for a model replaced meanwhile
-      this.#onTrial({ ...data, problem: data.problem && Problem.from(data.problem) });
-    } else if (['progress', 'ready'].includes(data.type) || (data.type === 'error' && data.during === 'load')) {
-      if (data.loadId !== this.#loading?.id) return; // a superseded load: its caller has its answer
-      if (data.type === 'progress') return this.#loading.onProgress(data.fraction);
-      if (data.type === 'ready') {
-        this.#readyId = data.loadId;
-        this.#loading.resolve(data);
-      }
-      else this.#loading.reject(Problem.from(data.problem));
-      this.#loading = null;
-    } else if (['layers', 'features'].includes(data.type) || (data.type === 'error' && ['layers', 'features'].includes(data.during))) {
-      const call = this.#pending.get(data.id);
-      this.#pending.delete(data.id);
-      if (data.type === 'layers') call?.resolve(data.summary);
-      else if (data.type === 'features') call?.resolve({ maps: data.maps, points: data.points });
-      else call?.reject(Problem.from(data.problem));
-    } else if (data.type === 'result' || (data.type === 'error' && data.during === 'classify')) {
-      const call = this.#pending.get(data.id);
-      this.#pending.delete(data.id);
+    } else if (message.kind === Kind.TRIAL) {
+      if (message.id !== this.#readyId) return; // for a model replaced meanwhile
+      this.#onTrial({ ...message, problem: message.problem && problemOf(message) });
+    } else if (message.kind === Kind.PROGRESS) {
+      this.#calls.get(message.id)?.onProgress(message.fraction);
+    } else {
+      // A reply or a failure; none is waited for where the call was superseded or failed already.
+      const call = this.#calls.get(message.id);
       if (!call) return;
-      // An empty frame (0 x 0, which the worker refuses) has no ImageData to give back.
-      const frame = call.width && call.height ? new ImageData(new Uint8ClampedArray(data.rgba), call.width, call.height) : null;
-      if (data.type === 'result') call.resolve({ result: data.result, frame });
-      else call.reject(Object.assign(Problem.from(data.problem), { frame }));
+      this.#calls.delete(message.id);
+      try {
+        call.resolve(call.settle(message));
+      } catch (e) {
+        call.reject(e);
+      }
     }
+  }
+
+  /**
+   * Sends request `message` (kind, id, fields); resolves to `settle(answer)`, by default the
+   * reply's value, or rejects with the failure's Problem.
+   */
+  #request(message, { transfer = [], onProgress = () => {}, settle = valueOf } = {}) {
+    return new Promise((resolve, reject) => {
+      this.#calls.set(message.id, { settle, resolve, reject, onProgress });
+      this.#worker.postMessage(message, transfer);
+    });
   }
 
   /** Starts the worker, which starts fetching the wasm for `backend`; the first load then waits less. */
@@ -88,17 +89,24 @@ export class Engine {
 
   /**
    * Loads a model from a URL, from bundle bytes, or an architecture by name with random weights
-   * (`arch`, for timing). Resolves to `{backend, fallbackReason, manifest}`.
+   * (`arch`, for timing). Resolves to `{backend, wasm, package, fallbackReason, manifest, trial}`.
    */
   load({ url, bytes, arch }, backend, onProgress = () => {}) {
     this.#worker ??= this.#spawn(backend);
-    this.#loading?.reject(new Problem('superseded', {}, 'another model was asked for'));
+    const superseded = this.#calls.get(this.#loadId);
+    if (superseded) {
+      this.#calls.delete(this.#loadId);
+      superseded.reject(new Problem('superseded', {}, 'another model was asked for'));
+    }
     const id = this.#nextId++;
-    return new Promise((resolve, reject) => {
-      this.#loading = { id, resolve, reject, onProgress };
-      const transfer = bytes ? [bytes] : [];
-      this.#worker.postMessage({ type: 'load', loadId: id, url: url && String(url), bytes, arch, backend }, transfer);
-    });
+    this.#loadId = id;
+    const settle = (answer) => {
+      const model = valueOf(answer);
+      this.#readyId = id;
+      return model;
+    };
+    const message = { kind: Kind.LOAD, id, url: url && String(url), bytes, arch, backend };
+    return this.#request(message, { transfer: bytes ? [bytes] : [], onProgress, settle });
   }
 
   /** Ends the worker (and frees its model); a later load starts a fresh one. */
@@ -111,23 +119,16 @@ export class Engine {
    * ImageData): resolves to `{maps: {point, shape, channels, data}, points}` (every point's name).
    */
   featureMaps(image, point, maxChannels) {
-    if (!this.#worker) return Promise.reject(new Problem('loadFailed', {}, 'no model is loaded'));
-    const id = this.#nextId++;
+    if (!this.#worker) return noModel('loadFailed');
     const rgba = new Uint8ClampedArray(image.data).buffer;
-    return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
-      this.#worker.postMessage({ type: 'features', id, rgba, width: image.width, height: image.height, point, maxChannels }, [rgba]);
-    });
+    const { width, height } = image;
+    return this.#request({ kind: Kind.FEATURES, id: this.#nextId++, rgba, width, height, point, maxChannels }, { transfer: [rgba] });
   }
 
   /** The active model's layer table at `size` x `size` (see `camtag info`). */
   layers(size) {
-    if (!this.#worker) return Promise.reject(new Problem('loadFailed', {}, 'no model is loaded'));
-    const id = this.#nextId++;
-    return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
-      this.#worker.postMessage({ type: 'layers', id, size });
-    });
+    if (!this.#worker) return noModel('loadFailed');
+    return this.#request({ kind: Kind.LAYERS, id: this.#nextId++, size });
   }
 
   /**
@@ -136,13 +137,15 @@ export class Engine {
    * in pixels (default: the model's own).
    */
   classify(image, topK, size = null) {
-    if (!this.#worker) return Promise.reject(new Problem('classifyFailed', {}, 'no model is loaded'));
-    const id = this.#nextId++;
+    if (!this.#worker) return noModel('classifyFailed');
     const { width, height } = image;
     const rgba = image.data.buffer;
-    return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject, width, height });
-      this.#worker.postMessage({ type: 'classify', id, rgba, width, height, topK, size }, [rgba]);
-    });
+    const settle = (answer) => {
+      // An empty frame (0 x 0, which the worker refuses) has no ImageData to give back.
+      const frame = width && height ? new ImageData(new Uint8ClampedArray(answer.rgba), width, height) : null;
+      if (answer.kind === Kind.FAILED) throw Object.assign(problemOf(answer), { frame });
+      return { result: answer.value, frame };
+    };
+    return this.#request({ kind: Kind.CLASSIFY, id: this.#nextId++, rgba, width, height, topK, size }, { transfer: [rgba], settle });
   }
 }

@@ -17,4 +17,9 @@ export class Problem extends Error {
   static from({ key, values, detail }) {
     return new Problem(key, values, detail);
   }
+
+  /** Any error as a Problem: itself if it is one, else `key` with the error's message as detail. */
+  static of(error, key) {
+    return error instanceof Problem ? error : new Problem(key, {}, error?.message ?? String(error));
+  }
 }

@@ -14,6 +14,8 @@
 // the last choice, and keeps a package it loaded for when the backend is switched back.
 // `?wasm=baseline` in the page's address forces the baseline, to compare the two in class.
 
+import { Kind } from './protocol.js';
+
 // The smallest module that uses a SIMD instruction: (func (result v128) i32.const 0
 // i8x16.splat i8x16.popcnt). The same probe as GoogleChromeLabs/wasm-feature-detect's `simd`.
 const SIMD_PROBE = new Uint8Array([
@@ -44,7 +46,7 @@ export function instructionSet(search = globalThis.location?.search ?? '') {
 export const canInflate = () => typeof DecompressionStream === 'function';
 
 /** A worker's first message: the instruction set, whether gzipped, and the first load's backend. */
-export const wasmMessage = (backend) => ({ type: 'wasm', wasm: instructionSet(), gzipped: canInflate(), backend });
+export const wasmMessage = (backend) => ({ kind: Kind.WASM, wasm: instructionSet(), gzipped: canInflate(), backend });
 
 /**
  * The package a worker loads (its directory under www/) for its instruction set ('simd' |

@@ -108,7 +108,7 @@ async function loaded(backend, make) {
   try {
     return { classifier: await make(Classifier), wasmPackage: name };
   } catch (e) {
-    throw new Problem('loadFailed', {}, e?.message ?? String(e));
+    throw Problem.of(e, 'loadFailed');
   }
 }
 

@@ -1,104 +1,86 @@
 // The inference worker: owns the wasm module and the classifier, so the page's main thread
-// (video, buttons) never waits for a forward pass. Protocol, one message at a time per kind:
-//
-//   in  {type: 'wasm', wasm, gzipped, backend}         (first: SIMD or not, gzipped or not, and the
-//                                                      backend the first load will ask for: the
-//                                                      worker fetches that wasm package at once;
-//                                                      each load's backend picks its package,
-//                                                      see shared/wasm-packages.js)
-//   in  {type: 'load', loadId, url | bytes | arch, backend}
-//                                                      out {type: 'progress', loadId, fraction}
-//                                                      out {type: 'ready', loadId, backend, wasm, package, fallbackReason, manifest, trial}
-//                                                      then, where `trial` (auto, with a WebGPU
-//                                                      adapter: worker/gpu-trial.js), the backend kept:
-//                                                      out {type: 'trial', loadId, backend, package, gpuMs, cpuMs}
-//                                                       or {type: 'trial', loadId, backend, package, problem}
-//   in  {type: 'classify', id, rgba, width, height, topK, size?}  (size: input side, default the model's)
-//                                                      out {type: 'result', id, result, rgba}
-//   in  {type: 'layers', id, size}                     out {type: 'layers', id, summary}
-//   in  {type: 'features', id, rgba, width, height, point, maxChannels}
-//                                                      out {type: 'features', id, maps, points}
-//   any failure                                        out {type: 'error', id?, during, problem, rgba?}
-//   the WebGPU device is lost                          out {type: 'lost', problem}  (the page then
-//                                                      ends this worker: its work may never finish)
-//
-// `rgba` (an ArrayBuffer) is transferred both ways, so a frame is never copied. Messages are
-// handled one at a time in arrival order. A failed load keeps the previous classifier. `arch`
-// loads an architecture with random weights (the classroom times the lesson's networks that
-// ship without weights).
+// (video, buttons) never waits for a forward pass. It answers the requests of the worker
+// protocol (shared/protocol.js) one at a time, in arrival order. A failed load keeps the previous
+// classifier; `arch` loads an architecture with random weights (the classroom times the lesson's
+// networks that ship without weights).
 
 import { watchGpuDevices } from './gpu-watch.js';
 import { CPU_RUNS, GPU_RUNS, gpuIsFaster, probePicture, timeRuns } from './gpu-trial.js';
 import { chooseWasm, createClassifier, createUntrained, fetchBundle, loadWasm, triesGpu, wasmBuild } from './classifier-loader.js';
+import { Kind, failure, lost, progress, reply, trial as trialEnded } from '../shared/protocol.js';
 import { Problem } from '../shared/problem.js';
 
 let classifier = null;
 let activePackage = null; // the wasm package `classifier` comes from
 
-const asProblem = (e, key) => (e instanceof Problem ? e : new Problem(key, {}, e?.message ?? String(e)));
-
 const post = (message, transfer = []) => self.postMessage(message, transfer);
 
-watchGpuDevices((detail) => post({ type: 'lost', problem: new Problem('gpuLost', {}, detail).toJSON() }));
+watchGpuDevices((detail) => post(lost(detail)));
 
-let latestLoad = 0;
+let latestLoad = 0; // the id of the last load asked for
 
-async function load({ loadId, url, bytes, arch, backend }) {
-  if (loadId !== latestLoad) return; // a newer load is queued: the page no longer waits for this one
-  try {
-    // `auto` with a WebGPU adapter starts on the CPU and tries the GPU beside it (worker/gpu-trial.js).
-    const trial = !arch && (await triesGpu(backend));
-    const first = trial ? 'cpu' : backend;
-    let made;
-    let data;
-    if (arch) made = await createUntrained(arch, first);
-    else {
-      data = bytes ? new Uint8Array(bytes) : await fetchBundle(url, (fraction) => post({ type: 'progress', loadId, fraction }));
-      made = await createClassifier(data, first);
-    }
-    const next = made.classifier;
-    classifier?.free();
-    [classifier, activePackage] = [next, made.wasmPackage];
-    post({
-      type: 'ready', loadId, backend: next.backend, wasm: wasmBuild(), package: made.wasmPackage,
-      fallbackReason: next.fallbackReason ?? null, manifest: next.manifest, trial,
-    });
-    if (trial) tryGpu(loadId, data); // not awaited: the camera's frames go on meanwhile
-  } catch (e) {
-    post({ type: 'error', loadId, during: 'load', problem: asProblem(e, 'loadFailed').toJSON() });
+/** The classifier requests run on; none before the first load succeeds. */
+function active() {
+  if (!classifier) throw new Problem('loadFailed', {}, 'no model is loaded');
+  return classifier;
+}
+
+async function load({ id, url, bytes, arch, backend }) {
+  // `auto` with a WebGPU adapter starts on the CPU and tries the GPU beside it (worker/gpu-trial.js).
+  const trial = !arch && (await triesGpu(backend));
+  const first = trial ? 'cpu' : backend;
+  let made;
+  let data;
+  if (arch) made = await createUntrained(arch, first);
+  else {
+    data = bytes ? new Uint8Array(bytes) : await fetchBundle(url, (fraction) => post(progress(id, fraction)));
+    made = await createClassifier(data, first);
   }
+  const next = made.classifier;
+  classifier?.free();
+  [classifier, activePackage] = [next, made.wasmPackage];
+  if (trial) tryGpu(id, data); // not awaited: the camera's frames go on meanwhile
+  return {
+    backend: next.backend, wasm: wasmBuild(), package: made.wasmPackage,
+    fallbackReason: next.fallbackReason ?? null, manifest: next.manifest, trial,
+  };
 }
 
 let frameDone = []; // resolvers waiting for a classification to end, each called at one end
 
-async function classify({ id, rgba, width, height, topK, size }) {
+/**
+ * Each request: what it does (resolving to the reply's value), the Problem its failure is when the
+ * error is not one, and whether the frame's buffer goes back to the page.
+ */
+const REQUESTS = {
+  [Kind.LOAD]: { run: load, failsAs: 'loadFailed' },
+  [Kind.CLASSIFY]: {
+    run: ({ rgba, width, height, topK, size }) => active().classify(new Uint8Array(rgba), width, height, topK, size ?? undefined),
+    failsAs: 'classifyFailed',
+    givesBack: true,
+  },
+  [Kind.LAYERS]: { run: ({ size }) => active().layerTable(size), failsAs: 'loadFailed' },
+  [Kind.FEATURES]: {
+    run: async ({ rgba, width, height, point, maxChannels }) => {
+      const maps = await active().featureMaps(new Uint8Array(rgba), width, height, point, maxChannels);
+      return { maps, points: classifier.probePoints() };
+    },
+    failsAs: 'classifyFailed',
+  },
+};
+
+/** Runs one request and answers it: its reply, or its failure. */
+async function answer(request) {
+  if (request.kind === Kind.LOAD && request.id !== latestLoad) return; // a newer load is queued: the page no longer waits for this one
+  const { run, failsAs, givesBack } = REQUESTS[request.kind];
+  const rgba = givesBack ? request.rgba : undefined;
+  const transfer = givesBack ? [rgba] : [];
   try {
-    if (!classifier) throw new Problem('loadFailed', {}, 'no model is loaded');
-    const result = await classifier.classify(new Uint8Array(rgba), width, height, topK, size ?? undefined);
-    post({ type: 'result', id, result, rgba }, [rgba]);
+    post(reply(request.id, await run(request), rgba), transfer);
   } catch (e) {
-    post({ type: 'error', id, during: 'classify', problem: asProblem(e, 'classifyFailed').toJSON(), rgba }, [rgba]);
+    post(failure(request.id, e, failsAs, rgba), transfer);
   } finally {
-    if (frameDone.length) frameDone.splice(0).forEach((done) => done()); // only during a trial's wait
-  }
-}
-
-async function features({ id, rgba, width, height, point, maxChannels }) {
-  try {
-    if (!classifier) throw new Problem('loadFailed', {}, 'no model is loaded');
-    const maps = await classifier.featureMaps(new Uint8Array(rgba), width, height, point, maxChannels);
-    post({ type: 'features', id, maps, points: classifier.probePoints() });
-  } catch (e) {
-    post({ type: 'error', id, during: 'features', problem: asProblem(e, 'classifyFailed').toJSON() });
-  }
-}
-
-function layers({ id, size }) {
-  try {
-    if (!classifier) throw new Problem('loadFailed', {}, 'no model is loaded');
-    post({ type: 'layers', id, summary: classifier.layerTable(size) });
-  } catch (e) {
-    post({ type: 'error', id, during: 'layers', problem: asProblem(e, 'loadFailed').toJSON() });
+    if (request.kind === Kind.CLASSIFY && frameDone.length) frameDone.splice(0).forEach((done) => done()); // only during a trial's wait
   }
 }
 
@@ -147,11 +129,11 @@ async function tryGpu(loadId, bundle) {
         classifier.free();
         [classifier, activePackage, gpu] = [gpu, made.wasmPackage, null];
       }
-      post({ type: 'trial', loadId, backend: classifier.backend, package: activePackage, ...times });
+      post(trialEnded(loadId, { backend: classifier.backend, package: activePackage, ...times }));
     });
   } catch (e) {
     if (current() && !(e instanceof Superseded)) {
-      post({ type: 'trial', loadId, backend: classifier.backend, package: activePackage, problem: asProblem(e, 'loadFailed').toJSON() });
+      post(trialEnded(loadId, { backend: classifier.backend, package: activePackage, problem: Problem.of(e, 'loadFailed') }));
     }
   } finally {
     gpu?.free();
@@ -168,18 +150,14 @@ function inTurn(task) {
   return run;
 }
 
-self.onmessage = ({ data }) => {
-  if (data.type === 'wasm') {
+self.onmessage = ({ data: request }) => {
+  if (request.kind === Kind.WASM) {
     // Start fetching and compiling the wasm now, while the page and this worker fetch the model;
     // a failure surfaces at the first load, which awaits the same promise.
-    chooseWasm(data);
-    loadWasm(data.backend).catch(() => {});
+    chooseWasm(request);
+    loadWasm(request.backend).catch(() => {});
+    return;
   }
-  else if (data.type === 'load') {
-    latestLoad = data.loadId;
-    inTurn(() => load(data));
-  }
-  else if (data.type === 'classify') inTurn(() => classify(data));
-  else if (data.type === 'layers') inTurn(() => layers(data));
-  else if (data.type === 'features') inTurn(() => features(data));
+  if (request.kind === Kind.LOAD) latestLoad = request.id;
+  inTurn(() => answer(request));
 };
