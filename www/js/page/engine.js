@@ -8,6 +8,9 @@ import { Kind, problemOf, valueOf } from '../shared/protocol.js';
 import { Problem } from '../shared/problem.js';
 import { wasmMessage } from '../shared/wasm-packages.js';
 
+/** A copy of `image` (an ImageData), for a caller that keeps its frame: `classify` takes the buffer. */
+export const copyOfFrame = (image) => new ImageData(new Uint8ClampedArray(image.data), image.width, image.height);
+
 const noModel = (key) => Promise.reject(new Problem(key, {}, 'no model is loaded'));
 
 export class Engine {

@@ -137,6 +137,12 @@ export function setLanguage(next, root = document) {
   translate(root);
 }
 
+/** Gives `element` the text of `key`, kept by `translate` when the language changes. */
+export function setLabel(element, key) {
+  element.dataset.i18n = key;
+  element.textContent = t(key);
+}
+
 /** Fills every `data-i18n` element's text and every `data-i18n-aria` element's aria-label. */
 export function translate(root = document) {
   document.documentElement.lang = language === 'en' ? 'en' : 'zh-CN';
