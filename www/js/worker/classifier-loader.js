@@ -66,8 +66,7 @@ export async function loadWasm(backend) {
 /**
  * Downloads a bundle, reporting progress as a fraction of the bytes that cross the network. Where
  * this worker inflates (as for the wasm), it asks for `<url>.gz` first: build.sh writes one beside
- * each bundle (3.6 MB instead of 3.9 for the default int8 bundle, 6.2 instead of 7.3 for the f16
- * one, whose weights are stored byte-shuffled for it, from any server, compressing or not); a bundle
+ * each bundle, fewer bytes from any server, compressing or not (sizes in BENCHMARKS.md); a bundle
  * without one (put there by hand) is fetched as it is.
  */
 export async function fetchBundle(url, onProgress = () => {}) {
