@@ -186,7 +186,7 @@ build_wasm() {
 write_precache() {
     local www=$ROOT/www files=(./ index.html icon.svg css/style.css)
     local f
-    for f in "$www"/js/*.js; do files+=("js/${f##*/}"); done
+    while IFS= read -r f; do files+=("$f"); done < <(cd "$www" && find js -type f -name '*.js' | LC_ALL=C sort)
     local pkg
     for pkg in pkg pkg-cpu pkg-baseline; do files+=("$pkg/camtag.js" "$pkg/camtag_bg.wasm" "$pkg/camtag_bg.wasm.gz"); done
     local default

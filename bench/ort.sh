@@ -30,7 +30,7 @@ echo "==> native: camtag CLI vs onnxruntime (pip), one picture at a time" >&2
 "$VENV/bin/python" "$ROOT/bench/ort_native.py" "$CACHE" "$CARGO_TARGET_DIR/release/camtag" "$ROOT/www/models" "$RESULTS/ort-native.json"
 
 echo "==> the page, cold: time and bytes to the first tag" >&2
-(cd "$ROOT/tests" && npm install --no-audit --no-fund --silent)
-OUT=$RESULTS/first-tag.json node "$ROOT/tests/browser/bench.mjs"
+(cd "$ROOT/tests" && npm install --no-audit --no-fund --silent) # first-tag.mjs runs on the tests' harness
+OUT=$RESULTS/first-tag.json node "$ROOT/bench/first-tag.mjs"
 
 node "$ROOT/bench/report.mjs" "$RESULTS/ort-browser.json" "$RESULTS/ort-native.json" "$RESULTS/first-tag.json" "$ROOT/BENCHMARKS.md"

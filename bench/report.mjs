@@ -55,7 +55,7 @@ for (const model of Object.keys(MODEL_NAMES)) {
   }
   lines.push('');
 }
-lines.push('**The page, cold** (`tests/browser/bench.mjs`: a fresh browser, the fake camera, MobileNetV2; '
+lines.push('**The page, cold** (`bench/first-tag.mjs`: a fresh browser, the fake camera, MobileNetV2; '
   + 'bytes as fetched from a server that does not compress)', '',
   '| browser | backend | time to first tag ms | MB fetched before the first tag | median ms per frame |', '| --- | --- | --- | --- | --- |');
 for (const r of firstTag) lines.push(`| ${r.browser ?? '–'} | ${r.backend} | ${ms(r.firstTagMs)} | ${r.mbBeforeFirstTag} | ${ms(r.medianMsPerFrame)} |`);

@@ -15,7 +15,7 @@ const precached = new Set(files.map((f) => new URL(f, scope).href));
 // Of the three wasm packages, only those this browser can run are cached at install: with wasm
 // SIMD the WebGPU one and the CPU-only one (the backend picker switches between them offline too),
 // without it the baseline; and of their wasm and the default model only the form the page fetches
-// (gzipped where DecompressionStream exists). The same tests as js/wasmbuild.js, which a classic
+// (gzipped where DecompressionStream exists). The same tests as js/shared/wasm-packages.js, which a classic
 // worker script cannot import.
 const SIMD_PROBE = [0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11];
 const unusedPackage = WebAssembly.validate(new Uint8Array(SIMD_PROBE)) ? /^pkg-baseline\// : /^pkg(-cpu)?\//;

@@ -165,7 +165,7 @@ describe('broken pictures are explained, and the page goes on', () => {
 
   test('an empty frame is refused by the worker with a reason, not a crash', async () => {
     const message = await page.evaluate(async () => {
-      const { Engine } = await import('./js/engine.js');
+      const { Engine } = await import('./js/page/engine.js');
       const engine = new Engine();
       try {
         await engine.load({ url: new URL('models/mobilenet_v2.camtag', location.href).href }, 'cpu');

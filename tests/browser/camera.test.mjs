@@ -98,9 +98,9 @@ describe('without camera permission', () => {
 
 /** A page as in a browser without WebGPU: no `navigator.gpu` in the page nor in its workers. */
 async function pageWithoutWebGpu(browser) {
-  const page = await browser.newPage({ serviceWorkers: 'block' }); // so the route sees worker.js
+  const page = await browser.newPage({ serviceWorkers: 'block' }); // so the route sees the worker's script
   await page.addInitScript(() => { delete Navigator.prototype.gpu; });
-  await page.route('**/js/worker.js', async (route) => {
+  await page.route('**/js/worker/inference-worker.js', async (route) => {
     const response = await route.fetch();
     const body = `delete WorkerNavigator.prototype.gpu;\n${await response.text()}`;
     await route.fulfill({ response, body });

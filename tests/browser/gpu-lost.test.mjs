@@ -15,7 +15,7 @@ pageForTests(async () => ({ camera: await y4mOf('chelsea.png'), webgpu: true }),
 
 test('a lost WebGPU device falls back to the CPU, says so, and tagging goes on', async () => {
   assert.equal(await page.textContent('#backend'), 'WebGPU');
-  const worker = page.workers().find((w) => w.url().endsWith('/js/worker.js'));
+  const worker = page.workers().find((w) => w.url().endsWith('/js/worker/inference-worker.js'));
   assert.ok(worker, 'the inference worker is running');
   // GPUDevice.destroy() loses the device the way a driver reset does (reason "destroyed").
   const destroyed = await worker.evaluate(() => {

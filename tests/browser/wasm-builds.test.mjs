@@ -1,6 +1,6 @@
-// The three wasm packages (js/wasmbuild.js): with wasm SIMD, www/pkg/ where WebGPU offers an
+// The three wasm packages (js/shared/wasm-packages.js): with wasm SIMD, www/pkg/ where WebGPU offers an
 // adapter and a GPU is wanted, www/pkg-cpu/ (no WebGPU stack) for the CPU (and first, for `auto`,
-// which then tries the GPU: js/gputrial.js); without SIMD,
+// which then tries the GPU: js/worker/gpu-trial.js); without SIMD,
 // www/pkg-baseline/. Each CPU package tags the fake camera's cat with the native CLI's
 // probabilities; each page fetches only the package it runs, and the model, gzipped (or plain
 // where DecompressionStream is missing); the picker switches packages in the same worker, and a failed
@@ -93,7 +93,7 @@ describe('in a browser whose WebGPU offers no adapter', () => {
 describe('in a browser with WebGPU', () => {
   const chromium = browserForTests(async () => ({ camera: await y4mOf('chelsea.png') }));
 
-  /** Waits for the end of `auto`'s trial of the GPU (js/gputrial.js): resolves to its times. */
+  /** Waits for the end of `auto`'s trial of the GPU (js/worker/gpu-trial.js): resolves to its times. */
   const trialOf = async (page) => {
     await page.waitForFunction(() => window.camtag.gpuTrial && !window.camtag.gpuTrial.pending, null, { timeout: GPU_TIMEOUT });
     return page.evaluate(() => window.camtag.gpuTrial);
@@ -129,7 +129,7 @@ describe('in a browser with WebGPU', () => {
     // (SwiftShader's WebGPU is never the faster here); the move itself is real.
     const page = await chromium.browser.newPage({ serviceWorkers: 'block' }); // so the route sees the worker's imports
     let served = false;
-    await page.route('**/js/gputrial.js', async (route) => {
+    await page.route('**/js/worker/gpu-trial.js', async (route) => {
       const response = await route.fetch();
       const source = await response.text();
       const body = source.replace(/export const gpuIsFaster = .*;/, 'export const gpuIsFaster = () => true;');

@@ -4,9 +4,9 @@
 // bundle's manifest, and milliseconds per frame measured here, on this device, on the current
 // frame (each network in a worker of its own, so the page's model is left alone).
 
-import { Engine } from './engine.js';
-import { t } from './i18n.js';
-import { modelUrl } from './models.js';
+import { Engine, copyOfFrame } from '../page/engine.js';
+import { t } from '../page/i18n.js';
+import { modelUrl } from '../page/model-list.js';
 
 const millions = (n) => `${(n / 1e6).toFixed(1)} M`;
 const billions = (n) => `${(n / 1e9).toFixed(2)} G`;
@@ -54,10 +54,7 @@ export async function measure(rows, frame, backend, onRow) {
     try {
       const { manifest } = await engine.load(row.bundle ? { url: modelUrl(row.key) } : { arch: row.key }, backend);
       row.top1 = manifest.accuracy?.top1 ?? null;
-      const run = async () => {
-        const copy = new ImageData(new Uint8ClampedArray(frame.data), frame.width, frame.height);
-        return (await engine.classify(copy, 5)).result.totalMs;
-      };
+      const run = async () => (await engine.classify(copyOfFrame(frame), 5)).result.totalMs;
       const warmup = await run();
       const times = [];
       const budgetMs = 6000;

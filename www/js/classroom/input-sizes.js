@@ -3,8 +3,9 @@
 // global average pooling: a bigger picture makes bigger feature maps, and the average of each
 // channel is still one number.
 
-import { renderResults } from './results.js';
-import { t } from './i18n.js';
+import { copyOfFrame } from '../page/engine.js';
+import { renderResults } from '../page/results.js';
+import { t } from '../page/i18n.js';
 
 export const SIZES = [160, 224, 320];
 
@@ -12,8 +13,7 @@ export const SIZES = [160, 224, 320];
 export async function compareSizes(engine, frame, topK = 5) {
   const rows = [];
   for (const size of SIZES) {
-    const copy = new ImageData(new Uint8ClampedArray(frame.data), frame.width, frame.height);
-    const { result } = await engine.classify(copy, topK, size);
+    const { result } = await engine.classify(copyOfFrame(frame), topK, size);
     rows.push({ size, result });
   }
   return rows;

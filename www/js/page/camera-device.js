@@ -1,6 +1,6 @@
 // The camera: open, describe failures in words a person understands, and release it.
 
-import { Problem } from './problem.js';
+import { Problem } from '../shared/problem.js';
 
 /**
  * Opens a camera: the one with `deviceId` when given, else the one facing `facingMode` (the back

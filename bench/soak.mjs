@@ -4,14 +4,14 @@
 // per frame. Warm-up is the first tenth of the run; the figures that count are the growth
 // after it and whether ms per frame stays steady. Writes bench/results/soak-<backend>.json.
 //
-//   node tests/browser/soak.mjs [--backend cpu|webgpu] [--frames 10000] [--every 250]
-//   (after ./build.sh and tests/fixtures/golden.sh)
+//   node bench/soak.mjs [--backend cpu|webgpu] [--frames 10000] [--every 250]
+//   (after ./build.sh, tests/fixtures/golden.sh and `npm ci` in tests/: the harness's playwright-core)
 
 import { readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
-import { ROOT, launch, serveWww, y4mOf } from './harness.mjs';
+import { ROOT, launch, serveWww, y4mOf } from '../tests/browser/harness.mjs';
 
 const { values } = parseArgs({ options: {
   backend: { type: 'string', default: 'cpu' },
@@ -71,7 +71,7 @@ const pageErrors = [];
 page.on('pageerror', (e) => pageErrors.push(e.message));
 await page.goto(`${server.origin}/?backend=${BACKEND}`);
 await page.waitForFunction(() => window.camtag?.frames > 0, null, { timeout: 300_000 });
-const worker = page.workers().find((w) => w.url().endsWith('/js/worker.js'));
+const worker = page.workers().find((w) => w.url().endsWith('/js/worker/inference-worker.js'));
 
 const samples = [];
 let window_ = [];

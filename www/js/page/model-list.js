@@ -2,14 +2,14 @@
 
 /** Fetches models/index.json. Resolves to `{default, models: [{file, name, dtype, bytes}]}`. */
 export async function fetchModelIndex() {
-  const response = await fetch(new URL('../models/index.json', import.meta.url));
+  const response = await fetch(new URL('../../models/index.json', import.meta.url));
   if (!response.ok) throw new Error(`models/index.json: HTTP ${response.status}`);
   return response.json();
 }
 
 /** URL of a bundle listed in the index. */
 export function modelUrl(file) {
-  return new URL(`../models/${file}`, import.meta.url);
+  return new URL(`../../models/${file}`, import.meta.url);
 }
 
 /** Fills a <select> with the index's models, the default selected. */

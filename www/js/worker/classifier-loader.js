@@ -1,10 +1,10 @@
 // Loading the wasm package and model bundles (runs in the inference worker). All paths are
 // relative to this file, so the site works from any sub-path (GitHub project pages).
 
-import { Problem } from './problem.js';
-import { choosePackage, hasWebGpuAdapter } from './wasmbuild.js';
+import { Problem } from '../shared/problem.js';
+import { choosePackage, hasWebGpuAdapter } from '../shared/wasm-packages.js';
 
-// Which wasm this worker runs: the page says in the worker's first message (wasmbuild.js), before
+// Which wasm this worker runs: the page says in the worker's first message (shared/wasm-packages.js), before
 // any load, whether it has wasm SIMD and whether to fetch gzipped; each load's backend then picks
 // the package (not from the worker's URL: a worker served by the service worker sees the cached
 // script's URL, without the query).
@@ -19,7 +19,7 @@ export function chooseWasm({ wasm, gzipped }) {
 export const wasmBuild = () => settings.wasm;
 
 /**
- * Whether a load on `backend` starts on the CPU and tries the GPU beside it (gputrial.js): `auto`
+ * Whether a load on `backend` starts on the CPU and tries the GPU beside it (worker/gpu-trial.js): `auto`
  * where WebGPU offers an adapter (every browser with WebGPU has wasm SIMD).
  */
 export const triesGpu = async (backend) => backend === 'auto' && settings.wasm === 'simd' && hasWebGpuAdapter();
@@ -50,7 +50,7 @@ export async function loadWasm(backend) {
   const name = await choosePackage(settings.wasm, backend, hasWebGpuAdapter);
   if (!packages.has(name)) {
     const ready = (async () => {
-      const dir = new URL(`../${name}/`, import.meta.url);
+      const dir = new URL(`../../${name}/`, import.meta.url);
       const pkg = await import(new URL('camtag.js', dir).href);
       const exports = await pkg.default({ module_or_path: wasmResponse(dir) });
       self.camtagWasmMemory = exports.memory;
@@ -66,8 +66,7 @@ export async function loadWasm(backend) {
 /**
  * Downloads a bundle, reporting progress as a fraction of the bytes that cross the network. Where
  * this worker inflates (as for the wasm), it asks for `<url>.gz` first: build.sh writes one beside
- * each bundle (3.6 MB instead of 3.9 for the default int8 bundle, 6.2 instead of 7.3 for the f16
- * one, whose weights are stored byte-shuffled for it, from any server, compressing or not); a bundle
+ * each bundle, fewer bytes from any server, compressing or not (sizes in BENCHMARKS.md); a bundle
  * without one (put there by hand) is fetched as it is.
  */
 export async function fetchBundle(url, onProgress = () => {}) {
@@ -108,7 +107,7 @@ async function loaded(backend, make) {
   try {
     return { classifier: await make(Classifier), wasmPackage: name };
   } catch (e) {
-    throw new Problem('loadFailed', {}, e?.message ?? String(e));
+    throw Problem.of(e, 'loadFailed');
   }
 }
 

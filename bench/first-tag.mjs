@@ -1,12 +1,13 @@
 // Browser timings (a benchmark, not a test): time from navigation start to the first tag, the bytes
 // the page fetched before it (as served: no compression on this server), and the median ms per
 // frame over a run of frames, in headless Chromium with the fake camera: `auto` (the page's
-// default: the CPU first, then WebGPU tried beside it, js/gputrial.js; its frames are timed after
+// default: the CPU first, then WebGPU tried beside it, js/worker/gpu-trial.js; its frames are timed after
 // the trial), WebGPU and the CPU asked for, in a browser with WebGPU (SwiftShader, which then also
 // composites the page), and `auto` in a browser that offers no WebGPU adapter (the CPU path most
 // people without WebGPU get).
 //
-//   node tests/browser/bench.mjs [frames]     (after ./build.sh and tests/fixtures/golden.sh)
+//   node bench/first-tag.mjs [frames]     (after ./build.sh, tests/fixtures/golden.sh and
+//                                         `npm ci` in tests/: the harness's playwright-core)
 //
 // With OUT set, also writes the rows there as JSON (bench/ort.sh does, for BENCHMARKS.md);
 // SIZE=160 (or 128, 192) runs the page at that input size; BACKENDS=cpu runs one path only
@@ -14,7 +15,7 @@
 
 import { writeFile } from 'node:fs/promises';
 
-import { launch, serveWww, y4mOf } from './harness.mjs';
+import { launch, serveWww, y4mOf } from '../tests/browser/harness.mjs';
 
 const frames = Number(process.argv[2] ?? 20);
 const server = await serveWww();

@@ -1,10 +1,10 @@
 // `auto` where the browser offers a WebGPU adapter (runs in the inference worker): the first tags
 // come from the CPU-only package, while the WebGPU package loads beside them; then both networks
 // run the same picture, one run at a time between the camera's frames, and the worker keeps the
-// faster. Starting on the CPU puts 0.7 MB of wasm before the first tag instead of 4 MB (and a
-// shorter compile, and no shader compilation); measuring matters because an adapter is not a fast
-// GPU: a software one (SwiftShader, which Chrome offers on some machines) or a weak integrated GPU
-// can be many times slower than wasm SIMD on the CPU.
+// faster. Starting on the CPU puts a sixth of the wasm before the first tag, and no shader
+// compilation (see BENCHMARKS.md); measuring matters because an adapter is not a fast GPU: a
+// software one (SwiftShader, which Chrome offers on some machines) or a weak integrated GPU can
+// be many times slower than wasm SIMD on the CPU.
 
 /** A mid-grey RGBA picture, `side` x `side`, as `{rgba, width, height}`: both paths time it. */
 export function probePicture(side = 224) {

@@ -3,7 +3,7 @@
 //   www/pkg/           wasm SIMD and WebGPU: where the network may run on the GPU;
 //   www/pkg-cpu/       wasm SIMD, CPU only: where the CPU is asked for or the browser offers no
 //                      WebGPU adapter, and first for `auto`, which then tries the GPU beside it
-//                      (gputrial.js). The WebGPU stack is about three quarters of the code, so
+//                      (worker/gpu-trial.js). The WebGPU stack is about three quarters of the code, so
 //                      this one downloads and compiles in a fraction of the time;
 //   www/pkg-baseline/  neither: for browsers without wasm SIMD (before Chrome 91, Firefox 89,
 //                      Safari 16.4), about half as fast on the CPU. Every browser with WebGPU
@@ -13,6 +13,8 @@
 // wanted; only the worker can ask for a WebGPU adapter where the network would run, so it makes
 // the last choice, and keeps a package it loaded for when the backend is switched back.
 // `?wasm=baseline` in the page's address forces the baseline, to compare the two in class.
+
+import { Kind } from './protocol.js';
 
 // The smallest module that uses a SIMD instruction: (func (result v128) i32.const 0
 // i8x16.splat i8x16.popcnt). The same probe as GoogleChromeLabs/wasm-feature-detect's `simd`.
@@ -44,13 +46,13 @@ export function instructionSet(search = globalThis.location?.search ?? '') {
 export const canInflate = () => typeof DecompressionStream === 'function';
 
 /** A worker's first message: the instruction set, whether gzipped, and the first load's backend. */
-export const wasmMessage = (backend) => ({ type: 'wasm', wasm: instructionSet(), gzipped: canInflate(), backend });
+export const wasmMessage = (backend) => ({ kind: Kind.WASM, wasm: instructionSet(), gzipped: canInflate(), backend });
 
 /**
  * The package a worker loads (its directory under www/) for its instruction set ('simd' |
  * 'baseline') and a backend ('auto' | 'webgpu' | 'cpu'): the WebGPU one only where WebGPU is asked
  * for and `hasAdapter()` resolves that WebGPU offers an adapter here. `auto` starts on the CPU
- * everywhere and reaches the GPU only through its trial (gputrial.js), which asks for 'webgpu'.
+ * everywhere and reaches the GPU only through its trial (worker/gpu-trial.js), which asks for 'webgpu'.
  */
 export async function choosePackage(instructions, backend, hasAdapter) {
   if (instructions === 'baseline') return 'pkg-baseline';

@@ -105,7 +105,7 @@ const STRINGS = {
   cameraFailed: ['无法打开摄像头：', 'Cannot open the camera:'],
 };
 
-import { Problem } from './problem.js';
+import { Problem } from '../shared/problem.js';
 
 export const LANGUAGES = ['both', 'zh', 'en'];
 const KEY = 'camtag.language';
@@ -135,6 +135,12 @@ export function setLanguage(next, root = document) {
   language = LANGUAGES.includes(next) ? next : 'both';
   localStorage.setItem(KEY, language);
   translate(root);
+}
+
+/** Gives `element` the text of `key`, kept by `translate` when the language changes. */
+export function setLabel(element, key) {
+  element.dataset.i18n = key;
+  element.textContent = t(key);
 }
 
 /** Fills every `data-i18n` element's text and every `data-i18n-aria` element's aria-label. */

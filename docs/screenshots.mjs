@@ -1,12 +1,13 @@
 // The README's screenshots of the page's main states (not a test): the camera on WebGPU, a
 // dropped picture in English, collecting samples, and a phone-sized screen.
 //
-//   node tests/browser/screenshots.mjs     (after ./build.sh; Chinese needs fonts-noto-cjk)
+//   node docs/screenshots.mjs     (after ./build.sh and `npm ci` in tests/, whose harness it uses;
+//                                 Chinese needs fonts-noto-cjk)
 
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { CACHE, ROOT, launch, serveWww, waitForTags, y4mOf } from './harness.mjs';
+import { CACHE, ROOT, launch, serveWww, waitForTags, y4mOf } from '../tests/browser/harness.mjs';
 
 const DOCS = join(ROOT, 'docs');
 await mkdir(DOCS, { recursive: true });

@@ -2,7 +2,7 @@
 // output shape, parameters and multiply-accumulates, with totals (the numbers `camtag info`
 // prints, computed by the same Rust code).
 
-import { t } from './i18n.js';
+import { t } from '../page/i18n.js';
 
 const KIND_KEYS = {
   conv: 'kindConv', depthwise: 'kindDepthwise', expand1x1: 'kindExpand', reduce1x1: 'kindReduce',

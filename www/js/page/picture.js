@@ -1,8 +1,11 @@
 // Pictures from outside the camera: a chosen file, a dropped file, a pasted image. Each becomes
-// full-resolution RGBA (the same pixels `camtag classify` would decode), drawn on the stage.
+// full-resolution RGBA (the same pixels `camtag classify` would decode), drawn on the stage and
+// tagged. A .camtag file chosen, dropped or pasted the same way is a model to load.
 
-import { headerSize } from './imagesize.js';
-import { Problem } from './problem.js';
+import { explain } from './i18n.js';
+import { headerSize } from './picture-header.js';
+import { setToggle, showOnStage } from './stage.js';
+import { Problem } from '../shared/problem.js';
 
 /** Must match camtag's MAX_PIXELS (crate/src/preprocess/image.rs). */
 const MAX_PIXELS = 50_000_000;
@@ -68,4 +71,39 @@ export function acceptFiles(zone, onFile) {
       onFile(file);
     }
   });
+}
+
+/**
+ * Takes pictures from `ui.fileInput`, drops and pastes: the camera stops, the picture is shown on
+ * the stage and tagged. A model file goes to `onModelFile(file)`.
+ */
+export function setupPictures({ ui, camera, tagging, messages, onModelFile }) {
+  async function show(file) {
+    camera.stop();
+    tagging.newSource();
+    ui.results.replaceChildren(); // the camera's tags do not describe the picture
+    setToggle(ui, 'startCamera');
+    messages.error('');
+    try {
+      const image = await decodePicture(file, ui.picture);
+      showOnStage(ui, 'picture');
+      await tagging.classify(image);
+    } catch (e) {
+      messages.error(explain(e));
+    }
+  }
+
+  function onFile(file) {
+    const kind = kindOf(file);
+    if (kind === 'picture') show(file);
+    else if (kind === 'model') onModelFile(file);
+    else messages.error(explain(new Problem('notPictureNorModel', { name: file.name })));
+  }
+
+  ui.fileInput.addEventListener('change', () => {
+    const [file] = ui.fileInput.files;
+    if (file) onFile(file);
+    ui.fileInput.value = '';
+  });
+  acceptFiles(ui.stage, onFile);
 }

@@ -1,7 +1,7 @@
 // The "collect samples" panel: type a tag, hold the button to capture frames, review them,
 // export a zip for `camtag train`.
 
-import { t } from './i18n.js';
+import { t } from '../page/i18n.js';
 import { SampleSet, cleanTag } from './samples.js';
 
 const CAPTURE_EVERY_MS = 200;

@@ -1,21 +1,55 @@
-// Wires the classroom panels beside the layer table: the top-5 quiz, the input-size comparison
-// and the architecture comparison. main.js hands over the engine, a way to read the last
-// classified frame, the model index and the chosen backend.
+// Wires the classroom panels: the layer table, the feature maps, the top-5 quiz, the input-size
+// comparison and the architecture comparison. They work on the active model (in `engine`) and
+// on the last classified frame and result (`shown.lastFrame`, `shown.lastResult`).
 
-import { explain, t } from './i18n.js';
-import { comparisonRows, measure, renderComparison } from './compare.js';
-import { drawFeatureMaps } from './maps.js';
+import { byId as $ } from '../page/elements.js';
+import { explain, t } from '../page/i18n.js';
+import { comparisonRows, measure, renderComparison } from './architectures.js';
+import { drawFeatureMaps } from './feature-maps.js';
+import { renderLayerTable } from './layer-table.js';
 import { Quiz, answerIndex, labelOptions } from './quiz.js';
-import { compareSizes, renderSizes } from './sizes.js';
-
-const $ = (id) => document.getElementById(id);
+import { compareSizes, renderSizes } from './input-sizes.js';
 
 /**
- * `current()` returns `{frame, result, labels}` of the last classification (or nulls),
- * `modelIndex()` models/index.json (or null), `backend()` the backend picked;
- * returns `onModel(manifest)` to call when another model becomes active.
+ * `backend()`: where the comparison runs. Returns `onModel(manifest)`, to call when another model
+ * becomes active, `onIndex(index)`, when models/index.json is read, and `onLanguage()`.
  */
-export function setupClassroom({ engine, current, showError, modelIndex, backend }) {
+export function setupClassroom({ engine, shown, showError, backend }) {
+  let labels = null; // the active model's
+  let modelIndex = null; // models/index.json
+
+  /**
+   * A button that runs `task(frame)` on the last classified frame, disabled meanwhile; says why
+   * not before a frame, or what failed.
+   */
+  const onFrame = (button, task) => button.addEventListener('click', async () => {
+    const frame = shown.lastFrame;
+    if (!frame) {
+      showError(t('quizNoResult'));
+      return;
+    }
+    button.disabled = true;
+    try {
+      await task(frame);
+    } catch (e) {
+      showError(explain(e));
+    } finally {
+      button.disabled = false;
+    }
+  });
+
+  // The layer table of the active model at the chosen input size, filled when its panel is open.
+  const showLayers = async () => {
+    if (!$('layers-panel').open || !labels) return;
+    try {
+      renderLayerTable($('layers-table'), await engine.layers(Number($('layers-size').value)));
+    } catch (e) {
+      showError(explain(e));
+    }
+  };
+  $('layers-panel').addEventListener('toggle', showLayers);
+  $('layers-size').addEventListener('change', showLayers);
+
   const quiz = new Quiz();
   const score = () => {
     const errors = quiz.errors();
@@ -24,7 +58,7 @@ export function setupClassroom({ engine, current, showError, modelIndex, backend
       : '';
   };
   $('quiz-check').addEventListener('click', () => {
-    const { result, labels } = current();
+    const result = shown.lastResult;
     const verdict = $('quiz-verdict');
     if (!result || !labels) {
       verdict.textContent = t('quizNoResult');
@@ -47,22 +81,7 @@ export function setupClassroom({ engine, current, showError, modelIndex, backend
     score();
   });
 
-  $('sizes-run').addEventListener('click', async () => {
-    const { frame } = current();
-    if (!frame) {
-      showError(t('quizNoResult'));
-      return;
-    }
-    const button = $('sizes-run');
-    button.disabled = true;
-    try {
-      renderSizes($('sizes-grid'), await compareSizes(engine, frame));
-    } catch (e) {
-      showError(explain(e));
-    } finally {
-      button.disabled = false;
-    }
-  });
+  onFrame($('sizes-run'), async (frame) => renderSizes($('sizes-grid'), await compareSizes(engine, frame)));
 
   // Feature maps: refreshed from the latest frame a few times a second while the panel is open,
   // one request at a time, so the tags keep their pace.
@@ -70,7 +89,7 @@ export function setupClassroom({ engine, current, showError, modelIndex, backend
   let mapsBusy = false;
   let drawn = { frame: null, point: null };
   const refreshMaps = async () => {
-    const { frame } = current();
+    const frame = shown.lastFrame;
     const select = $('maps-point');
     const point = select.value === '' ? 0 : Number(select.value);
     if (!$('maps-panel').open || !frame || mapsBusy || (frame === drawn.frame && point === drawn.point)) return;
@@ -86,7 +105,7 @@ export function setupClassroom({ engine, current, showError, modelIndex, backend
       const canvas = $('maps-canvas');
       canvas.dataset.point = maps.point;
       drawFeatureMaps(canvas, maps);
-      window.camtag.lastMaps = maps;
+      shown.lastMaps = maps;
     } catch (e) {
       showError(explain(e));
     } finally {
@@ -104,33 +123,24 @@ export function setupClassroom({ engine, current, showError, modelIndex, backend
 
   let rows = null;
   const showComparison = () => {
-    const index = modelIndex();
-    if (!index) return;
-    rows ??= comparisonRows(index);
+    if (!modelIndex) return;
+    rows ??= comparisonRows(modelIndex);
     renderComparison($('compare-table'), rows);
   };
   $('compare-panel').addEventListener('toggle', () => $('compare-panel').open && showComparison());
-  $('compare-run').addEventListener('click', async () => {
-    const { frame } = current();
-    if (!frame) {
-      showError(t('quizNoResult'));
-      return;
-    }
+  onFrame($('compare-run'), async (frame) => {
     showComparison();
     if (!rows) return;
-    const button = $('compare-run');
-    button.disabled = true;
     try {
       await measure(rows, frame, backend(), showComparison);
-    } catch (e) {
-      showError(explain(e));
     } finally {
-      button.disabled = false;
       showComparison();
     }
   });
 
-  return function onModel(manifest) {
+  function onModel(manifest) {
+    labels = manifest.labels;
+    showLayers();
     $('maps-point').replaceChildren();
     drawn = { frame: null, point: null };
     $('quiz-labels').replaceChildren(...labelOptions(manifest.labels));
@@ -138,5 +148,7 @@ export function setupClassroom({ engine, current, showError, modelIndex, backend
     $('quiz-verdict').textContent = '';
     $('sizes-grid').replaceChildren();
     score();
-  };
+  }
+
+  return { onModel, onIndex: (index) => { modelIndex = index; }, onLanguage: showLayers };
 }

@@ -1,0 +1,15 @@
+// The page's controls and readouts in www/index.html, looked up once by id.
+
+export const byId = (id) => document.getElementById(id);
+
+/** The elements the page's own modules use (the classroom and collect panels find theirs). */
+export function pageElements() {
+  const ids = {
+    stage: 'stage', video: 'video', picture: 'picture', placeholder: 'placeholder', toggle: 'camera-toggle',
+    fileInput: 'file-input', backendSelect: 'backend-select', modelSelect: 'model-select', sizeSelect: 'size-select',
+    languageSelect: 'language-select', pause: 'pause-toggle', snapshot: 'snapshot', cameraChoice: 'camera-choice',
+    cameraSelect: 'camera-select', flip: 'camera-flip', results: 'results', fallback: 'fallback', backend: 'backend',
+    ms: 'ms', model: 'model-name', status: 'status', error: 'error', largeType: 'large-type',
+  };
+  return Object.fromEntries(Object.entries(ids).map(([name, id]) => [name, byId(id)]));
+}

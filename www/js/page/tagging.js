@@ -1,0 +1,56 @@
+// From an image to the tags on screen: classifies it in the worker (page/engine.js), drops the
+// result if the stage changed source meanwhile, shows the top-5 and the ms per frame, and notes
+// what it showed in `shown` (the frame, the result, how many, when the first) for the snapshot,
+// the classroom and the tests.
+
+import { explain } from './i18n.js';
+import { renderResults, rollingMedian } from './results.js';
+
+const TOP_K = 5;
+
+export function createTagging({ engine, ui, messages, shown }) {
+  let generation = 0; // bumped whenever the stage changes source
+  const median = rollingMedian(15);
+  let firstTagShown;
+  /** Resolves when the page shows its first tag (of the camera or of a picture). */
+  const firstTag = new Promise((resolve) => { firstTagShown = resolve; });
+
+  /** Classifies one image and shows the result, unless the stage moved on; resolves to whether shown. */
+  async function classify(image) {
+    const before = generation;
+    // A smaller input for slow devices: the work scales with the pixels ('': the model's own).
+    const size = Number(ui.sizeSelect.value) || null;
+    const { result, frame } = await engine.classify(image, TOP_K, size);
+    if (before !== generation) return false;
+    Object.assign(shown, { lastFrame: frame, lastResult: result, frames: shown.frames + 1 });
+    if (shown.frames === 1) {
+      shown.firstTagMs = Math.round(performance.now()); // since the page's navigation began
+      firstTagShown();
+    }
+    renderResults(ui.results, result);
+    ui.snapshot.disabled = false;
+    ui.ms.textContent = `${median(result.totalMs).toFixed(0)} ms`;
+    return true;
+  }
+
+  /** A camera frame (the frame loop sends one only once a model is loaded). */
+  async function classifyFrame(frame) {
+    const before = generation;
+    try {
+      // A late frame of a camera that stopped is dropped by classify, so why it stopped stays said.
+      if (await classify(frame)) messages.frameTagged();
+    } catch (e) {
+      if (before === generation) messages.frameFailed(explain(e));
+    }
+  }
+
+  return {
+    classify,
+    classifyFrame,
+    firstTag,
+    /** The stage changes source: a result still in the worker for the old one is not shown. */
+    newSource: () => { generation += 1; },
+    /** Shows the last result again (in another language). */
+    redraw: () => shown.lastResult && renderResults(ui.results, shown.lastResult),
+  };
+}

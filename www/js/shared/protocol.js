@@ -1,0 +1,67 @@
+// The worker protocol: the messages between the page (page/engine.js) and the inference worker
+// (worker/inference-worker.js), imported by both so neither spells a kind or a shape on its own.
+//
+// Every request but the first carries an `id`, drawn by the page from one counter; whatever
+// answers it carries the same id: a load's progress, the one reply or failure, and after a
+// load's reply its trial of the GPU. A failure is a Problem (shared/problem.js), so the page
+// gets a typed error (a key to translate, values, a detail) wherever the request came from.
+//
+//   page → worker                                    worker → page
+//   WASM      {wasm, gzipped, backend}, first:       (none: it fetches that wasm package at once;
+//             instruction set, gzipped or not, the    each load's backend picks its package,
+//             first load's backend                    shared/wasm-packages.js)
+//   LOAD      {id, url | bytes | arch, backend}      PROGRESS {id, fraction}, then
+//                                                    REPLY {id, value: {backend, wasm, package,
+//                                                      fallbackReason, manifest, trial}}, then
+//                                                      where `trial` (auto with a WebGPU adapter,
+//                                                      worker/gpu-trial.js) what runs it after:
+//                                                    TRIAL {id, backend, package, gpuMs, cpuMs | problem}
+//   CLASSIFY  {id, rgba, width, height, topK, size}  REPLY {id, value: result, rgba}
+//   LAYERS    {id, size}                             REPLY {id, value: layer table}
+//   FEATURES  {id, rgba, width, height, point,       REPLY {id, value: {maps, points}}
+//             maxChannels}
+//   any request                                      FAILED {id, problem, rgba (CLASSIFY only)}
+//                                                    LOST {problem}: the WebGPU device is gone (the
+//                                                      page ends the worker: its work may never end)
+//
+// `rgba` (an ArrayBuffer) is transferred, so a frame is never copied; CLASSIFY's comes back.
+
+import { Problem } from './problem.js';
+
+export const Kind = Object.freeze({
+  WASM: 'wasm',
+  LOAD: 'load',
+  CLASSIFY: 'classify',
+  LAYERS: 'layers',
+  FEATURES: 'features',
+  PROGRESS: 'progress',
+  REPLY: 'reply',
+  FAILED: 'failed',
+  TRIAL: 'trial',
+  LOST: 'lost',
+});
+
+/** The answer to request `id`: its `value`, and the frame's buffer given back (`rgba`) if any. */
+export const reply = (id, value, rgba) => ({ kind: Kind.REPLY, id, value, rgba });
+
+/** Request `id` failed: `error` as a Problem (`fallbackKey` where it is not one already). */
+export const failure = (id, error, fallbackKey, rgba) => ({ kind: Kind.FAILED, id, problem: Problem.of(error, fallbackKey).toJSON(), rgba });
+
+export const progress = (id, fraction) => ({ kind: Kind.PROGRESS, id, fraction });
+
+/** Load `id`'s trial of the GPU ended: what runs its model now, and the times or the problem. */
+export const trial = (id, { backend, package: wasmPackage, gpuMs, cpuMs, problem }) => ({
+  kind: Kind.TRIAL, id, backend, package: wasmPackage, ...(problem ? { problem: problem.toJSON() } : { gpuMs, cpuMs }),
+});
+
+/** The WebGPU device went away (`detail`: its reason and message). */
+export const lost = (detail) => ({ kind: Kind.LOST, problem: new Problem('gpuLost', {}, detail).toJSON() });
+
+/** The Problem a FAILED, TRIAL or LOST message carries, as a Problem again. */
+export const problemOf = (message) => Problem.from(message.problem);
+
+/** A REPLY's value; a FAILED message's Problem is thrown. */
+export function valueOf(message) {
+  if (message.kind === Kind.FAILED) throw problemOf(message);
+  return message.value;
+}
