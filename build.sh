@@ -125,7 +125,7 @@ PYEOF
 }
 
 # gzip_beside FILE: FILE.gz beside FILE. The page fetches it and inflates it with
-# DecompressionStream (js/model.js), so the bytes over the wire are gzip's from any static server,
+# DecompressionStream (www/js/worker/classifier-loader.js), so the bytes over the wire are gzip's from any static server,
 # compressing or not (the WebGPU wasm: 4 MB, not 18; the int8 bundle: 3.6 MB, not 3.9); browsers
 # without DecompressionStream fetch the plain file.
 gzip_beside() {
@@ -164,7 +164,7 @@ build_package() {
     log "www/$dir/camtag_bg.wasm: raw $(stat -c %s "$raw") bytes, written $(stat -c %s "$pkg/camtag_bg.wasm") bytes, gzipped $(stat -c %s "$pkg/camtag_bg.wasm.gz") bytes"
 }
 
-# Three packages (js/wasmbuild.js chooses): www/pkg with wasm SIMD (burn's `simd` kernels and
+# Three packages (www/js/shared/wasm-packages.js chooses): www/pkg with wasm SIMD (burn's `simd` kernels and
 # +simd128: 1.8x faster on the CPU, see BENCHMARKS.md) and WebGPU, for browsers that offer a WebGPU
 # adapter; www/pkg-cpu, the same without WebGPU (the WebGPU stack is three quarters of the code),
 # for the CPU path; www/pkg-baseline, CPU only without SIMD, for browsers that cannot validate a

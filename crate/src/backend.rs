@@ -106,7 +106,7 @@ async fn init_gpu() -> std::result::Result<Device, String> {
 }
 
 /// The CPU-only wasm package, which the page loads where the browser offers no WebGPU adapter or
-/// the CPU was asked for (www/js/wasmbuild.js).
+/// the CPU was asked for (www/js/shared/wasm-packages.js).
 #[cfg(all(target_arch = "wasm32", not(feature = "webgpu")))]
 async fn init_gpu() -> std::result::Result<Device, String> {
     Err("no usable GPU: camtag's CPU-only package is running (the browser offers no WebGPU adapter, or no wasm SIMD)".to_string())

@@ -50,7 +50,7 @@ const STRINGS = {
   removeSample: ['删除', 'Remove'],
   layersTitle: ['网络结构', 'Inside the network'],
   layersHelp: ['每一层把图片变成什么形状、有多少参数、要做多少次乘加。全局平均池化让网络接受任何输入尺寸。', 'What each layer turns the picture into, how many parameters it has and how many multiply-adds it costs. Global average pooling lets the network take any input size.'],
-  inputSize: ['输入尺寸', 'Input size'],
+  layerInputSize: ['输入尺寸', 'Input size'],
   layer: ['层', 'Layer'],
   kind: ['类型', 'Kind'],
   output: ['输出', 'Output'],
