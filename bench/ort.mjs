@@ -16,18 +16,20 @@ import { chromium } from 'playwright-core';
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '..');
 const CACHE = process.env.CAMTAG_CACHE ?? join(ROOT, '.cache');
+/** The built site whose packages and models are measured (another build's, for bench/before_after.sh). */
+const WWW = process.env.CAMTAG_WWW ?? join(ROOT, 'www');
 const RUNS = Number(process.env.RUNS ?? 30);
 const BACKENDS = (process.env.BACKENDS ?? 'cpu,webgpu').split(','); // e.g. BACKENDS=cpu
 const MODELS = (process.env.MODELS ?? 'mobilenet_v2,efficientnet_lite0').split(',');
 const CAMTAG_BIN = process.env.CAMTAG_BIN ?? join(process.env.CARGO_TARGET_DIR ?? join(ROOT, 'target'), 'release/camtag');
 /** The bundle's input normalization (`camtag info`), which onnxruntime's input must match. */
 const normalization = (model) => {
-  const info = JSON.parse(execFileSync(CAMTAG_BIN, ['info', '--model', join(ROOT, 'www/models', `${model}.camtag`), '--json'], { encoding: 'utf8' }));
+  const info = JSON.parse(execFileSync(CAMTAG_BIN, ['info', '--model', join(WWW, 'models', `${model}.camtag`), '--json'], { encoding: 'utf8' }));
   return { mean: info.preprocessing.mean, std: info.preprocessing.std };
 };
 const ENGINES = { cpu: ['camtag', 'camtag-baseline', 'onnxruntime-web'], webgpu: ['camtag', 'onnxruntime-web'] };
 const MOUNTS = [
-  ['/www/', join(ROOT, 'www')],
+  ['/www/', WWW],
   ['/ort/', join(HERE, 'node_modules/onnxruntime-web/dist')],
   ['/onnx/', join(CACHE, 'onnx')],
   ['/photos/', join(CACHE, 'photos')],
