@@ -117,6 +117,9 @@ describe('language', () => {
     await page.selectOption('#language-select', 'en');
     assert.equal(await page.textContent('.tagline'), 'Point the camera at anything: a CNN tells you what it sees, live.');
     assert.equal(await page.getAttribute('html', 'lang'), 'en');
+    // Each label its own words: the layer table's and the size picker's once shared a key.
+    assert.equal(await page.textContent('[data-i18n="layerInputSize"]'), 'Input size');
+    assert.equal(await page.textContent('label:has(#size-select) > [data-i18n]'), 'Input');
     await page.reload();
     await page.waitForFunction(() => document.querySelector('#backend').textContent === 'CPU', null, { timeout: TIMEOUT });
     assert.equal(await page.inputValue('#language-select'), 'en');
