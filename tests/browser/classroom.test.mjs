@@ -93,6 +93,14 @@ test('feature maps of a chosen layer equal the CLI within 1e-3 and are drawn as 
   assert.deepEqual(maps.shape, cli.shape);
   assert.deepEqual(maps.shape, [32, 28, 28]); // blocks.3 opens the 32-channel stage at stride 2
   assert.equal(maps.channels, 16);
+  // Something to compare: 16 whole 28x28 maps on both sides, numbers, not all zero.
+  assert.equal(maps.data.length, 16 * 28 * 28, 'the browser sent every value of 16 maps');
+  assert.equal(cli.data.length, maps.data.length, 'the CLI sent as many values');
+  for (const [side, data] of [['browser', maps.data], ['CLI', cli.data]]) {
+    assert.ok(data.every(Number.isFinite), `${side}: every value a number`);
+    const nonzero = data.filter((v) => Math.abs(v) > 1e-3).length;
+    assert.ok(nonzero > data.length / 4, `${side}: ${nonzero} of ${data.length} values away from zero`);
+  }
   const worst = maps.data.reduce((m, v, i) => Math.max(m, Math.abs(v - cli.data[i])), 0);
   assert.ok(worst < 1e-3, `max |browser - native| = ${worst}`);
   const { width, height } = await page.evaluate(() => ({ width: document.querySelector('#maps-canvas').width, height: document.querySelector('#maps-canvas').height }));
