@@ -4,6 +4,9 @@ use std::io::Cursor;
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
+use image::metadata::Orientation;
+use image::{DynamicImage, ImageDecoder};
+
 use crate::preprocess::MAX_PIXELS;
 
 /// RGB pixels of a decoded picture.
@@ -14,8 +17,10 @@ pub struct Decoded {
 }
 
 /// Decodes a picture file: PNG, JPEG, WebP, BMP or GIF (first frame) into 8-bit RGB, dropping
-/// alpha the way PIL's `convert("RGB")` does. Refuses pictures over [`MAX_PIXELS`] before
-/// decoding them. Errors name the file.
+/// alpha the way PIL's `convert("RGB")` does, turned upright as its EXIF orientation says (a
+/// phone's portrait photo is stored sideways with orientation 6), as the page's
+/// `createImageBitmap` turns it. Refuses pictures over [`MAX_PIXELS`] before decoding them.
+/// Errors name the file.
 pub fn decode(path: &Path) -> Result<Decoded> {
     let bytes = std::fs::read(path).with_context(|| format!("{}: cannot open", path.display()))?;
     decode_bytes(&bytes).with_context(|| path.display().to_string())
@@ -36,7 +41,11 @@ pub fn decode_bytes(bytes: &[u8]) -> Result<Decoded> {
     if u64::from(width) * u64::from(height) > MAX_PIXELS {
         bail!("the picture is too large ({width}x{height}; at most {MAX_PIXELS} pixels)");
     }
-    let image = reader()?.decode().context("not a valid picture")?;
+    let mut decoder = reader()?.into_decoder().context("not a valid picture")?;
+    // An unreadable EXIF block leaves the picture as stored, as browsers do.
+    let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
+    let mut image = DynamicImage::from_decoder(decoder).context("not a valid picture")?;
+    image.apply_orientation(orientation);
     let rgb = image.to_rgb8();
     Ok(Decoded { width: rgb.width(), height: rgb.height(), rgb: rgb.into_raw() })
 }

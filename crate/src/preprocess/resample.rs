@@ -5,8 +5,9 @@
 //! `ImagingResampleHorizontal_8bpc`, `ImagingResampleVertical_8bpc`): a separable convolution
 //! whose triangle filter widens by the scale factor when shrinking (so downscaling is
 //! antialiased), with coefficients in 22-bit fixed point and a rounding to 8 bits between the
-//! horizontal and the vertical pass. Only the output window that is asked for is computed, which
-//! gives the same pixels as resizing the whole picture and cropping afterwards.
+//! two passes. Which pass comes first changes that rounding, so it follows Pillow's choice (see
+//! [`vertical_first`]). Only the output window that is asked for is computed, which gives the
+//! same pixels as resizing the whole picture and cropping afterwards.
 
 use super::image::ImageView;
 
@@ -65,6 +66,12 @@ impl Coefficients {
         let (start, len) = self.bounds[out];
         (start, &self.weights[out * self.ksize..out * self.ksize + len])
     }
+
+    /// The input samples that the output samples `outs` (not empty) read.
+    fn reach(&self, outs: std::ops::Range<usize>) -> std::ops::Range<usize> {
+        let (last_start, last_len) = self.bounds[outs.end - 1];
+        self.bounds[outs.start].0..last_start + last_len
+    }
 }
 
 /// Rounding: a half in fixed point, where every sum starts.
@@ -119,51 +126,105 @@ impl Resampler {
         let [out_w, out_h] = self.out;
         assert_eq!([image.width(), image.height()], self.size, "the picture this resize was made for");
         assert!(window.left + window.width <= out_w && window.top + window.height <= out_h);
+        if vertical_first(self.size, self.out) { self.vertical_then_horizontal(image, window) } else { self.horizontal_then_vertical(image, window) }
+    }
+
+    /// Pillow's usual order: each input row under the window resized across, rounded to 8 bits,
+    /// then the columns down.
+    fn horizontal_then_vertical(&self, image: &ImageView, window: Window) -> Vec<u8> {
         let (horizontal, vertical) = (&self.horizontal, &self.vertical);
-
         // Input rows that the window's output rows read.
-        let first_row = vertical.bounds[window.top].0;
-        let last = window.top + window.height - 1;
-        let end_row = vertical.bounds[last].0 + vertical.bounds[last].1;
+        let rows = vertical.reach(window.top..window.top + window.height);
 
-        // Horizontal pass, rounded to 8 bits: [end_row - first_row, window.width, 3].
+        // Horizontal pass, rounded to 8 bits: [rows.len(), window.width, 3].
         let columns = window.left..window.left + window.width;
-        let mut temp = vec![0u8; (end_row - first_row) * window.width * 3];
-        for (y, row) in (first_row..end_row).zip(temp.chunks_exact_mut(window.width * 3)) {
+        let stride = window.width * 3;
+        let mut temp = vec![0u8; rows.len() * stride];
+        for (y, row) in rows.clone().zip(temp.chunks_exact_mut(stride)) {
             match image.channels() {
-                3 => horizontal_row::<3>(image.row(y), horizontal, columns.clone(), row),
-                _ => horizontal_row::<4>(image.row(y), horizontal, columns.clone(), row),
+                3 => horizontal_row::<3>(image.row(y), 0, horizontal, columns.clone(), row),
+                _ => horizontal_row::<4>(image.row(y), 0, horizontal, columns.clone(), row),
             }
         }
 
-        // Vertical pass: [window.height, window.width, 3]. Whole rows at a time (the loops over x
-        // vectorize); integer sums, so the order of the taps changes nothing.
-        let stride = window.width * 3;
+        // Vertical pass: [window.height, window.width, 3].
         let mut out = vec![0u8; window.height * stride];
         let mut acc = vec![0i32; stride];
         for (yy, dst) in (window.top..window.top + window.height).zip(out.chunks_exact_mut(stride)) {
             let (start, k) = vertical.of(yy);
-            acc.fill(HALF);
-            for (j, &w) in k.iter().enumerate() {
-                let src = &temp[(start + j - first_row) * stride..][..stride];
-                for (a, &t) in acc.iter_mut().zip(src) {
-                    *a += i32::from(t) * w;
-                }
+            vertical_row(k.iter().enumerate().map(|(j, &w)| (&temp[(start + j - rows.start) * stride..][..stride], w)), &mut acc, dst);
+        }
+        out
+    }
+
+    /// Pillow's order for pictures that lose many more rows than columns: the window's output
+    /// rows resized down first, over the input columns the window reads, rounded to 8 bits, then
+    /// across.
+    fn vertical_then_horizontal(&self, image: &ImageView, window: Window) -> Vec<u8> {
+        let (horizontal, vertical) = (&self.horizontal, &self.vertical);
+        // Input columns that the window's output columns read.
+        let columns = horizontal.reach(window.left..window.left + window.width);
+        let ch = image.channels();
+
+        // Vertical pass, rounded to 8 bits: [window.height, columns.len(), 3].
+        let temp_stride = columns.len() * 3;
+        let mut temp = vec![0u8; window.height * temp_stride];
+        let (mut rgb, mut acc) = (Vec::new(), vec![0i32; temp_stride]);
+        for (yy, row) in (window.top..window.top + window.height).zip(temp.chunks_exact_mut(temp_stride)) {
+            let (start, k) = vertical.of(yy);
+            // The rows' RGB values over those columns (alpha dropped), as the pass reads them.
+            rgb.clear();
+            for j in 0..k.len() {
+                let src = &image.row(start + j)[columns.start * ch..columns.end * ch];
+                rgb.extend(src.chunks_exact(ch).flat_map(|p| [p[0], p[1], p[2]]));
             }
-            for (d, &a) in dst.iter_mut().zip(&acc) {
-                *d = clip8(a);
-            }
+            vertical_row(k.iter().enumerate().map(|(j, &w)| (&rgb[j * temp_stride..][..temp_stride], w)), &mut acc, row);
+        }
+
+        // Horizontal pass: [window.height, window.width, 3].
+        let stride = window.width * 3;
+        let mut out = vec![0u8; window.height * stride];
+        for (src, dst) in temp.chunks_exact(temp_stride).zip(out.chunks_exact_mut(stride)) {
+            horizontal_row::<3>(src, columns.start, horizontal, window.left..window.left + window.width, dst);
         }
         out
     }
 }
 
-/// The horizontal pass over one input row (`CH` bytes per pixel, alpha unread) for the output
-/// `columns`, into `dst` (`[columns.len(), 3]`).
-fn horizontal_row<const CH: usize>(src: &[u8], coefficients: &Coefficients, columns: std::ops::Range<usize>, dst: &mut [u8]) {
+/// Whether Pillow resizes `[in_w, in_h]` → `[out_w, out_h]` down the columns first: since
+/// Pillow 13 (python-pillow/Pillow#9549, "If height is scaled down significantly more than
+/// width, resize vertically first": a speed-up for tall pictures), when the picture loses rows,
+/// more than twice as many as it loses columns. torchvision's `Resize(256)` so takes portrait
+/// pictures taller than about 2:1 (a phone's screenshot, 1080x2340) down first. The rule was
+/// found by comparing Pillow 13.0.0 with both orders, and holds at the boundary (100x200 → 50x100
+/// across first, 100x201 → 50x100 down first), where columns are gained (100x100 → 300x99 down
+/// first) and for enlargements (100x60 → 426x256 across first).
+fn vertical_first([in_w, in_h]: [usize; 2], [out_w, out_h]: [usize; 2]) -> bool {
+    let lost = |from: usize, to: usize| from as i64 - to as i64;
+    out_h < in_h && lost(in_h, out_h) > 2 * lost(in_w, out_w)
+}
+
+/// One output row of a vertical pass: `Σ src_j · w_j` over the `(row, weight)` taps, each row
+/// `dst.len()` values, rounded into `dst`. Whole rows at a time (the loops over the values
+/// vectorize); integer sums, so the order of the taps changes nothing.
+fn vertical_row<'a>(taps: impl Iterator<Item = (&'a [u8], i32)>, acc: &mut [i32], dst: &mut [u8]) {
+    acc.fill(HALF);
+    for (src, w) in taps {
+        for (a, &t) in acc.iter_mut().zip(src) {
+            *a += i32::from(t) * w;
+        }
+    }
+    for (d, &a) in dst.iter_mut().zip(acc.iter()) {
+        *d = clip8(a);
+    }
+}
+
+/// The horizontal pass over one row (`CH` bytes per pixel, alpha unread; its first pixel is
+/// input column `first`) for the output `columns`, into `dst` (`[columns.len(), 3]`).
+fn horizontal_row<const CH: usize>(src: &[u8], first: usize, coefficients: &Coefficients, columns: std::ops::Range<usize>, dst: &mut [u8]) {
     for (px, xx) in dst.chunks_exact_mut(3).zip(columns) {
         let (start, k) = coefficients.of(xx);
-        let taps = &src[start * CH..(start + k.len()) * CH];
+        let taps = &src[(start - first) * CH..(start - first + k.len()) * CH];
         let mut acc = [HALF; 3];
         for (p, &w) in taps.chunks_exact(CH).zip(k) {
             for c in 0..3 {
@@ -190,6 +251,46 @@ mod tests {
             let (x, y) = (i % w, i / w);
             [(x * 7 + y) as u8, (y * 5) as u8, ((x ^ y) * 3) as u8]
         }).collect()
+    }
+
+    /// Pillow 13.0.0's choices, probed with both orders (see `vertical_first`).
+    #[test]
+    fn pass_order_follows_pillow_13() {
+        let cases = [
+            ([100, 200], [50, 100], false),
+            ([100, 201], [50, 100], true),
+            ([300, 451], [256, 384], false),
+            ([300, 660], [256, 563], true),
+            ([451, 300], [384, 256], false),
+            ([100, 100], [99, 97], true),
+            ([100, 100], [99, 98], false),
+            ([100, 100], [300, 99], true),
+            ([30, 100], [60, 40], true),
+            ([100, 60], [426, 256], false),
+            ([60, 100], [256, 426], false),
+        ];
+        for (size, out, expected) in cases {
+            assert_eq!(vertical_first(size, out), expected, "{size:?} → {out:?}");
+        }
+    }
+
+    /// Every window of a vertical-first resize equals the crop of the whole, alpha unread.
+    #[test]
+    fn vertical_first_windows_equal_the_crop_of_the_whole() {
+        let px = gradient(23, 71);
+        let img = ImageView::rgb(&px, 23, 71).unwrap();
+        let (w, h) = (11, 29);
+        assert!(vertical_first([23, 71], [w, h]));
+        let whole = resize(&img, w, h);
+        for window in [Window { left: 0, top: 0, width: w, height: 1 }, Window { left: 3, top: 5, width: 7, height: 17 }, Window { left: 10, top: 28, width: 1, height: 1 }] {
+            let part = resize_window(&img, w, h, window);
+            for y in 0..window.height {
+                let row = &whole[((window.top + y) * w + window.left) * 3..][..window.width * 3];
+                assert_eq!(&part[y * window.width * 3..][..window.width * 3], row, "{window:?} row {y}");
+            }
+        }
+        let rgba: Vec<u8> = px.chunks(3).flat_map(|p| [p[0], p[1], p[2], 9]).collect();
+        assert_eq!(resize(&ImageView::rgba(&rgba, 23, 71).unwrap(), w, h), whole, "alpha unread");
     }
 
     #[test]
