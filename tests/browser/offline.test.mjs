@@ -17,11 +17,19 @@ test('a reload with no server and no network still tags the camera', async () =>
   await page.goto(`${server.origin}/?backend=cpu`);
   await waitForTags(page, TIMEOUT);
   await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: TIMEOUT });
-  await page.evaluate(async () => {
-    // The new version is installed (everything cached) before it controls the page.
-    const registration = await navigator.serviceWorker.ready;
-    return registration.active.state;
+  const state = await page.evaluate(async () => {
+    // The new version is installed (everything cached) before it controls the page; it claims the
+    // page at the end of its activation, which then ends.
+    const { active } = await navigator.serviceWorker.ready;
+    if (active.state === 'activating') {
+      await new Promise((done) => {
+        active.addEventListener('statechange', () => active.state !== 'activating' && done());
+        setTimeout(done, 10_000);
+      });
+    }
+    return active.state;
   });
+  assert.equal(state, 'activated', 'the service worker finished activating: it answers the offline reload');
 
   await server.close();
   await context.setOffline(true);
