@@ -6,6 +6,7 @@
 use burn::prelude::*;
 
 use super::conv_norm::ConvNorm;
+use super::probe::Step;
 use crate::kernels;
 
 /// A block's layers. Shapes: `[batch, in, h, w]` → (expand) `[batch, hidden, h, w]` →
@@ -61,6 +62,22 @@ impl<'a> Bottleneck<'a> {
         let x = self.project.forward(x); // [batch, out, oh, ow]
         if self.residual { x + input } else { x }
     }
+}
+
+/// The trunk of a network of bottlenecks (MobileNetV2, EfficientNet-Lite) as named steps: `stem`,
+/// each of `blocks` (`blocks.0` …, run by `block`), `head`.
+pub(crate) fn trunk_steps<'a, B>(
+    stem: impl Fn(Tensor<4>) -> Tensor<4> + 'a,
+    blocks: &'a [B],
+    block: fn(&B, Tensor<4>) -> Tensor<4>,
+    head: &'a ConvNorm,
+) -> Vec<Step<'a>> {
+    let mut steps: Vec<Step<'a>> = vec![("stem".into(), Box::new(stem))];
+    for (i, b) in blocks.iter().enumerate() {
+        steps.push((format!("blocks.{i}"), Box::new(move |x| block(b, x))));
+    }
+    steps.push(("head".into(), Box::new(|x| head.forward(x))));
+    steps
 }
 
 #[cfg(test)]

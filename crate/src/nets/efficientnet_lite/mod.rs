@@ -42,6 +42,7 @@ use crate::nets::probe::Step;
 use crate::nets::summary::{LayerKind, Summary, SummaryBuilder};
 use crate::nets::Net;
 use crate::preprocess::Preprocessing;
+use crate::nets::bottleneck::trunk_steps;
 use crate::nets::fold::fold_fields;
 use block::{forward_same, same_conv_norm};
 
@@ -170,12 +171,7 @@ impl Net for EfficientNetLite {
 
     /// The trunk as named steps (see [`crate::nets::probe`]): stem, each block, head.
     fn steps(&self) -> Vec<Step<'_>> {
-        let mut steps: Vec<Step<'_>> = vec![("stem".into(), Box::new(|x| forward_same(&self.stem, x)))];
-        for (i, block) in self.blocks.iter().enumerate() {
-            steps.push((format!("blocks.{i}"), Box::new(move |x| block.forward(x))));
-        }
-        steps.push(("head".into(), Box::new(|x| self.head.forward(x))));
-        steps
+        trunk_steps(|x| forward_same(&self.stem, x), &self.blocks, MbConv::forward, &self.head)
     }
 
     /// `[b, 1280]` → `[b, classes]`. (The dropout before it, p = 0.2, acts only in training.)

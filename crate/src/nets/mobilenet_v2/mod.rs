@@ -30,6 +30,7 @@ use crate::nets::conv_norm::{ConvNorm, ConvNormConfig};
 use crate::nets::probe::Step;
 use crate::nets::summary::{LayerKind, Summary, SummaryBuilder};
 use crate::nets::Net;
+use crate::nets::bottleneck::trunk_steps;
 use crate::nets::fold::fold_fields;
 
 /// `(t, c, n, s)` per stage: expansion, output channels, repeats, stride of the first repeat.
@@ -150,12 +151,7 @@ impl Net for MobileNetV2 {
 
     /// The trunk as named steps (see [`crate::nets::probe`]): stem, each block, head.
     fn steps(&self) -> Vec<Step<'_>> {
-        let mut steps: Vec<Step<'_>> = vec![("stem".into(), Box::new(|x| self.stem.forward(x)))];
-        for (i, block) in self.blocks.iter().enumerate() {
-            steps.push((format!("blocks.{i}"), Box::new(move |x| block.forward(x))));
-        }
-        steps.push(("head".into(), Box::new(|x| self.head.forward(x))));
-        steps
+        trunk_steps(|x| self.stem.forward(x), &self.blocks, InvertedResidual::forward, &self.head)
     }
 
     /// `[b, 1280]` → `[b, classes]`. (torchvision's dropout before it, p = 0.2, acts only in
