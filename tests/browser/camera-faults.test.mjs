@@ -41,6 +41,25 @@ async function taggingAgain() {
 }
 
 test('switching model, then backend, while frames are in flight leaves no error and keeps tagging', async () => {
+  // From here on, every state of the tags and the model's name is looked at: a top-5 on show is
+  // only ever the one of the model named (both carry the id of the load that made the model).
+  const before = await page.evaluate(() => {
+    const [results, name] = [document.querySelector('#results'), document.querySelector('#model-name')];
+    const watch = { shown: [], stale: [] };
+    const look = () => {
+      if (!results.children.length) return;
+      const seen = { name: name.textContent, named: name.dataset.model, tagsOf: results.dataset.model };
+      watch.shown.push(seen);
+      if (seen.tagsOf !== seen.named) watch.stale.push(seen);
+    };
+    watch.observers = [new MutationObserver(look), new MutationObserver(look)];
+    watch.observers[0].observe(results, { childList: true, attributes: true });
+    watch.observers[1].observe(name, { childList: true, characterData: true, subtree: true, attributes: true });
+    window.__watch = watch;
+    return { name: name.textContent, named: name.dataset.model, tagsOf: results.dataset.model, tags: results.children.length };
+  });
+  assert.ok(before.named && before.tags === 5, `tags of a named model on show: ${JSON.stringify(before)}`);
+  assert.equal(before.tagsOf, before.named, 'the tags on show are of the model named');
   // Three models asked for in quick succession while the camera loop runs: the last one wins.
   await page.selectOption('#model-select', 'efficientnet_lite0.camtag');
   await page.selectOption('#model-select', 'mobilenet_v2.camtag');
@@ -55,6 +74,19 @@ test('switching model, then backend, while frames are in flight leaves no error 
   await taggingAgain();
   const top = await page.evaluate(() => window.camtag.lastResult.predictions);
   assert.ok([281, 282, 283, 284, 285].includes(top[0].index), `still a cat, got ${top[0].en}`);
+  // No tags of a model the page had replaced were on show, not even for a moment; those on show
+  // now are the new model's.
+  const { shown, stale, now } = await page.evaluate(() => {
+    const watch = window.__watch;
+    watch.observers.forEach((o) => o.disconnect());
+    const [results, name] = [document.querySelector('#results'), document.querySelector('#model-name')];
+    return { shown: watch.shown, stale: watch.stale, now: { name: name.textContent, named: name.dataset.model, tagsOf: results.dataset.model } };
+  });
+  assert.match(now.name, /f16/);
+  assert.notEqual(now.named, before.named, 'another model runs');
+  assert.equal(now.tagsOf, now.named, 'the tags on show are of the model named');
+  assert.deepEqual(stale, [], `tags of another model than the one named were on show (of ${shown.length} states seen)`);
+  assert.ok(!shown.some((seen) => seen.tagsOf === before.named && seen.named !== before.named), 'the first model\'s tags under another name');
   assert.equal(await page.isVisible('#error'), false, await page.textContent('#error'));
   assert.deepEqual(pageErrors, []);
 });

@@ -85,6 +85,11 @@ export class Engine {
     });
   }
 
+  /** The id of the load whose model runs (null before the first); each classification's `model` names one. */
+  get model() {
+    return this.#readyId;
+  }
+
   /** Starts the worker, which starts fetching the wasm for `backend`; the first load then waits less. */
   prepare(backend) {
     this.#worker ??= this.#spawn(backend);
@@ -92,7 +97,8 @@ export class Engine {
 
   /**
    * Loads a model from a URL, from bundle bytes, or an architecture by name with random weights
-   * (`arch`, for timing). Resolves to `{backend, wasm, package, fallbackReason, manifest, trial}`.
+   * (`arch`, for timing). Resolves to `{id, backend, wasm, package, fallbackReason, manifest, trial}`,
+   * `id` naming the model in the results it gives.
    */
   load({ url, bytes, arch }, backend, onProgress = () => {}) {
     this.#worker ??= this.#spawn(backend);
@@ -106,7 +112,7 @@ export class Engine {
     const settle = (answer) => {
       const model = valueOf(answer);
       this.#readyId = id;
-      return model;
+      return { ...model, id };
     };
     const message = { kind: Kind.LOAD, id, url: url && String(url), bytes, arch, backend };
     return this.#request(message, { transfer: bytes ? [bytes] : [], onProgress, settle });

@@ -45,6 +45,8 @@ export function createModelLoading({ engine, ui, messages, backendDisplay, camer
     const { manifest } = model;
     const dtype = manifest.weights.dtype === 'f32' ? '' : ` · ${manifest.weights.dtype}`;
     ui.model.textContent = `${manifest.name}${dtype}${manifest.accuracy ? ` (top-1 ${Number(manifest.accuracy.top1.toFixed(1))}%)` : ''}`;
+    ui.model.dataset.model = String(model.id);
+    tagging.modelLoaded(model.id); // the tags on screen came from the model it replaces
     messages.status('');
     ui.toggle.disabled = false;
     onModel(manifest);

@@ -1,7 +1,8 @@
 // From an image to the tags on screen: classifies it in the worker (page/engine.js), drops the
-// result if the stage changed source meanwhile, shows the top-5 and the ms per frame, and notes
-// what it showed in `shown` (the frame, the result, how many, when the first) for the snapshot,
-// the classroom and the tests.
+// result if the stage changed source meanwhile or another model runs now, shows the top-5 and the
+// ms per frame, and notes what it showed in `shown` (the frame, the result, how many, when the
+// first) for the snapshot, the classroom and the tests. The list says which model's tags it
+// shows (`data-model`, a load's id, as #model-name does): a model loaded takes down another's.
 
 import { explain } from './i18n.js';
 import { renderResults, rollingMedian } from './results.js';
@@ -21,13 +22,14 @@ export function createTagging({ engine, ui, messages, shown }) {
     // A smaller input for slow devices: the work scales with the pixels ('': the model's own).
     const size = Number(ui.sizeSelect.value) || null;
     const { result, frame } = await engine.classify(image, TOP_K, size);
-    if (before !== generation) return false;
+    if (before !== generation || result.model !== engine.model) return false;
     Object.assign(shown, { lastFrame: frame, lastResult: result, frames: shown.frames + 1 });
     if (shown.frames === 1) {
       shown.firstTagMs = Math.round(performance.now()); // since the page's navigation began
       firstTagShown();
     }
     renderResults(ui.results, result);
+    ui.results.dataset.model = String(result.model);
     ui.snapshot.disabled = false;
     ui.ms.textContent = `${median(result.totalMs).toFixed(0)} ms`;
     return true;
@@ -50,6 +52,12 @@ export function createTagging({ engine, ui, messages, shown }) {
     firstTag,
     /** The stage changes source: a result still in the worker for the old one is not shown. */
     newSource: () => { generation += 1; },
+    /** Model `id` was loaded: another model's tags are taken down until it gives its own. */
+    modelLoaded: (id) => {
+      if (ui.results.dataset.model === String(id)) return;
+      ui.results.replaceChildren();
+      delete ui.results.dataset.model;
+    },
     /** Shows the last result again (in another language). */
     redraw: () => shown.lastResult && renderResults(ui.results, shown.lastResult),
   };

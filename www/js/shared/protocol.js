@@ -16,7 +16,8 @@
 //                                                      where `trial` (auto with a WebGPU adapter,
 //                                                      worker/gpu-trial.js) what runs it after:
 //                                                    TRIAL {id, backend, package, gpuMs, cpuMs | problem}
-//   CLASSIFY  {id, rgba, width, height, topK, size}  REPLY {id, value: result, rgba}
+//   CLASSIFY  {id, rgba, width, height, topK, size}  REPLY {id, value: result, rgba}; `result.model`
+//                                                      is the id of the load whose model answered
 //   LAYERS    {id, size}                             REPLY {id, value: layer table}
 //   FEATURES  {id, rgba, width, height, point,       REPLY {id, value: {maps, points}}
 //             maxChannels}

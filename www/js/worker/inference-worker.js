@@ -12,6 +12,7 @@ import { Problem } from '../shared/problem.js';
 
 let classifier = null;
 let activePackage = null; // the wasm package `classifier` comes from
+let activeLoad = null; // the id of the load that made `classifier`: each classification says it
 
 const post = (message, transfer = []) => self.postMessage(message, transfer);
 
@@ -38,7 +39,7 @@ async function load({ id, url, bytes, arch, backend }) {
   }
   const next = made.classifier;
   classifier?.free();
-  [classifier, activePackage] = [next, made.wasmPackage];
+  [classifier, activePackage, activeLoad] = [next, made.wasmPackage, id];
   if (trial) tryGpu(id, data); // not awaited: the camera's frames go on meanwhile
   return {
     backend: next.backend, wasm: wasmBuild(), package: made.wasmPackage,
@@ -55,7 +56,10 @@ let frameDone = []; // resolvers waiting for a classification to end, each calle
 const REQUESTS = {
   [Kind.LOAD]: { run: load, failsAs: 'loadFailed' },
   [Kind.CLASSIFY]: {
-    run: ({ rgba, width, height, topK, size }) => active().classify(new Uint8Array(rgba), width, height, topK, size ?? undefined),
+    run: async ({ rgba, width, height, topK, size }) => {
+      const model = activeLoad;
+      return { ...(await active().classify(new Uint8Array(rgba), width, height, topK, size ?? undefined)), model };
+    },
     failsAs: 'classifyFailed',
     givesBack: true,
   },
