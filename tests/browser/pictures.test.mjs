@@ -74,6 +74,15 @@ describe('pictures', () => {
     for (const [i, p] of top.entries()) assert.ok(Math.abs(p.prob - cli[i].prob) < 5e-3, `${p.en}: ${p.prob} vs ${cli[i].prob}`);
   });
 
+  test('a phone photo stored sideways (EXIF orientation 6) is tagged upright, as the CLI tags it', async () => {
+    const file = photo('orientation/orientation-6.jpg');
+    const top = await nextResult(() => page.setInputFiles('#file-input', file));
+    const cli = await cliTop5(file);
+    assert.ok([281, 282, 285].includes(top[0].index), `cat, got ${top[0].en}`);
+    assert.deepEqual(top.map((p) => p.index), cli.map((p) => p.index));
+    for (const [i, p] of top.entries()) assert.ok(Math.abs(p.prob - cli[i].prob) < 2e-2, `${p.en}: ${p.prob} vs the CLI's ${cli[i].prob}`);
+  });
+
   test('a file that is not a picture is explained', async () => {
     await deliver('drop', join(WWW, 'index.html'), 'text/html');
     await page.waitForSelector('#error:not([hidden])');
