@@ -21,6 +21,9 @@ pub enum CamtagError {
     /// The manifest is not valid JSON or disagrees with itself.
     #[error("model bundle manifest is invalid: {0}")]
     Manifest(String),
+    /// The weights are not burnpack data at all (the format every bundle's weights are in).
+    #[error("model weights are not in burnpack format: {0}")]
+    NotBurnpack(String),
     /// The weights cannot be loaded into the architecture the manifest names.
     #[error("model weights do not fit the architecture: {0}")]
     Weights(String),

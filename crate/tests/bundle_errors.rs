@@ -97,6 +97,20 @@ fn weights_of_another_shape() {
 }
 
 #[test]
+fn weights_that_are_not_burnpack() {
+    // Junk as long as the real weights, with its checksum right: the file is whole, but its
+    // weights are no burnpack at all, which is what the message must say (not a misfit with the
+    // architecture, the message of `weights_of_another_shape`).
+    let good = bundle(WeightsDtype::F32);
+    let junk = vec![7u8; good.weights.len()];
+    let err = load(&Bundle::new(good.manifest.clone(), junk).to_bytes().unwrap()).unwrap_err();
+    assert!(matches!(err, CamtagError::NotBurnpack(_)), "{err}");
+    let message = err.to_string();
+    assert!(message.contains("not in burnpack format"), "{message}");
+    assert!(!message.contains("do not fit the architecture"), "{message}");
+}
+
+#[test]
 fn garbage_manifest_json() {
     let mut bytes = good();
     bytes[16] = b'#';

@@ -65,7 +65,7 @@ const BAD_BUNDLES = [
   ['an input size the weights cannot take', withManifest((m) => { m.preprocessing.crop = 0; }), /crop 0 must be within 1\.\.=4096/],
   ['weights of a narrower network', withManifest((m) => { m.architecture.config.width_mult = 0.5; }), /do not fit the architecture/],
   ['weights too few for the network', withJunkWeights(4096), /has \d+ values but the weights are only 4096 bytes/],
-  ['weights that are not burnpack', withJunkWeights(weights.length), /do not fit the architecture/],
+  ['weights that are not burnpack', withJunkWeights(weights.length), /weights are not in burnpack format/],
   ['a network too big to build', withManifest((m) => { m.architecture.config.width_mult = 1000; }), /width multiplier 1000 \(must be within \(0, 4\]\)/],
 ];
 

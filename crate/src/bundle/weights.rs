@@ -2,6 +2,7 @@
 
 use burn::module::Module;
 use burn::prelude::*;
+use burn::store::burn_pack::Error as PackError;
 use burn::store::{BurnpackStore, FloatCastAdapter, HalfPrecisionAdapter, ModuleAdapter, ModuleSnapshot};
 use burn::tensor::{Bytes, DType};
 
@@ -45,7 +46,14 @@ pub fn decode(architecture: &Architecture, weights: Vec<u8>, device: &Device) ->
     let mut network = architecture.init(device);
     let widen = DequantizeAdapter::for_network(&network).chain(FloatCastAdapter::to(DType::F32));
     let mut store = BurnpackStore::from_bytes(Some(Bytes::from_bytes_vec(weights))).with_from_adapter(widen);
-    let result = network.load_from(&mut store).map_err(|e| CamtagError::Weights(e.to_string()))?;
+    let result = network.load_from(&mut store).map_err(|e| match e {
+        // Bytes that are no burnpack at all (whatever the checksum vouches for) say so, rather
+        // than blaming the architecture.
+        PackError::InvalidHeader | PackError::InvalidMagicNumber | PackError::InvalidVersion | PackError::MetadataDeserializationError(_) => {
+            CamtagError::NotBurnpack(e.to_string())
+        }
+        e => CamtagError::Weights(e.to_string()),
+    })?;
     if !result.missing.is_empty() {
         let missing: Vec<_> = result.missing.iter().map(|(path, _)| path.as_str()).collect();
         return Err(CamtagError::Weights(format!("missing tensors {missing:?}")));
