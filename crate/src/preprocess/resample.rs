@@ -152,7 +152,7 @@ impl Resampler {
         let mut acc = vec![0i32; stride];
         for (yy, dst) in (window.top..window.top + window.height).zip(out.chunks_exact_mut(stride)) {
             let (start, k) = vertical.of(yy);
-            vertical_row(k.iter().enumerate().map(|(j, &w)| (&temp[(start + j - rows.start) * stride..][..stride], w)), &mut acc, dst);
+            vertical_row(k.iter().enumerate().map(|(j, &w)| (&temp[(start + j - rows.start) * stride..][..stride], w)), 3, &mut acc, dst);
         }
         out
     }
@@ -169,16 +169,12 @@ impl Resampler {
         // Vertical pass, rounded to 8 bits: [window.height, columns.len(), 3].
         let temp_stride = columns.len() * 3;
         let mut temp = vec![0u8; window.height * temp_stride];
-        let (mut rgb, mut acc) = (Vec::new(), vec![0i32; temp_stride]);
+        // Sums for every byte of those columns (alpha too, unread after): the rows read in place.
+        let mut acc = vec![0i32; columns.len() * ch];
         for (yy, row) in (window.top..window.top + window.height).zip(temp.chunks_exact_mut(temp_stride)) {
             let (start, k) = vertical.of(yy);
-            // The rows' RGB values over those columns (alpha dropped), as the pass reads them.
-            rgb.clear();
-            for j in 0..k.len() {
-                let src = &image.row(start + j)[columns.start * ch..columns.end * ch];
-                rgb.extend(src.chunks_exact(ch).flat_map(|p| [p[0], p[1], p[2]]));
-            }
-            vertical_row(k.iter().enumerate().map(|(j, &w)| (&rgb[j * temp_stride..][..temp_stride], w)), &mut acc, row);
+            let taps = k.iter().enumerate().map(|(j, &w)| (&image.row(start + j)[columns.start * ch..columns.end * ch], w));
+            vertical_row(taps, ch, &mut acc, row);
         }
 
         // Horizontal pass: [window.height, window.width, 3].
@@ -205,17 +201,22 @@ fn vertical_first([in_w, in_h]: [usize; 2], [out_w, out_h]: [usize; 2]) -> bool 
 }
 
 /// One output row of a vertical pass: `Σ src_j · w_j` over the `(row, weight)` taps, each row
-/// `dst.len()` values, rounded into `dst`. Whole rows at a time (the loops over the values
-/// vectorize); integer sums, so the order of the taps changes nothing.
-fn vertical_row<'a>(taps: impl Iterator<Item = (&'a [u8], i32)>, acc: &mut [i32], dst: &mut [u8]) {
+/// `acc.len()` bytes of `ch` a pixel, rounded into `dst` (RGB: alpha dropped). Whole rows at a
+/// time (the loops over the values vectorize); integer sums, so the order of the taps changes
+/// nothing.
+fn vertical_row<'a>(taps: impl Iterator<Item = (&'a [u8], i32)>, ch: usize, acc: &mut [i32], dst: &mut [u8]) {
     acc.fill(HALF);
     for (src, w) in taps {
         for (a, &t) in acc.iter_mut().zip(src) {
             *a += i32::from(t) * w;
         }
     }
-    for (d, &a) in dst.iter_mut().zip(acc.iter()) {
-        *d = clip8(a);
+    if ch == 3 {
+        dst.iter_mut().zip(acc.iter()).for_each(|(d, &a)| *d = clip8(a));
+    } else {
+        for (d, a) in dst.chunks_exact_mut(3).zip(acc.chunks_exact(ch)) {
+            d.iter_mut().zip(a).for_each(|(d, &a)| *d = clip8(a));
+        }
     }
 }
 
