@@ -15,7 +15,7 @@ const noModel = (key) => Promise.reject(new Problem(key, {}, 'no model is loaded
 
 export class Engine {
   #worker = null;
-  #calls = new Map(); // request id -> {settle(answer), resolve, reject, onProgress}
+  #calls = new Map(); // request id -> {settle(answer), resolve, reject, onProgress (a load's fraction, a training's epoch)}
   #loadId = null; // the latest load; an earlier one still pending is superseded
   #readyId = null; // the load whose model runs
   #nextId = 1;
@@ -61,6 +61,8 @@ export class Engine {
       this.#onTrial({ ...message, problem: message.problem && problemOf(message) });
     } else if (message.kind === Kind.PROGRESS) {
       this.#calls.get(message.id)?.onProgress(message.fraction);
+    } else if (message.kind === Kind.EPOCH) {
+      this.#calls.get(message.id)?.onProgress(message.record);
     } else {
       // A reply or a failure; none is waited for where the call was superseded or failed already.
       const call = this.#calls.get(message.id);
@@ -138,6 +140,33 @@ export class Engine {
   layers(size) {
     if (!this.#worker) return noModel('loadFailed');
     return this.#request({ kind: Kind.LAYERS, id: this.#nextId++, size });
+  }
+
+  /**
+   * The pooled features of `image` (an ImageData, whose buffer moves to the worker) under the
+   * teacher of `base` (shared/teach-bases.js), which the worker keeps beside the active model.
+   * Resolves to `{features: Float32Array, base}`.
+   */
+  describe(image, base) {
+    this.#worker ??= this.#spawn('cpu');
+    const rgba = image.data.buffer;
+    const { width, height } = image;
+    return this.#request({ kind: Kind.DESCRIBE, id: this.#nextId++, base, rgba, width, height }, { transfer: [rgba] });
+  }
+
+  /**
+   * Trains a new head on `base`: `features` (Float32Array, n x width) and `labels` (Uint32Array)
+   * move to the worker; `tags` `[{zh, en}]`; `options` as the crate's `teach` takes them.
+   * `onEpoch(record)` hears each epoch; aborting `signal` cancels (the promise then rejects with
+   * 'trainCancelled'). Resolves to `{bundle: Uint8Array, report}`.
+   */
+  train({ base, features, labels, tags, options }, { onEpoch = () => {}, signal } = {}) {
+    this.#worker ??= this.#spawn('cpu');
+    const id = this.#nextId++;
+    const worker = this.#worker;
+    signal?.addEventListener('abort', () => worker.postMessage({ kind: Kind.CANCEL, id }), { once: true });
+    const message = { kind: Kind.TRAIN, id, base, features, labels, tags, options };
+    return this.#request(message, { transfer: [features.buffer, labels.buffer], onProgress: onEpoch });
   }
 
   /**

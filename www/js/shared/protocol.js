@@ -21,11 +21,22 @@
 //   LAYERS    {id, size}                             REPLY {id, value: layer table}
 //   FEATURES  {id, rgba, width, height, point,       REPLY {id, value: {maps, points}}
 //             maxChannels}
+//   DESCRIBE  {id, base, rgba, width, height}        REPLY {id, value: {features, base}}: the pooled
+//                                                      features (Float32Array) of the teacher, a
+//                                                      base network (shared/teach-bases.js) the
+//                                                      worker keeps beside the active model, on the CPU
+//   TRAIN     {id, base, features, labels, tags,     EPOCH {id, record} after each epoch, then
+//             options}: a new head on `base`           REPLY {id, value: {bundle, report}} (`bundle`:
+//                                                      the .camtag's bytes, transferred)
+//   CANCEL    {id}: stop training `id` (no answer    (TRAIN `id` then fails: 'trainCancelled')
+//             of its own)
 //   any request                                      FAILED {id, problem, rgba (CLASSIFY only)}
 //                                                    LOST {problem}: the WebGPU device is gone (the
 //                                                      page ends the worker: its work may never end)
 //
 // `rgba` (an ArrayBuffer) is transferred, so a frame is never copied; CLASSIFY's comes back.
+// DESCRIBE and TRAIN run beside the one-at-a-time queue of the others (they use their own
+// classifier, or none): the camera keeps being tagged while samples are added or a head trains.
 
 import { Problem } from './problem.js';
 
@@ -35,6 +46,10 @@ export const Kind = Object.freeze({
   CLASSIFY: 'classify',
   LAYERS: 'layers',
   FEATURES: 'features',
+  DESCRIBE: 'describe',
+  TRAIN: 'train',
+  CANCEL: 'cancel',
+  EPOCH: 'epoch',
   PROGRESS: 'progress',
   REPLY: 'reply',
   FAILED: 'failed',
@@ -49,6 +64,9 @@ export const reply = (id, value, rgba) => ({ kind: Kind.REPLY, id, value, rgba }
 export const failure = (id, error, fallbackKey, rgba) => ({ kind: Kind.FAILED, id, problem: Problem.of(error, fallbackKey).toJSON(), rgba });
 
 export const progress = (id, fraction) => ({ kind: Kind.PROGRESS, id, fraction });
+
+/** Training `id` finished an epoch: `record` is `{epoch, epochs, train, valid, best}`. */
+export const epoch = (id, record) => ({ kind: Kind.EPOCH, id, record });
 
 /** Load `id`'s trial of the GPU ended: what runs its model now, and the times or the problem. */
 export const trial = (id, { backend, package: wasmPackage, gpuMs, cpuMs, problem }) => ({

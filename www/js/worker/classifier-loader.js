@@ -36,11 +36,12 @@ async function wasmResponse(dir) {
   return new Response(body, { headers: { 'content-type': 'application/wasm' } });
 }
 
-const packages = new Map(); // package name -> promise of its Classifier class
+const packages = new Map(); // package name -> promise of its exports: {Classifier, teach}
 
 /**
  * The package for a backend ('auto' | 'webgpu' | 'cpu'), fetched and instantiated once per
- * package: resolves to `{name, Classifier}`. A worker that switches between the GPU and the CPU
+ * package: resolves to `{name, Classifier, teach}` (`teach`: the free function that trains a new
+ * head, undefined in a package built before it). A worker that switches between the GPU and the CPU
  * keeps both, so a failed load on one leaves the other's classifier working. The linear memory
  * of the last one instantiated is left on the worker's global as `camtagWasmMemory` for
  * diagnostics (the soak script reads its size: wasm memory only grows, so growth after warm-up
@@ -54,13 +55,13 @@ export async function loadWasm(backend) {
       const pkg = await import(new URL('camtag.js', dir).href);
       const exports = await pkg.default({ module_or_path: wasmResponse(dir) });
       self.camtagWasmMemory = exports.memory;
-      return pkg.Classifier;
+      return { Classifier: pkg.Classifier, teach: pkg.teach };
     })();
     packages.set(name, ready);
     // A network hiccup is not forever: the next load fetches it again.
     ready.catch(() => packages.delete(name));
   }
-  return { name, Classifier: await packages.get(name) };
+  return { name, ...(await packages.get(name)) };
 }
 
 /**

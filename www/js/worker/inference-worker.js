@@ -1,13 +1,15 @@
 // The inference worker: owns the wasm module and the classifier, so the page's main thread
 // (video, buttons) never waits for a forward pass. It answers the requests of the worker
-// protocol (shared/protocol.js) one at a time, in arrival order. A failed load keeps the previous
+// protocol (shared/protocol.js) one at a time, in arrival order (but for the teacher's DESCRIBE
+// and TRAIN, worker/teacher.js, which never touch the active model). A failed load keeps the previous
 // classifier; `arch` loads an architecture with random weights (the classroom times the lesson's
 // networks that ship without weights).
 
 import { watchGpuDevices } from './gpu-watch.js';
 import { CPU_RUNS, GPU_RUNS, gpuIsFaster, probePicture, timeRuns } from './gpu-trial.js';
 import { chooseWasm, createClassifier, createUntrained, fetchBundle, loadWasm, triesGpu, wasmBuild } from './classifier-loader.js';
-import { Kind, failure, lost, progress, reply, trial as trialEnded } from '../shared/protocol.js';
+import { cancel as cancelTraining, describe, train } from './teacher.js';
+import { Kind, epoch, failure, lost, progress, reply, trial as trialEnded } from '../shared/protocol.js';
 import { Problem } from '../shared/problem.js';
 
 let classifier = null;
@@ -154,7 +156,30 @@ function inTurn(task) {
   return run;
 }
 
+/** DESCRIBE and TRAIN: answered beside the queue (worker/teacher.js); their results' buffers are transferred. */
+async function teach(request) {
+  try {
+    if (request.kind === Kind.DESCRIBE) {
+      const value = await describe(request);
+      post(reply(request.id, value), [value.features.buffer]);
+    } else {
+      const value = await train(request, (record) => post(epoch(request.id, record)));
+      post(reply(request.id, value), [value.bundle.buffer]);
+    }
+  } catch (e) {
+    post(failure(request.id, e, request.kind === Kind.DESCRIBE ? 'describeFailed' : 'trainFailed'));
+  }
+}
+
 self.onmessage = ({ data: request }) => {
+  if (request.kind === Kind.DESCRIBE || request.kind === Kind.TRAIN) {
+    teach(request);
+    return;
+  }
+  if (request.kind === Kind.CANCEL) {
+    cancelTraining(request.id);
+    return;
+  }
   if (request.kind === Kind.WASM) {
     // Start fetching and compiling the wasm now, while the page and this worker fetch the model;
     // a failure surfaces at the first load, which awaits the same promise.
