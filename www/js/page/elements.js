@@ -10,6 +10,7 @@ export function pageElements() {
     languageSelect: 'language-select', pause: 'pause-toggle', snapshot: 'snapshot', cameraChoice: 'camera-choice',
     cameraSelect: 'camera-select', flip: 'camera-flip', results: 'results', fallback: 'fallback', backend: 'backend',
     ms: 'ms', model: 'model-name', status: 'status', error: 'error', largeType: 'large-type',
+    verdict: 'verdict', threshold: 'threshold', thresholdValue: 'threshold-value',
   };
   return Object.fromEntries(Object.entries(ids).map(([name, id]) => [name, byId(id)]));
 }

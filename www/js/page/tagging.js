@@ -3,21 +3,38 @@
 // ms per frame, and notes what it showed in `shown` (the frame, the result, how many, when the
 // first) for the snapshot, the classroom and the tests. The list says which model's tags it
 // shows (`data-model`, a load's id, as #model-name does): a model loaded takes down another's.
+// The camera's tags are smoothed over a few frames and a verdict says the top tag, or "not sure"
+// under the threshold (page/steady.js); `shown.lastResult` stays the frame's own result.
 
 import { explain } from './i18n.js';
 import { renderResults, rollingMedian } from './results.js';
+import { createSmoother, createVerdict } from './steady.js';
 
 const TOP_K = 5;
 
 export function createTagging({ engine, ui, messages, shown }) {
   let generation = 0; // bumped whenever the stage changes source
   const median = rollingMedian(15);
+  const smoother = createSmoother(5);
+  let lastShown = null; // the result as shown (the camera's smoothed)
+  const show = (result) => {
+    lastShown = result;
+    renderResults(ui.results, result);
+    verdict.show(result.predictions[0]);
+    ui.results.classList.toggle('unsure', ui.verdict.dataset.state === 'unsure');
+  };
+  const verdict = createVerdict({
+    input: ui.threshold, output: ui.thresholdValue, verdict: ui.verdict, onChange: () => lastShown && show(lastShown),
+  });
   let firstTagShown;
   /** Resolves when the page shows its first tag (of the camera or of a picture). */
   const firstTag = new Promise((resolve) => { firstTagShown = resolve; });
 
-  /** Classifies one image and shows the result, unless the stage moved on; resolves to whether shown. */
-  async function classify(image) {
+  /**
+   * Classifies one image and shows the result, unless the stage moved on; resolves to whether
+   * shown. A camera frame (`camera`) is shown smoothed with the frames before it.
+   */
+  async function classify(image, { camera = false } = {}) {
     const before = generation;
     // A smaller input for slow devices: the work scales with the pixels ('': the model's own).
     const size = Number(ui.sizeSelect.value) || null;
@@ -28,7 +45,9 @@ export function createTagging({ engine, ui, messages, shown }) {
       shown.firstTagMs = Math.round(performance.now()); // since the page's navigation began
       firstTagShown();
     }
-    renderResults(ui.results, result);
+    if (!camera) smoother.reset();
+    const predictions = camera ? smoother.add(result.predictions, TOP_K) : result.predictions;
+    show({ ...result, predictions });
     ui.results.dataset.model = String(result.model);
     ui.snapshot.disabled = false;
     ui.ms.textContent = `${median(result.totalMs).toFixed(0)} ms`;
@@ -40,7 +59,7 @@ export function createTagging({ engine, ui, messages, shown }) {
     const before = generation;
     try {
       // A late frame of a camera that stopped is dropped by classify, so why it stopped stays said.
-      if (await classify(frame)) messages.frameTagged();
+      if (await classify(frame, { camera: true })) messages.frameTagged();
     } catch (e) {
       if (before === generation) messages.frameFailed(explain(e));
     }
@@ -51,14 +70,21 @@ export function createTagging({ engine, ui, messages, shown }) {
     classifyFrame,
     firstTag,
     /** The stage changes source: a result still in the worker for the old one is not shown. */
-    newSource: () => { generation += 1; },
+    newSource: () => {
+      generation += 1;
+      smoother.reset();
+    },
     /** Model `id` was loaded: another model's tags are taken down until it gives its own. */
     modelLoaded: (id) => {
       if (ui.results.dataset.model === String(id)) return;
+      smoother.reset();
+      lastShown = null;
+      verdict.show(null);
+      ui.results.classList.remove('unsure');
       ui.results.replaceChildren();
       delete ui.results.dataset.model;
     },
     /** Shows the last result again (in another language). */
-    redraw: () => shown.lastResult && renderResults(ui.results, shown.lastResult),
+    redraw: () => lastShown && show(lastShown),
   };
 }
