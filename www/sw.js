@@ -4,11 +4,16 @@
 // scripts and styles, the wasm package and the default model, with a version that changes
 // whenever any of them does. A new version is cached whole before it replaces the old one, so
 // the page never mixes scripts and wasm from two builds.
+//
+// The other model bundles (the teacher's base networks, the models in the picker) are cached the
+// first time the page fetches them, in a cache of the same version: a sample added or a head
+// trained offline needs the base network it was once fetched online.
 
 importScripts('./precache.js');
 
 const { version, files } = self.CAMTAG_PRECACHE;
 const CACHE = `camtag-${version}`;
+const MODELS = `${CACHE}-models`; // bundles cached as they are fetched
 const scope = new URL('./', self.location);
 const precached = new Set(files.map((f) => new URL(f, scope).href));
 
@@ -28,7 +33,7 @@ self.addEventListener('install', (event) => {
 
 self.addEventListener('activate', (event) => {
   event.waitUntil((async () => {
-    for (const key of await caches.keys()) if (key.startsWith('camtag-') && key !== CACHE) await caches.delete(key);
+    for (const key of await caches.keys()) if (key.startsWith('camtag-') && key !== CACHE && key !== MODELS) await caches.delete(key);
     await self.clients.claim();
   })());
 });
@@ -38,9 +43,27 @@ self.addEventListener('fetch', (event) => {
   if (request.method !== 'GET') return;
   const url = new URL(request.url);
   url.search = ''; // ?backend=cpu is the same page
-  if (!precached.has(url.href)) return; // not ours to answer: the network as usual
+  if (!precached.has(url.href)) {
+    if (isBundle(url)) event.respondWith(cachedOnce(event, url.href));
+    return; // otherwise not ours to answer: the network as usual
+  }
   event.respondWith((async () => {
     const cache = await caches.open(CACHE);
     return (await cache.match(url.href)) ?? fetch(request);
   })());
 });
+
+/** A model bundle of this site (models/NAME.camtag, or its .gz). */
+function isBundle(url) {
+  return url.href.startsWith(new URL('models/', scope).href) && /\.camtag(\.gz)?$/.test(url.pathname);
+}
+
+/** The cached copy of a bundle, else the network's, kept for next time (a whole 200 only). */
+async function cachedOnce(event, key) {
+  const cache = await caches.open(MODELS);
+  const hit = await cache.match(key);
+  if (hit) return hit;
+  const response = await fetch(event.request);
+  if (response.status === 200) event.waitUntil(cache.put(key, response.clone()).catch(() => {}));
+  return response;
+}

@@ -1,12 +1,11 @@
-// The page: its parts (page/, classroom/, collect/) put together. The model runs in the inference
+// The page: its parts (page/, classroom/, teach/, collect/) put together. The model runs in the inference
 // worker (worker/, reached through page/engine.js); a camera frame or a picture goes through
 // page/tagging.js to the tags on screen. ARCH-PAGE.md draws the whole path.
 
 import { setupClassroom } from './classroom/panels.js';
-import { setupCollect } from './collect/panel.js';
 import { createBackendDisplay } from './page/backend-display.js';
 import { createCameraControl } from './page/camera-control.js';
-import { byId, pageElements } from './page/elements.js';
+import { pageElements } from './page/elements.js';
 import { Engine } from './page/engine.js';
 import { currentLanguage, setLanguage, translate } from './page/i18n.js';
 import { initLargeType } from './page/large-type.js';
@@ -14,8 +13,12 @@ import { createMessages } from './page/messages.js';
 import { createModelLoading } from './page/model-loading.js';
 import { setupPictures } from './page/picture.js';
 import { saveSnapshot, snapshotOf } from './page/snapshot.js';
+import { modelUrl } from './page/model-list.js';
 import { startUp } from './page/start-up.js';
 import { createTagging } from './page/tagging.js';
+import { setupTeach, showStorageProblem } from './teach/panel.js';
+import { openStore } from './teach/store.js';
+import { createUserModels } from './teach/user-models.js';
 
 // What the page shows, which its parts write and read, and so can the tests and the curious
 // (`window.camtag`): the last classified frame and its result, how many frames were tagged and
@@ -31,17 +34,19 @@ const ui = pageElements();
 const messages = createMessages(ui);
 const engine = new Engine({ onLost: (problem) => models.recoverOnCpu(problem), onTrial: (trial) => models.trialEnded(trial) });
 const tagging = createTagging({ engine, ui, messages, shown });
-const collect = setupCollect({
-  video: ui.video, panel: byId('collect'), tagInput: byId('tag-input'), capture: byId('capture'),
-  exportButton: byId('export'), groups: byId('sample-groups'),
-});
-const camera = createCameraControl({ ui, tagging, messages, collect, ready: () => models.ready() });
+// The Teach panel's samples and the user's models, from IndexedDB (or memory only, said so).
+const store = await openStore({ onProblem: showStorageProblem });
+const userModels = createUserModels({ store, ui, say: messages.status });
+const teach = setupTeach({ engine, video: ui.video, store, userModels, shown });
+const camera = createCameraControl({ ui, tagging, messages, collect: teach, ready: () => models.ready() });
 // The comparison runs where the page's model runs (not `auto`: its trial would time itself).
 const classroom = setupClassroom({ engine, shown, showError: messages.error, backend: () => models.backend() });
 const models = createModelLoading({
   engine, ui, messages, camera, tagging, backendDisplay: createBackendDisplay({ ui, shown }), onModel: classroom.onModel,
+  onSwitch: teach.abandon, sourceOf: (value) => userModels.sourceOf(value, modelUrl),
 });
-setupPictures({ ui, camera, tagging, messages, onModelFile: (file) => models.load({ file }, ui.backendSelect.value) });
+userModels.attach(models);
+setupPictures({ ui, camera, tagging, messages, onModelFile: (file) => { teach.abandon(); userModels.openFile(file); } });
 ui.snapshot.addEventListener('click', () => saveSnapshot(shown));
 initLargeType(ui.largeType);
 
@@ -52,6 +57,13 @@ ui.languageSelect.addEventListener('change', () => {
   models.showBackend();
   classroom.onLanguage();
   tagging.redraw();
+  teach.onLanguage();
+  userModels.fill();
 });
 
-startUp({ engine, ui, camera, models, tagging, messages, onIndex: classroom.onIndex });
+startUp({
+  engine, ui, camera, models, tagging, messages,
+  onIndex: (index) => { classroom.onIndex(index); userModels.onIndex(index); },
+  onPicker: userModels.fill,
+  firstModel: userModels.first,
+});

@@ -1,5 +1,6 @@
-// Which model runs, and on what: the first load, the model and backend pickers, a dropped
-// .camtag file, and the move to the CPU when the GPU goes away. A load that fails keeps the
+// Which model runs, and on what: the first load, the model and backend pickers (the built models
+// and the user's own, teach/user-models.js), a dropped .camtag file, and the move to the CPU when
+// the GPU goes away. A load that fails keeps the
 // previous model (and the pickers go back to it); several asked for in a row: the last one wins.
 
 import { explain, t } from './i18n.js';
@@ -7,9 +8,12 @@ import { modelUrl } from './model-list.js';
 
 /**
  * `camera` is stopped during a reload and started again after it; `onModel(manifest)` hears of
- * every model loaded.
+ * every model loaded; `onSwitch()` of every reload asked for (the teacher abandons a training);
+ * `sourceOf(value)` resolves a picker value to what to load (default: a built model's `{url}`).
  */
-export function createModelLoading({ engine, ui, messages, backendDisplay, camera, tagging, onModel }) {
+export function createModelLoading({
+  engine, ui, messages, backendDisplay, camera, tagging, onModel, onSwitch = () => {}, sourceOf = async (value) => ({ url: modelUrl(value) }),
+}) {
   let model = null; // what the worker runs: {backend, wasm, package, fallbackReason, manifest, trial}
   let source = null; // where it came from: {url} or {file}
   let pickers = null; // the pickers' values that loaded it
@@ -18,7 +22,7 @@ export function createModelLoading({ engine, ui, messages, backendDisplay, camer
   const pickedSource = () => source ?? { url: modelUrl(ui.modelSelect.value) };
 
   /**
-   * Loads a model (`{url}` or `{file}`) on a backend. On failure the previous model stays.
+   * Loads a model (`{url}` or `{file}`, with `name` to show instead of the manifest's) on a backend. On failure the previous model stays.
    * Resolves to true (loaded), false (failed, said why) or 'superseded' (another load was asked
    * for meanwhile, and carries on).
    */
@@ -44,7 +48,7 @@ export function createModelLoading({ engine, ui, messages, backendDisplay, camer
     backendDisplay.loaded(model);
     const { manifest } = model;
     const dtype = manifest.weights.dtype === 'f32' ? '' : ` · ${manifest.weights.dtype}`;
-    ui.model.textContent = `${manifest.name}${dtype}${manifest.accuracy ? ` (top-1 ${Number(manifest.accuracy.top1.toFixed(1))}%)` : ''}`;
+    ui.model.textContent = `${from.name ?? manifest.name}${dtype}${manifest.accuracy ? ` (top-1 ${Number(manifest.accuracy.top1.toFixed(1))}%)` : ''}`;
     ui.model.dataset.model = String(model.id);
     tagging.modelLoaded(model.id); // the tags on screen came from the model it replaces
     messages.status('');
@@ -58,6 +62,7 @@ export function createModelLoading({ engine, ui, messages, backendDisplay, camer
    * the last of several reloads asked for in a row).
    */
   async function reload(from) {
+    onSwitch();
     resumeCamera ||= camera.isOn();
     camera.stop();
     tagging.newSource(); // a frame still in flight was tagged by the model being replaced
@@ -72,10 +77,18 @@ export function createModelLoading({ engine, ui, messages, backendDisplay, camer
   }
 
   ui.backendSelect.addEventListener('change', () => reload(pickedSource()));
-  ui.modelSelect.addEventListener('change', () => reload({ url: modelUrl(ui.modelSelect.value) }));
+  ui.modelSelect.addEventListener('change', async () => {
+    onSwitch(); // at once: what to load may take a moment to read
+    reload(await sourceOf(ui.modelSelect.value));
+  });
 
   return {
     load,
+    reload,
+    /** What runs now (`{id, backend, manifest, …}`), or null. */
+    current: () => model,
+    /** The pickers as they are now load what runs (after the model picker was set to it by hand). */
+    pickedNow: () => { if (model) pickers = { backend: ui.backendSelect.value, model: ui.modelSelect.value }; },
     ready: () => model !== null,
     /** What the running model computes on, as a backend to ask for: 'cpu' or 'webgpu' (none yet: the picker's). */
     backend: () => (model ? (model.backend === 'CPU' ? 'cpu' : 'webgpu') : ui.backendSelect.value),

@@ -14,8 +14,12 @@ function fromAddress(name, allowed, fallback) {
   return allowed.includes(requested) ? requested : fallback;
 }
 
-/** `onIndex(index)` hears models/index.json once it is read. */
-export async function startUp({ engine, ui, camera, models, tagging, messages, onIndex }) {
+/**
+ * `onIndex(index)` hears models/index.json once it is read; `onPicker()` is called once the model
+ * picker lists the built models (to add the user's); `firstModel()` resolves to the user's model
+ * to start with, `{value, source}` (its picker value and what to load), or null for the default.
+ */
+export async function startUp({ engine, ui, camera, models, tagging, messages, onIndex, onPicker = () => {}, firstModel = async () => null }) {
   const backend = fromAddress('backend', ['auto', 'webgpu', 'cpu'], 'auto');
   engine.prepare(backend); // the wasm downloads and compiles while the page sets up and fetches the model
   ui.backendSelect.value = backend;
@@ -36,7 +40,13 @@ export async function startUp({ engine, ui, camera, models, tagging, messages, o
   } catch (e) {
     messages.error(explain(new Problem('modelListFailed', {}, e.message)));
   }
-  const loaded = await models.load({ url: modelUrl(first) }, backend);
+  onPicker();
+  // The user's own model, where they last chose one; the default where it cannot load.
+  const mine = await firstModel().catch(() => null);
+  if (mine) ui.modelSelect.value = mine.value;
+  let loaded = mine ? await models.load(mine.source, backend) : false;
+  if (mine && loaded === false) ui.modelSelect.value = first;
+  if (!mine || loaded === false) loaded = await models.load({ url: modelUrl(first) }, backend);
   const cameraProblem = await opening;
   if (loaded === false) camera.stop();
   else if (loaded === true && cameraProblem) messages.error(explain(cameraProblem));
