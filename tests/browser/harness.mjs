@@ -131,6 +131,26 @@ export async function y4mOf(photo) {
   return out;
 }
 
+/**
+ * `n` different pictures of a test photo (made once, with ffmpeg): crops of 70 % from different
+ * corners, every other one mirrored, as PNG paths. A tag's samples in the Teach tests.
+ */
+export async function cropsOf(photo, n) {
+  const dir = join(CACHE, 'crops');
+  await promisify(execFile)('mkdir', ['-p', dir]);
+  const files = [];
+  for (let i = 0; i < n; i++) {
+    const out = join(dir, `${photo.replace(/\.\w+$/, '')}-${i}.png`);
+    const [fx, fy] = [(i % 3) / 2, (Math.floor(i / 3) % 3) / 2];
+    if (!existsSync(out)) {
+      await run('ffmpeg', ['-loglevel', 'error', '-y', '-i', join(CACHE, 'photos', photo),
+        '-vf', `crop=iw*0.7:ih*0.7:iw*0.3*${fx}:ih*0.3*${fy}${i % 2 ? ',hflip' : ''}`, '-frames:v', '1', out]);
+    }
+    files.push(out);
+  }
+  return files;
+}
+
 /** Runs a program, resolving to its stdout; rejects with its stderr. */
 export function run(program, args) {
   return new Promise((ok, fail) => {
