@@ -112,6 +112,23 @@ impl Classifier {
         check_finite(read_floats(self.forward(input)).await?)
     }
 
+    /// What the network's classifier reads for a picture, read back asynchronously: its pooled
+    /// features, `[width]` (see [`Self::feature_width`]), preprocessed as for classification. A
+    /// new head is taught on these (`teach`).
+    pub async fn describe(&self, image: &ImageView<'_>) -> Result<Vec<f32>> {
+        self.describe_input(self.input(image)).await
+    }
+
+    /// [`Self::describe`] for an input already preprocessed (`[1, 3, h, w]`).
+    pub async fn describe_input(&self, input: Tensor<4>) -> Result<Vec<f32>> {
+        check_finite(read_floats(self.network.pooled(input)).await?)
+    }
+
+    /// How many features [`Self::describe`] gives.
+    pub fn feature_width(&self) -> usize {
+        self.network.classifier().weight.dims()[0]
+    }
+
     /// The `k` most probable classes of a picture.
     pub async fn classify(&self, image: &ImageView<'_>, k: usize) -> Result<Vec<Prediction>> {
         self.classify_input(self.input(image), k).await

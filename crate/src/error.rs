@@ -30,6 +30,9 @@ pub enum CamtagError {
     /// The picture cannot be used as input.
     #[error("invalid image: {0}")]
     Image(String),
+    /// A lesson (tags, pictures, settings) that teaching a new head cannot use.
+    #[error("cannot teach these tags: {0}")]
+    Teach(String),
     /// A compute device could not be created or used.
     #[error("compute device error: {0}")]
     Device(String),

@@ -8,6 +8,8 @@
 //! - [`parallel`] is the CPU's threads, shared by the kernels and the preprocessing;
 //! - [`bundle`] is the one file format the page and the CLI load;
 //! - [`Classifier`] puts them together on a [`backend`] (WebGPU or CPU);
+//! - [`teach`] gives a network new tags from described pictures (the page's and the CLI's
+//!   transfer recipe);
 //! - natively, [`data`] reads photos and ImageFolder trees for [`train`] and [`evaluate`].
 //!
 //! The browser binding lives in `wasm.rs`; the native CLI in `main.rs` and `cli/`.
@@ -21,6 +23,7 @@ pub mod kernels;
 pub mod nets;
 pub mod parallel;
 pub mod preprocess;
+pub mod teach;
 pub mod topk;
 
 #[cfg(not(target_arch = "wasm32"))]

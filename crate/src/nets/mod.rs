@@ -164,6 +164,18 @@ macro_rules! registry {
                 }
             }
 
+            /// The pooled features the classifier reads: `[batch, 3, h, w]` → `[batch, channels]`
+            /// (what teaching a new head starts from), on the same thread as [`Self::forward`].
+            pub fn pooled(&self, images: Tensor<4>) -> Tensor<2> {
+                match self {
+                    $(Self::$variant(net) => if <$net as Net>::ALL_ON_KERNELS {
+                        parallel::on_this_thread(|| global_avg_pool(net.features(images)))
+                    } else {
+                        parallel::on_rayon(|| global_avg_pool(net.features(images)))
+                    },)+
+                }
+            }
+
             /// The trunk's steps in order (see [`probe`]).
             pub fn steps(&self) -> Vec<Step<'_>> {
                 match self { $(Self::$variant(net) => net.steps(),)+ }
