@@ -161,6 +161,34 @@ impl WasmClassifier {
         }))
     }
 
+    /// The pooled features of RGBA pixels (what a new head learns from, see `teach`): resolves to
+    /// a Float32Array of `featureWidth` numbers. Only MobileNetV2 and EfficientNet-Lite0 models
+    /// can describe pictures for teaching.
+    pub fn describe(&self, rgba: &[u8], width: u32, height: u32) -> Result<js_sys::Promise, JsError> {
+        if self.busy.get() {
+            return Err(JsError::new("a classification is already running on this model"));
+        }
+        if crate::teach::bundle::recipe_of(&self.inner.manifest().architecture).is_none() {
+            return Err(JsError::new(&format!("{} cannot describe pictures for teaching: choose MobileNetV2 or EfficientNet-Lite0", self.inner.manifest().name)));
+        }
+        let view = ImageView::rgba(rgba, width, height).map_err(js_error)?;
+        let input = self.inner.input(&view);
+        let (inner, busy) = (self.inner.clone(), self.busy.clone());
+        busy.set(true);
+        Ok(wasm_bindgen_futures::future_to_promise(async move {
+            let run = async { Ok::<JsValue, JsError>(js_sys::Float32Array::from(inner.describe_input(input).await.map_err(js_error)?.as_slice()).into()) };
+            let result = run.await;
+            busy.set(false);
+            result.map_err(JsValue::from)
+        }))
+    }
+
+    /// How many numbers `describe` gives.
+    #[wasm_bindgen(getter, js_name = featureWidth)]
+    pub fn feature_width(&self) -> u32 {
+        self.inner.feature_width() as u32
+    }
+
     /// Classifies RGBA pixels (`width * height * 4` bytes, as `getImageData` gives them), at the
     /// model's own input size or at `size` x `size` when given (the classroom's size comparison).
     /// Resolves to `{predictions: [{index, en, zh, prob, logit}], preprocessMs, inferenceMs,
@@ -198,4 +226,125 @@ impl WasmClassifier {
             result.map_err(JsValue::from)
         }))
     }
+}
+
+/// What `teach`'s options may set (all optional; the defaults are `camtag train`'s).
+#[derive(serde::Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct TeachOptions {
+    name: Option<String>,
+    seed: Option<u64>,
+    epochs: Option<usize>,
+    valid_fraction: Option<f64>,
+    patience: Option<usize>,
+    learning_rate: Option<f64>,
+    batch_size: Option<usize>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct EpochEvent {
+    #[serde(flatten)]
+    record: crate::teach::EpochRecord,
+    epochs: usize,
+    best: usize,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PerTag {
+    train: usize,
+    valid: usize,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TeachReport {
+    tags: Vec<crate::teach::Tag>,
+    per_tag: Vec<PerTag>,
+    epochs_run: usize,
+    kept_epoch: usize,
+    stopped_early: bool,
+    k: usize,
+    valid: crate::teach::SplitMetrics,
+    train_samples: usize,
+    valid_samples: usize,
+    ms: f64,
+}
+
+/// Lets the event loop run (a `setTimeout(0)`), so that messages and frames get their turn
+/// between epochs.
+async fn yield_to_event_loop() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let set_timeout = js_sys::Reflect::get(&js_sys::global(), &"setTimeout".into()).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+        match set_timeout {
+            Some(set_timeout) => {
+                let _ = set_timeout.call2(&JsValue::NULL, &resolve, &JsValue::from(0));
+            }
+            None => {
+                let _ = resolve.call0(&JsValue::NULL);
+            }
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+/// Teaches the base model (`base`, a MobileNetV2 or EfficientNet-Lite0 bundle) new tags from
+/// described pictures: `features` holds `labels.length` rows of its `featureWidth` numbers (from
+/// `describe`), `labels[i]` the tag of row `i`, `tags` `[{zh, en?}]`. After each epoch
+/// `onEpoch({epoch, epochs, train, valid, best})` is called; returning `false` cancels. Resolves
+/// to `{bundle: Uint8Array, report}`: the base network with the new head, ready to load.
+#[wasm_bindgen]
+pub async fn teach(base: Vec<u8>, features: Vec<f32>, labels: Vec<u32>, tags: JsValue, options: JsValue, on_epoch: js_sys::Function) -> Result<JsValue, JsError> {
+    use crate::teach::{Examples, TeachConfig, bundle::{self, Taught}};
+    let start = now_ms();
+    let tags: Vec<crate::teach::Tag> = serde_wasm_bindgen::from_value(tags).map_err(|e| JsError::new(&format!("tags must be [{{zh, en}}]: {e}")))?;
+    let options: TeachOptions = if options.is_undefined() || options.is_null() {
+        TeachOptions::default()
+    } else {
+        serde_wasm_bindgen::from_value(options).map_err(|e| JsError::new(&format!("teach options: {e}")))?
+    };
+    let mut config = TeachConfig::new();
+    config.seed = options.seed.unwrap_or(config.seed);
+    config.epochs = options.epochs.unwrap_or(config.epochs);
+    config.valid_fraction = options.valid_fraction.unwrap_or(config.valid_fraction);
+    config.patience = options.patience.unwrap_or(config.patience);
+    config.learning_rate = options.learning_rate.unwrap_or(config.learning_rate);
+    config.batch_size = options.batch_size.or(config.batch_size);
+    crate::teach::check_tags(&tags).map_err(js_error)?;
+    let base = bundle::Base::new(crate::Bundle::from_bytes(&base).map_err(js_error)?).map_err(js_error)?;
+    let labels: Vec<usize> = labels.into_iter().map(|l| l as usize).collect();
+    let examples = Examples::new(base.width(), features, labels, tags.len()).map_err(js_error)?;
+    let (mut fitting, counts) = crate::teach::prepare(&tags, &examples, config.clone()).map_err(js_error)?;
+    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+    while !fitting.done() {
+        let record = fitting.epoch();
+        let event = EpochEvent { record, epochs: config.epochs, best: fitting.best().map_or(0, |b| b.epoch) };
+        let go_on = on_epoch.call1(&JsValue::NULL, &event.serialize(&serializer).map_err(js_error)?).map_err(|e| JsError::new(&format!("onEpoch failed: {e:?}")))?;
+        if go_on == JsValue::FALSE {
+            return Err(JsError::new(&format!("training cancelled after epoch {}", record.epoch)));
+        }
+        yield_to_event_loop().await;
+    }
+    let fitted = fitting.finish();
+    let name = options.name.filter(|n| !n.trim().is_empty()).unwrap_or_else(|| tags.iter().map(|t| t.zh.trim()).collect::<Vec<_>>().join(" · "));
+    let lesson = Taught { name: &name, tags: &tags, fitted: &fitted, counts: &counts, dataset_sha256: bundle::fingerprint(&examples) };
+    let bytes = bundle::taught_bundle(base, &lesson).map_err(js_error)?.to_bytes().map_err(js_error)?;
+    let (train_samples, valid_samples) = counts.iter().fold((0, 0), |(t, v), (a, b)| (t + a, v + b));
+    let report = TeachReport {
+        tags: tags.clone(),
+        per_tag: counts.iter().map(|&(train, valid)| PerTag { train, valid }).collect(),
+        epochs_run: fitted.history.len(),
+        kept_epoch: fitted.kept.epoch,
+        stopped_early: fitted.stopped_early,
+        k: fitted.k,
+        valid: fitted.kept.valid,
+        train_samples,
+        valid_samples,
+        ms: now_ms() - start,
+    };
+    let out = js_sys::Object::new();
+    js_sys::Reflect::set(&out, &"bundle".into(), &js_sys::Uint8Array::from(bytes.as_slice()).into()).map_err(|e| JsError::new(&format!("{e:?}")))?;
+    js_sys::Reflect::set(&out, &"report".into(), &report.serialize(&serializer).map_err(js_error)?).map_err(|e| JsError::new(&format!("{e:?}")))?;
+    Ok(out.into())
 }
