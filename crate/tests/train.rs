@@ -437,3 +437,112 @@ fn eval_numbers_equal_a_hand_count() {
     assert_eq!(run.status.code(), Some(1));
     assert!(stderr(&run).contains("not one of the model's 1000 labels"), "{}", stderr(&run));
 }
+
+/// `dir` zipped as the page exports it: `TAG/NAME` entries, stored (not deflated), UTF-8 names.
+fn zip_as_the_page_does(dir: &Path, out: &Path) {
+    use std::io::Write;
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(out).unwrap());
+    let stored = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    for (tag, _) in TAGS {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(dir.join(tag)).unwrap().map(|e| e.unwrap().path()).collect();
+        files.sort();
+        for file in files {
+            zip.start_file(format!("{tag}/{}", file.file_name().unwrap().to_str().unwrap()), stored).unwrap();
+            zip.write_all(&std::fs::read(&file).unwrap()).unwrap();
+        }
+    }
+    zip.finish().unwrap();
+}
+
+#[test]
+fn the_pages_zip_trains_as_its_folder_does() {
+    let dir = scratch("zip");
+    let zipped = dir.join("camtag-samples.zip");
+    zip_as_the_page_does(&dataset(20), &zipped);
+    let backbone = common::model_file();
+    let train = |data: &Path, out: &Path| {
+        let run = camtag(&[
+            "train", "--data", s(data), "--arch", "mobilenet-v2-transfer", "--size", "128", "--epochs", "8", "--views", "1",
+            "--out", s(out), "--backbone", s(&backbone), "--json",
+        ]);
+        assert!(run.status.success(), "{}: {}", data.display(), stderr(&run));
+        let report: Value = serde_json::from_slice(&run.stdout).unwrap();
+        (report, Bundle::from_bytes(&std::fs::read(out).unwrap()).unwrap())
+    };
+    let (from_zip, zip_bundle) = train(&zipped, &dir.join("z.camtag"));
+    let (from_folder, folder_bundle) = train(&dataset(20), &dir.join("f.camtag"));
+    assert_eq!(from_zip["tags"], from_folder["tags"]);
+    assert_eq!(from_zip["pictures_per_tag"], serde_json::json!([20, 20, 20]));
+    // The same pictures, split and seed: the same run, weight for weight.
+    assert_eq!(from_zip["kept"], from_folder["kept"]);
+    let head = |bundle: Bundle| {
+        let network = camtag::bundle::weights::decode(&bundle.manifest.architecture, bundle.weights, &Device::flex()).unwrap();
+        network.classifier().weight.val().into_data().try_to_vec::<f32>().unwrap()
+    };
+    assert_eq!(head(zip_bundle.clone()), head(folder_bundle.clone()));
+    assert_eq!(zip_bundle.manifest.training, folder_bundle.manifest.training);
+
+    // A zip that is no zip inside, and one with a name escaping its folder, are refused clearly.
+    let broken = dir.join("broken.zip");
+    std::fs::write(&broken, b"PK\x03\x04 not really").unwrap();
+    let run = camtag(&["train", "--data", s(&broken), "--out", s(&dir.join("b.camtag")), "--backbone", s(&backbone)]);
+    assert!(!run.status.success() && stderr(&run).contains("not a readable zip"), "{}", stderr(&run));
+}
+
+/// The page's way, through the library: each picture described once by the ImageNet network (its
+/// inference crop), a head taught on those descriptions, put on the network as a bundle. Its
+/// validation top-1 is within 5 points of `camtag train` on the same pictures and seed, and the
+/// bundle's scores are the head's scores of the descriptions.
+#[test]
+fn the_pages_trainer_agrees_with_the_cli() {
+    use camtag::teach::{Examples, TeachConfig, Tag, bundle};
+    let device = Device::flex();
+    let backbone = common::model_file();
+    let base_bytes = std::fs::read(&backbone).unwrap();
+    let base = Classifier::from_bytes(&base_bytes, &device).unwrap();
+    let data = dataset(20);
+    let (mut features, mut labels, mut views) = (Vec::new(), Vec::new(), Vec::new());
+    for (label, (tag, _)) in TAGS.iter().enumerate() {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(data.join(tag)).unwrap().map(|e| e.unwrap().path()).collect();
+        files.sort();
+        for file in files {
+            let rgb = image::open(&file).unwrap().to_rgb8();
+            let view = camtag::preprocess::ImageView::rgb(rgb.as_raw(), rgb.width(), rgb.height()).unwrap();
+            features.extend(pollster::block_on(base.describe(&view)).unwrap());
+            labels.push(label);
+            views.push(rgb);
+        }
+    }
+    assert_eq!(base.feature_width(), 1280);
+    let tags: Vec<Tag> = TAGS.iter().map(|(zh, _)| Tag { zh: (*zh).into(), en: None }).collect();
+    let examples = Examples::new(1280, features, labels, 3).unwrap();
+    let (mut fitting, counts) = camtag::teach::prepare(&tags, &examples, TeachConfig::new()).unwrap();
+    assert_eq!(counts, vec![(16, 4); 3]);
+    while !fitting.done() {
+        fitting.epoch();
+    }
+    let fitted = fitting.finish();
+    let lesson = bundle::Taught { name: "天气", tags: &tags, fitted: &fitted, counts: &counts, dataset_sha256: bundle::fingerprint(&examples) };
+    let taught = bundle::taught_bundle(bundle::Base::new(Bundle::from_bytes(&base_bytes).unwrap()).unwrap(), &lesson).unwrap();
+    let taught = Classifier::from_bytes(&taught.to_bytes().unwrap(), &device).unwrap();
+    assert_eq!(taught.manifest().labels.zh, ["猫", "咖啡", "宇航员"]);
+    assert_eq!(taught.manifest().training.as_ref().unwrap().recipe, "mobilenet-v2-transfer");
+    for (i, rgb) in views.iter().enumerate().step_by(7) {
+        let view = camtag::preprocess::ImageView::rgb(rgb.as_raw(), rgb.width(), rgb.height()).unwrap();
+        let logits = pollster::block_on(taught.logits(&view)).unwrap();
+        let mut expected = vec![0.0; 3];
+        fitted.head.logits(examples.row(i), &mut expected);
+        for (a, b) in logits.iter().zip(&expected) {
+            assert!((a - b).abs() < 1e-3 * (1.0 + b.abs()), "picture {i}: the bundle scores {logits:?}, the head {expected:?}");
+        }
+    }
+
+    let out = scratch("page-vs-cli").join("cli.camtag");
+    let run = camtag(&["train", "--data", s(&data), "--arch", "mobilenet-v2-transfer", "--views", "1", "--out", s(&out), "--backbone", s(&backbone), "--json"]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let report: Value = serde_json::from_slice(&run.stdout).unwrap();
+    let (page, cli) = (fitted.kept.valid.top1, report["kept"]["valid"]["top1"].as_f64().unwrap());
+    eprintln!("validation top-1: page {page:.1}%, cli {cli:.1}%");
+    assert!((page - cli).abs() <= 5.0, "page {page}% vs cli {cli}%");
+    assert!(page >= 90.0, "page {page}%");
+}

@@ -12,7 +12,8 @@ use clap::Args;
 #[derive(Args)]
 #[command(after_help = "Architectures:\n  mobilenet-v2-transfer  ImageNet MobileNetV2, frozen, new classifier (few photos: start here)\n  efficientnet-lite0-transfer  the same on EfficientNet-Lite0\n  resnet, vgg            small ResNet / VGG from scratch, for 64–96 px\n  googlenet, mobilenet-v2, resnet18, vgg11, vgg16   the full-size networks from scratch\n\nExample:\n  camtag train --data photos/ --arch mobilenet-v2-transfer --out www/models/weather.camtag\n  (photos/多云/*.jpg, photos/晴天/*.jpg, photos/夜景/*.jpg: one folder per tag)")]
 pub struct TrainArgs {
-    /// ImageFolder tree: one sub-folder per tag, the folder name is the tag (多云/, 晴天/, …).
+    /// ImageFolder tree: one sub-folder per tag, the folder name is the tag (多云/, 晴天/, …); or a
+    /// zip of one, such as the page's exported samples.zip.
     #[arg(long)]
     data: PathBuf,
     /// Network and recipe (see below).

@@ -11,7 +11,6 @@ use std::sync::Arc;
 use thiserror::Error;
 
 use crate::data::photo;
-use crate::preprocess::rng::SplitMix64;
 use crate::preprocess::{ImageView, Preprocessing};
 
 /// Pictures whose shorter side is below this many pixels are skipped: a 16-pixel thumbnail
@@ -204,21 +203,9 @@ impl ImageFolder {
     /// least one left to train on) go to validation, chosen by `seed`. Returns sample indices
     /// `(train, valid)`, each sorted.
     pub fn split(&self, valid_fraction: f64, seed: u64) -> Result<(Vec<usize>, Vec<usize>), DatasetError> {
-        let (mut train, mut valid) = (Vec::new(), Vec::new());
-        let mut rng = SplitMix64::new(seed);
-        for (label, tag) in self.tags.iter().enumerate() {
-            let mut members: Vec<usize> = (0..self.samples.len()).filter(|&i| self.samples[i].label == label).collect();
-            if members.len() < 2 {
-                return Err(DatasetError::TooFewPictures { tag: tag.clone(), count: members.len() });
-            }
-            rng.shuffle(&mut members);
-            let n_valid = ((members.len() as f64 * valid_fraction).round() as usize).clamp(1, members.len() - 1);
-            valid.extend_from_slice(&members[..n_valid]);
-            train.extend_from_slice(&members[n_valid..]);
-        }
-        train.sort_unstable();
-        valid.sort_unstable();
-        Ok((train, valid))
+        let labels: Vec<usize> = self.samples.iter().map(|s| s.label).collect();
+        crate::teach::split::stratified(&labels, self.tags.len(), valid_fraction, seed)
+            .map_err(|few| DatasetError::TooFewPictures { tag: self.tags[few.tag].clone(), count: few.count })
     }
 
     /// A fingerprint of the dataset (paths, tags and sizes of the usable files), kept in the

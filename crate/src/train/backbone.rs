@@ -108,16 +108,11 @@ impl Backbone {
     }
 
     /// The whole network with `classifier` (`[width → classes]`) in place of ImageNet's.
-    pub fn with_classifier(self, classifier: Linear, classes: usize) -> (Network, Architecture) {
-        match self.net {
-            Net::MobileNetV2(net, config) => (
-                Network::MobilenetV2(MobileNetV2 { classifier, ..net }),
-                Architecture::MobilenetV2(config.with_num_classes(classes)),
-            ),
-            Net::EfficientNetLite(net, config) => (
-                Network::EfficientnetLite(EfficientNetLite { classifier, ..net }),
-                Architecture::EfficientnetLite(config.with_num_classes(classes)),
-            ),
-        }
+    pub fn with_classifier(self, classifier: Linear) -> crate::Result<(Network, Architecture)> {
+        let (network, architecture) = match self.net {
+            Net::MobileNetV2(net, config) => (Network::MobilenetV2(net), Architecture::MobilenetV2(config)),
+            Net::EfficientNetLite(net, config) => (Network::EfficientnetLite(net), Architecture::EfficientnetLite(config)),
+        };
+        crate::teach::bundle::replace_classifier(network, architecture, classifier)
     }
 }

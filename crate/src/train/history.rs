@@ -11,22 +11,7 @@ use burn::train::metric::store::{EpochSummary, MetricsUpdate, Split};
 use burn::train::metric::{MetricDefinition, MetricId, NumericEntry};
 use serde::{Deserialize, Serialize};
 
-/// Loss and accuracies (in percent) over one split of one epoch.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct SplitMetrics {
-    pub loss: f64,
-    pub top1: f64,
-    /// Top-k accuracy, k = min(5, number of tags).
-    pub topk: f64,
-}
-
-/// One finished epoch.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-pub struct EpochRecord {
-    pub epoch: usize,
-    pub train: SplitMetrics,
-    pub valid: SplitMetrics,
-}
+pub use crate::teach::{EpochRecord, SplitMetrics};
 
 /// Every finished epoch of a training run, in order.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]

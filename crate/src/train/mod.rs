@@ -1,17 +1,20 @@
-//! `camtag train`: teach a network your own tags from a folder of photos, with burn's `Learner`
-//! (data loader, metrics, checkpoints, early stopping), and write a bundle the page loads as is.
+//! `camtag train`: teach a network your own tags from a folder of photos (or the page's zip of
+//! one), and write a bundle the page loads as is.
 //!
 //! Two recipes:
 //! - **from scratch**: one of the lesson's networks (VGG, GoogLeNet, ResNet, MobileNetV2) with
-//!   random weights, trained on augmented crops at `size` px;
+//!   random weights, trained on augmented crops at `size` px with burn's `Learner` (data loader,
+//!   metrics, checkpoints, early stopping);
 //! - **transfer** (`mobilenet-v2-transfer`, `efficientnet-lite0-transfer`): the ImageNet network
 //!   stays frozen and only a new classifier learns, from cached backbone embeddings (see
-//!   [`transfer`]).
+//!   [`transfer`]), by the page's own trainer ([`crate::teach`]): the recipe is written once.
 //!
 //! The training folder (`<out>.training/` by default) holds `run.json` (the options and the
-//! dataset fingerprint), burn's checkpoints and metric logs, and `history.json`; `--resume`
-//! continues from its last complete checkpoint. The bundle is written atomically at the end, with
-//! the kept epoch (lowest validation loss), and the curves beside it.
+//! dataset fingerprint), the zip's pictures unpacked, burn's checkpoints and metric logs, and
+//! `history.json`; `--resume` continues a from-scratch run from its last complete checkpoint (a
+//! transfer run takes seconds once its embeddings are cached, and is simply run again). The
+//! bundle is written atomically at the end, with the kept epoch (lowest validation loss), and the
+//! curves beside it.
 
 pub mod backbone;
 pub mod batcher;
@@ -51,8 +54,8 @@ use backbone::{Backbone, TransferFrom};
 use batcher::PictureBatcher;
 use crate::data::image_folder::{ImageFolder, Sample};
 use history::{EpochLogger, EpochRecord, History};
-use step::HeadConfig;
-use transfer::{Embedding, EmbeddingBatcher};
+use transfer::Embedding;
+use crate::teach::{Examples, Fitting, TeachConfig};
 
 /// The transfer-learning recipe's name on the command line.
 pub const TRANSFER: &str = "mobilenet-v2-transfer";
@@ -218,7 +221,13 @@ pub fn train(config: &TrainConfig, job: &TrainJob) -> Result<TrainReport> {
         Some(backbone) => backbone.preprocessing(config.size as u32),
         None => Preprocessing::for_size(config.size as u32),
     };
-    let folder = ImageFolder::load(&job.data, &preprocessing, 2, |done, total| {
+    // The page's exported zip is read as the folder it holds, unpacked into the training folder.
+    let root = if crate::data::zipped::is_zip(&job.data) {
+        crate::data::zipped::unpack(&job.data, &job.workdir().join("pictures"))?
+    } else {
+        job.data.clone()
+    };
+    let folder = ImageFolder::load(&root, &preprocessing, 2, |done, total| {
         if done == total || done % 25 == 0 {
             eprint!("\rreading pictures {done}/{total}");
         }
@@ -286,16 +295,9 @@ pub fn train(config: &TrainConfig, job: &TrainJob) -> Result<TrainReport> {
             };
             let train_embeddings = cache("train", &train_samples, config.views.max(1))?;
             let valid_embeddings = cache("valid", &valid_samples, 1)?;
-            let device = job.device.clone().autodiff();
-            job.device.seed(config.seed);
-            let head = HeadConfig::new(backbone.width(), classes).init(&device);
-            let loader = |samples: Vec<Embedding>, shuffle: bool| {
-                let builder = DataLoaderBuilder::new(EmbeddingBatcher).batch_size(batch_size);
-                let builder = if shuffle { builder.shuffle(config.seed) } else { builder };
-                builder.build(InMemDataset::new(samples))
-            };
-            let (head, outcome) = fit.run(head, loader(train_embeddings, true), loader(valid_embeddings, false))?;
-            let (network, architecture) = backbone.with_classifier(head.linear, classes);
+            // The page's trainer (crate::teach), run here on the cached embeddings: a run takes
+            // seconds, so `--resume` redoes it whole rather than reading a checkpoint.
+            let (network, architecture, outcome) = fit_head(backbone, train_embeddings, valid_embeddings, classes, batch_size, config, &fit, job)?;
             (network, architecture, outcome)
         }
     };
@@ -369,12 +371,55 @@ pub fn train(config: &TrainConfig, job: &TrainJob) -> Result<TrainReport> {
     })
 }
 
-/// A tenth of the training set per batch, within 8..=32: with 48 pictures, batches of 32 gave
-/// batch norm two updates of its running statistics per epoch, too few to settle, and validation
-/// stayed at chance while training accuracy reached 98% (batches of 8: 100% on validation).
-pub fn auto_batch_size(train_pictures: usize) -> usize {
-    (train_pictures / 10).clamp(8, 32)
+/// The transfer recipe's head, trained by [`crate::teach`] (the same code as the page's) on the
+/// cached embeddings, one printed and recorded line per epoch; the backbone with it in place.
+#[allow(clippy::too_many_arguments)]
+fn fit_head(
+    backbone: Backbone,
+    train: Vec<Embedding>,
+    valid: Vec<Embedding>,
+    classes: usize,
+    batch_size: usize,
+    config: &TrainConfig,
+    fit: &Fit<'_>,
+    job: &TrainJob,
+) -> Result<(crate::nets::Network, Architecture, Outcome)> {
+    let width = backbone.width();
+    let examples = |set: Vec<Embedding>| {
+        let labels = set.iter().map(|e| e.label).collect();
+        let features = set.iter().flat_map(|e| e.features.iter().copied()).collect();
+        Examples::new(width, features, labels, classes)
+    };
+    let teach = TeachConfig {
+        epochs: config.epochs,
+        batch_size: Some(batch_size),
+        learning_rate: config.learning_rate,
+        weight_decay: config.weight_decay,
+        valid_fraction: config.valid_fraction,
+        seed: config.seed,
+        patience: config.patience,
+        dropout: TeachConfig::new().dropout,
+    };
+    teach.check()?;
+    let mut fitting = Fitting::new(examples(train)?, examples(valid)?, classes, teach);
+    let path = fit.workdir.join("history.json");
+    fit.history.lock().unwrap_or_else(|p| p.into_inner()).truncate(0);
+    while !fitting.done() {
+        let record = fitting.epoch();
+        eprintln!("{}", history::format_epoch(&record, config.epochs, fit.k));
+        let mut history = fit.history.lock().unwrap_or_else(|p| p.into_inner());
+        history.epochs.push(record);
+        if let Err(e) = history.save(&path) {
+            eprintln!("camtag: warning: cannot save the training history: {e}");
+        }
+    }
+    let fitted = fitting.finish();
+    eprintln!("kept epoch {} (lowest validation loss {:.3})", fitted.kept.epoch, fitted.kept.valid.loss);
+    let (network, architecture) = backbone.with_classifier(crate::teach::bundle::linear(&fitted.head, &job.device))?;
+    Ok((network, architecture, Outcome { kept: fitted.kept, epochs_run: fitted.history.len() }))
 }
+
+pub use crate::teach::fit::auto_batch_size;
 
 impl TrainJob {
     fn device_name(&self) -> &'static str {

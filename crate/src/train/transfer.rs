@@ -7,7 +7,6 @@ use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
 
-use burn::data::dataloader::batcher::Batcher;
 use burn::prelude::*;
 
 use super::batcher::PictureBatcher;
@@ -25,30 +24,6 @@ pub struct Embedding {
     /// `[features]`, the globally pooled last feature map.
     pub features: Arc<[f32]>,
     pub label: usize,
-}
-
-/// A batch of embeddings and their tags.
-#[derive(Clone, Debug)]
-pub struct EmbeddingBatch {
-    /// `[batch, features]`.
-    pub features: Tensor<2>,
-    /// `[batch]`.
-    pub targets: Tensor<1, Int>,
-}
-
-#[derive(Clone, Default)]
-pub struct EmbeddingBatcher;
-
-impl Batcher<Embedding, EmbeddingBatch> for EmbeddingBatcher {
-    fn batch(&self, items: Vec<Embedding>, device: &Device) -> EmbeddingBatch {
-        let dim = items.first().map_or(0, |e| e.features.len());
-        let features: Vec<f32> = items.iter().flat_map(|e| e.features.iter().copied()).collect();
-        let targets: Vec<i64> = items.iter().map(|e| e.label as i64).collect();
-        EmbeddingBatch {
-            features: Tensor::from_data(TensorData::new(features, [items.len(), dim]), device),
-            targets: Tensor::from_data(TensorData::new(targets, [items.len()]), device),
-        }
-    }
 }
 
 /// Pooled features of `inputs` (`[n, 3, s, s]` floats, concatenated): `[n, 1280]`.
