@@ -3,6 +3,7 @@
 use burn::prelude::*;
 use serde::Serialize;
 
+use crate::cam::{self, ActivationMap};
 use crate::bundle::{Bundle, Manifest, Source, WeightsDtype, WeightsInfo, weights};
 use crate::error::{CamtagError, Result};
 use crate::labels::Labels;
@@ -144,6 +145,28 @@ impl Classifier {
     /// [`Self::input_with`] makes it): the forward pass, the readback and the top-k.
     pub async fn classify_input(&self, input: Tensor<4>, k: usize) -> Result<Vec<Prediction>> {
         Ok(top_k(&self.input_logits(input).await?, k, &self.manifest.labels))
+    }
+}
+
+impl Classifier {
+    /// The `k` most probable classes of a prepared input and the class activation map of `class`
+    /// (`None`: the most probable), from one forward pass.
+    pub async fn classify_with_map(&self, input: Tensor<4>, k: usize, class: Option<usize>) -> Result<(Vec<Prediction>, ActivationMap)> {
+        let classes = self.manifest.labels.len();
+        if let Some(class) = class.filter(|&c| c >= classes) {
+            return Err(CamtagError::Image(format!("class {class} does not exist (the model has {classes})")));
+        }
+        let (features, logits) = self.network.forward_with_features(input);
+        let logits = check_finite(read_floats(logits).await?)?;
+        let predictions = top_k(&logits, k.max(1), &self.manifest.labels);
+        let index = class.unwrap_or(predictions[0].index);
+        let [_, _, h, w] = features.dims();
+        let classifier = self.network.classifier();
+        let values = check_finite(read_floats(cam::map(features, classifier, index)).await?)?;
+        let bias = read_floats(cam::bias(classifier, index)).await?[0];
+        let labels = &self.manifest.labels;
+        let map = ActivationMap { index, en: labels.en[index].clone(), zh: labels.zh[index].clone(), shape: [h, w], values, logit: logits[index], bias };
+        Ok((predictions, map))
     }
 }
 

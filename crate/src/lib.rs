@@ -16,6 +16,7 @@
 
 pub mod backend;
 pub mod bundle;
+pub mod cam;
 pub mod classifier;
 pub mod error;
 pub mod labels;

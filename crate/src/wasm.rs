@@ -67,6 +67,17 @@ struct Classification {
     backend: String,
 }
 
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct MapClassification {
+    predictions: Vec<Prediction>,
+    map: crate::cam::ActivationMap,
+    preprocess_ms: f64,
+    inference_ms: f64,
+    total_ms: f64,
+    backend: String,
+}
+
 #[wasm_bindgen(js_class = Classifier)]
 impl WasmClassifier {
     /// Loads a bundle. `backend` is `"auto"` (WebGPU when the browser gives an adapter, else the
@@ -154,6 +165,39 @@ impl WasmClassifier {
                 set("channels", (maps.channels as u32).into())?;
                 set("data", js_sys::Float32Array::from(maps.data.as_slice()).into())?;
                 Ok::<JsValue, JsError>(out.into())
+            };
+            let result = run.await;
+            busy.set(false);
+            result.map_err(JsValue::from)
+        }))
+    }
+
+    /// Classifies RGBA pixels as `classify` does (at the model's own size) and computes the class
+    /// activation map of `tag` (an output index; absent: the top tag) from the same forward pass.
+    /// Resolves to `{predictions, map: {index, en, zh, shape: [h, w], values, logit, bias},
+    /// preprocessMs, inferenceMs, totalMs, backend}`.
+    #[wasm_bindgen(js_name = classifyWithMap)]
+    pub fn classify_with_map(&self, rgba: &[u8], width: u32, height: u32, top_k: u32, tag: Option<u32>) -> Result<js_sys::Promise, JsError> {
+        if self.busy.get() {
+            return Err(JsError::new("a classification is already running on this model"));
+        }
+        let classes = self.inner.manifest().labels.len();
+        if let Some(tag) = tag.filter(|&t| t as usize >= classes) {
+            return Err(JsError::new(&format!("tag {tag} does not exist (the model has {classes})")));
+        }
+        let start = now_ms();
+        let view = ImageView::rgba(rgba, width, height).map_err(js_error)?;
+        let input = self.inner.input(&view);
+        let preprocess_ms = now_ms() - start;
+        let (inner, busy, backend) = (self.inner.clone(), self.busy.clone(), self.backend());
+        busy.set(true);
+        Ok(wasm_bindgen_futures::future_to_promise(async move {
+            let run = async {
+                let started = now_ms();
+                let (predictions, map) = inner.classify_with_map(input, top_k as usize, tag.map(|t| t as usize)).await.map_err(js_error)?;
+                let inference_ms = now_ms() - started;
+                let out = MapClassification { predictions, map, preprocess_ms, inference_ms, total_ms: now_ms() - start, backend };
+                out.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(js_error)
             };
             let result = run.await;
             busy.set(false);

@@ -204,3 +204,49 @@ fn a_full_disk_leaves_the_previous_bundle_intact() {
     let left: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(left, vec![std::ffi::OsString::from("model.camtag")], "no half-written temporary file is left");
 }
+
+/// `camtag cam`: the map's mean plus the bias is the class's logit (the identity that makes a
+/// class activation map exact), the same logit `classify` gives; `--tag` by name or index picks
+/// the same map; the PNG is the crop's size; a tag that does not exist is named.
+#[test]
+fn cam_maps_add_up_to_the_logit_and_name_a_missing_tag() {
+    let model = model().to_str().unwrap();
+    let photo = fixture("photos/chelsea.png");
+    let photo = photo.to_str().unwrap();
+    let json = |args: &[&str]| -> serde_json::Value {
+        let run = camtag(&[&["cam", photo, "--model", model, "--json"], args].concat());
+        assert!(run.status.success(), "{}", stderr(&run));
+        serde_json::from_slice(&run.stdout).unwrap()
+    };
+    let top = json(&[]);
+    let map = &top["map"];
+    let values: Vec<f64> = map["values"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+    assert_eq!(map["shape"], serde_json::json!([7, 7]));
+    assert_eq!(values.len(), 49);
+    let mean = values.iter().sum::<f64>() / 49.0;
+    let (logit, bias) = (map["logit"].as_f64().unwrap(), map["bias"].as_f64().unwrap());
+    assert!((bias + mean - logit).abs() < 1e-3 * logit.abs().max(1.0), "bias {bias} + mean {mean} vs logit {logit}");
+    assert_eq!(map["index"], top["predictions"][0]["index"], "the top tag's map by default");
+    let classify = camtag(&["classify", photo, "--model", model, "--json", "--device", "cpu"]);
+    let classify: serde_json::Value = serde_json::from_slice(&classify.stdout).unwrap();
+    assert!((classify[0]["predictions"][0]["logit"].as_f64().unwrap() - logit).abs() < 1e-4, "the same pass as classify");
+    // The map varies over the picture: it is not the pooled score spread evenly.
+    let (min, max) = values.iter().fold((f64::MAX, f64::MIN), |(a, b), &v| (a.min(v), b.max(v)));
+    assert!(max - min > 1.0, "{min}..{max}");
+
+    let second = top["predictions"][1]["index"].as_u64().unwrap().to_string();
+    let by_index = json(&["--tag", &second]);
+    let by_name = json(&["--tag", top["predictions"][1]["en"].as_str().unwrap()]);
+    assert_eq!(by_index["map"], by_name["map"]);
+    assert_ne!(by_index["map"]["values"], map["values"]);
+
+    let png = scratch().join("cam.png");
+    let run = camtag(&["cam", photo, "--model", model, "--out", png.to_str().unwrap()]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    assert_eq!(image::image_dimensions(&png).unwrap(), (224, 224));
+
+    for (tag, says) in [("1000", "tag 1000 does not exist"), ("天气", "no tag \"天气\"")] {
+        let run = camtag(&["cam", photo, "--model", model, "--tag", tag]);
+        assert!(!run.status.success() && stderr(&run).contains(says), "{tag}: {}", stderr(&run));
+    }
+}

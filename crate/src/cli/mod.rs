@@ -1,5 +1,6 @@
 //! Command-line parsing and dispatch. Each subcommand lives in its own file.
 
+mod cam;
 mod classify;
 mod eval;
 mod features;
@@ -34,6 +35,8 @@ enum Command {
     Eval(eval::EvalArgs),
     /// The feature map after a layer, for one picture (what the page's classroom draws).
     Features(features::FeaturesArgs),
+    /// Where it looks: the class activation map of a picture's top tag (or --tag), as numbers or a PNG.
+    Cam(cam::CamArgs),
 }
 
 /// Where `build.sh` writes the default model; the CLI looks there when `--model` is absent.
@@ -52,6 +55,7 @@ pub fn run() -> ExitCode {
         Command::Train(args) => train::run(args),
         Command::Eval(args) => eval::run(args),
         Command::Features(args) => features::run(args),
+        Command::Cam(args) => cam::run(args),
     };
     match result {
         Ok(code) => code,

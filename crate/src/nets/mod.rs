@@ -176,6 +176,22 @@ macro_rules! registry {
                 }
             }
 
+            /// The last feature maps and the class scores of one pass: `[batch, 3, h, w]` →
+            /// (`[batch, channels, h / 32, w / 32]`, `[batch, classes]`), for class activation
+            /// maps (`crate::cam`).
+            pub fn forward_with_features(&self, images: Tensor<4>) -> (Tensor<4>, Tensor<2>) {
+                match self {
+                    $(Self::$variant(net) => {
+                        let run = || {
+                            let features = net.features(images);
+                            let logits = classify(net.classifier(), global_avg_pool(features.clone()));
+                            (features, logits)
+                        };
+                        if <$net as Net>::ALL_ON_KERNELS { parallel::on_this_thread(run) } else { parallel::on_rayon(run) }
+                    },)+
+                }
+            }
+
             /// The trunk's steps in order (see [`probe`]).
             pub fn steps(&self) -> Vec<Step<'_>> {
                 match self { $(Self::$variant(net) => net.steps(),)+ }
