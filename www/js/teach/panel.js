@@ -51,18 +51,22 @@ export function setupTeach({ engine, video, store, userModels, shown = {} }) {
   });
 
   let scheduled = false;
-  /** Redraws the list and the buttons, at most once a frame (2,000 files added call it 2,000 times). */
-  const refresh = () => {
+  /**
+   * Sets the buttons at once (a tag typed makes "hold to capture" pressable straight away) and
+   * redraws the list at most once a frame (2,000 files added call this 2,000 times).
+   */
+  const refresh = ({ now = false } = {}) => {
+    ui.capture.disabled = !canCapture();
+    ui.addTag.disabled = cleanTag(ui.tagInput.value) === '';
+    ui.exportButton.disabled = store.samples.length === 0;
+    ui.clearAll.disabled = store.tags.length === 0;
+    training.refresh();
+    if (now) list.render(); // what the reader just clicked away goes at once
     if (scheduled) return;
     scheduled = true;
     requestAnimationFrame(() => {
       scheduled = false;
-      ui.capture.disabled = !canCapture();
-      ui.addTag.disabled = cleanTag(ui.tagInput.value) === '';
-      ui.exportButton.disabled = store.samples.length === 0;
-      ui.clearAll.disabled = store.tags.length === 0;
       list.render();
-      training.refresh();
     });
   };
 
@@ -109,13 +113,14 @@ export function setupTeach({ engine, video, store, userModels, shown = {} }) {
         await store.updateTag(tag.id, clean);
         refresh();
       },
-      remove: async (tag) => {
-        await store.removeTag(tag.id);
-        refresh();
+      // The store forgets at once and writes after: the list is redrawn before the write ends.
+      remove: (tag) => {
+        store.removeTag(tag.id);
+        refresh({ now: true });
       },
-      removeSample: async (sample) => {
-        await store.removeSample(sample.id);
-        refresh();
+      removeSample: (sample) => {
+        store.removeSample(sample.id);
+        refresh({ now: true });
       },
       addFiles,
       suggest: async ({ zh, en }) => {
