@@ -3,8 +3,9 @@
 // tagging; the bad inputs said before any training; training with a live curve, whose model runs
 // at once on the camera and on a chosen picture; the downloaded bundle read back by the native
 // CLI with the page's answer; the "not sure" threshold; a dropped bundle that collides with the
-// user's model kept beside it; a model switch or a cancel stopping a training; and a reload with
-// no server and no network keeping the samples and the model, and adding a sample offline.
+// user's model kept beside it; a model switch, a cancel or a reload stopping a training; the other
+// base network; and a reload with no server and no network keeping the samples and the model,
+// and adding a sample offline.
 
 import assert from 'node:assert/strict';
 import { mkdtemp, writeFile } from 'node:fs/promises';
@@ -88,6 +89,17 @@ async function nextResult(action) {
   const before = await page.evaluate(() => window.camtag.frames);
   await action();
   await page.waitForFunction((n) => window.camtag.frames > n, before, { timeout: TIMEOUT });
+  return page.evaluate(() => window.camtag.lastResult.predictions);
+}
+
+/** Chooses picture `file` and resolves to its predictions (not those of a camera frame before it). */
+async function pictureResult(file) {
+  const before = await page.evaluate(() => window.camtag.frames);
+  await page.setInputFiles('#file-input', file);
+  await page.waitForFunction((n) => {
+    const [picture, frame] = [document.querySelector('#picture'), window.camtag.lastFrame];
+    return window.camtag.frames > n && !picture.hidden && frame?.width === picture.width && frame?.height === picture.height;
+  }, before, { timeout: TIMEOUT });
   return page.evaluate(() => window.camtag.lastResult.predictions);
 }
 
@@ -183,7 +195,7 @@ test('the trained tags on the live camera: the cat is 猫, steadily', async () =
 
 let coffeeTop; // the page's predictions for coffee.png under the trained model
 test('the trained tags on a chosen picture', async () => {
-  coffeeTop = await nextResult(() => page.setInputFiles('#file-input', join(CACHE, 'photos/coffee.png')));
+  coffeeTop = await pictureResult(join(CACHE, 'photos/coffee.png'));
   assert.equal(coffeeTop[0].zh, '咖啡');
   assert.equal(coffeeTop[0].en, 'coffee');
 });
@@ -201,7 +213,7 @@ test('the downloaded bundle gives the native CLI the page\'s answer', async () =
 });
 
 test('under the threshold the page says "not sure" instead of a tag', async () => {
-  const top = await nextResult(() => page.setInputFiles('#file-input', join(CACHE, 'photos/china.jpg')));
+  const top = await pictureResult(join(CACHE, 'photos/china.jpg'));
   const setThreshold = (percent) => page.$eval('#threshold', (input, value) => {
     input.value = String(value);
     input.dispatchEvent(new Event('input'));
@@ -264,6 +276,39 @@ test('cancel stops a training between epochs', async () => {
   assert.match(await page.textContent('#model-name'), /^MobileNetV2 · int8/);
 });
 
+test('a reload during training abandons it; the samples stay', async () => {
+  const counts = await Promise.all(TAGS.map(count));
+  const models = await page.$$eval('#model-select optgroup.user-models option', (os) => os.length);
+  await page.click('#train');
+  await page.reload();
+  await waitForTags(page, TIMEOUT);
+  await page.click('#collect summary');
+  await page.waitForSelector(group('宇航员'));
+  assert.deepEqual(await Promise.all(TAGS.map(count)), counts);
+  assert.equal(await page.$$eval('#model-select optgroup.user-models option', (os) => os.length), models, 'no model saved');
+  assert.equal(await page.isHidden('#teach-error'), true);
+  assert.equal(await page.isEnabled('#train'), true);
+});
+
+test('EfficientNet-Lite0 as the base: the samples are described again under it, and its head trained', async () => {
+  await page.selectOption('#teach-base', 'efficientnet_lite0');
+  await page.click('#train');
+  await page.waitForSelector('#teach-report[data-ms]', { timeout: TRAIN_TIMEOUT });
+  assert.equal(await page.isHidden('#teach-error'), true, await page.textContent('#teach-error'));
+  await page.waitForFunction((name) => document.querySelector('#model-name').textContent.startsWith(`${name} (3)`), MODEL_NAME, { timeout: TIMEOUT });
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#model-download')]);
+  const file = join(dir, 'efficientnet.camtag');
+  await download.saveAs(file);
+  const bytes = (await import('node:fs')).readFileSync(file);
+  const manifest = JSON.parse(bytes.subarray(16, 16 + bytes.readUInt32LE(12)).toString('utf8'));
+  assert.equal(manifest.training.recipe, 'efficientnet-lite0-transfer');
+  assert.deepEqual(manifest.labels.zh, TAGS);
+  assert.deepEqual(manifest.labels.en, ['cat', 'coffee', 'astronaut']);
+  const top = await pictureResult(join(CACHE, 'photos/coffee.png'));
+  assert.equal(top[0].zh, '咖啡');
+  await page.selectOption('#teach-base', 'mobilenet_v2');
+});
+
 test('a reload with no server and no network keeps the samples and the model, and adds a sample offline', async () => {
   // The trained model is chosen again: the page starts with the user's model last chosen.
   const mine = await page.$eval('#model-select optgroup.user-models option', (o) => o.value);
@@ -280,7 +325,7 @@ test('a reload with no server and no network keeps the samples and the model, an
   await waitForTags(page, TIMEOUT);
   await page.click('#collect summary');
   await page.waitForSelector(group('咖啡'));
-  const before = await totalSamples();
+  const before = await described();
   await page.setInputFiles(`${group('咖啡')} .tag-files`, coffee.slice(4, 5));
   await waitCount('咖啡', (await count('咖啡')) + 1);
   await waitDescribed(before + 1);
@@ -300,7 +345,7 @@ test('a reload with no server and no network keeps the samples and the model, an
   assert.equal(await page.inputValue(`${group('宇航员')} .tag-en`), 'astronaut');
   await page.setInputFiles(`${group('宇航员')} .tag-files`, astronaut.slice(4, 5));
   await waitCount('宇航员', counts[2] + 1);
-  await waitDescribed(before + 2);
+  await waitDescribed(before + 2); // described offline: the teacher's network came from the cache
   assert.equal(await page.isHidden('#teach-error'), true, await page.textContent('#teach-error'));
   await context.setOffline(false);
 });
