@@ -3,7 +3,7 @@
 // tagging; the bad inputs said before any training; training with a live curve, whose model runs
 // at once on the camera and on a chosen picture; the downloaded bundle read back by the native
 // CLI with the page's answer; the "not sure" threshold; a dropped bundle that collides with the
-// user's model kept beside it; a model switch, a cancel or a reload stopping a training; the other
+// user's model kept beside it, and removed; a model switch, a cancel or a reload stopping a training; the other
 // base network; and a reload with no server and no network keeping the samples and the model,
 // and adding a sample offline.
 
@@ -241,6 +241,18 @@ test('a dropped bundle named like the user\'s model is kept beside it, renamed',
   assert.ok(names.some((n) => n.startsWith(`${MODEL_NAME} (2) · `)), names.join('\n'));
 });
 
+test('the user\'s model can be removed (asked first); the default model then runs', async () => {
+  const before = await page.$$eval('#model-select optgroup.user-models option', (os) => os.length);
+  assert.match(await page.$eval('#model-select', (s) => s.selectedOptions[0].textContent), /\(2\) · /);
+  await page.click('#model-remove');
+  await page.waitForFunction(() => /^MobileNetV2 · int8/.test(document.querySelector('#model-name').textContent), null, { timeout: TIMEOUT });
+  const names = await page.$$eval('#model-select optgroup.user-models option', (os) => os.map((o) => o.textContent));
+  assert.equal(names.length, before - 1);
+  assert.ok(!names.some((n) => n.includes('(2)')), names.join('\n'));
+  assert.equal(await page.$eval('#model-select', (s) => s.value), 'mobilenet_v2_int8.camtag');
+  assert.equal(await page.isDisabled('#model-remove'), true);
+});
+
 test('a model switch during training abandons it; the samples stay', async () => {
   const counts = await Promise.all(TAGS.map(count));
   const models = await page.$$eval('#model-select optgroup.user-models option', (os) => os.length);
@@ -295,7 +307,7 @@ test('EfficientNet-Lite0 as the base: the samples are described again under it, 
   await page.click('#train');
   await page.waitForSelector('#teach-report[data-ms]', { timeout: TRAIN_TIMEOUT });
   assert.equal(await page.isHidden('#teach-error'), true, await page.textContent('#teach-error'));
-  await page.waitForFunction((name) => document.querySelector('#model-name').textContent.startsWith(`${name} (3)`), MODEL_NAME, { timeout: TIMEOUT });
+  await page.waitForFunction((name) => document.querySelector('#model-name').textContent.startsWith(`${name} (2)`), MODEL_NAME, { timeout: TIMEOUT });
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#model-download')]);
   const file = join(dir, 'efficientnet.camtag');
   await download.saveAs(file);

@@ -13,7 +13,6 @@ import { createMessages } from './page/messages.js';
 import { createModelLoading } from './page/model-loading.js';
 import { setupPictures } from './page/picture.js';
 import { saveSnapshot, snapshotOf } from './page/snapshot.js';
-import { modelUrl } from './page/model-list.js';
 import { startUp } from './page/start-up.js';
 import { createTagging } from './page/tagging.js';
 import { setupTeach, showStorageProblem } from './teach/panel.js';
@@ -43,7 +42,7 @@ const camera = createCameraControl({ ui, tagging, messages, collect: teach, read
 const classroom = setupClassroom({ engine, shown, showError: messages.error, backend: () => models.backend() });
 const models = createModelLoading({
   engine, ui, messages, camera, tagging, backendDisplay: createBackendDisplay({ ui, shown }), onModel: classroom.onModel,
-  onSwitch: teach.abandon, sourceOf: (value) => userModels.sourceOf(value, modelUrl),
+  onSwitch: teach.abandon, sourceOf: userModels.sourceOf,
 });
 userModels.attach(models);
 setupPictures({ ui, camera, tagging, messages, onModelFile: (file) => { teach.abandon(); userModels.openFile(file); } });

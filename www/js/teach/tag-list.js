@@ -41,8 +41,8 @@ export function createTagList({ store, groups, suggestions, on }) {
     zh.setAttribute('aria-label', t('tag'));
     const en = make('input', { type: 'text', className: 'tag-en', value: tag.en ?? '', maxLength: 64, autocomplete: 'off', placeholder: 'English' });
     en.setAttribute('aria-label', t('tagEnglish'));
-    zh.addEventListener('change', () => on.rename(tag, { zh: zh.value }));
-    en.addEventListener('change', () => on.rename(tag, { en: en.value }));
+    zh.addEventListener('input', () => on.rename(tag, { zh: zh.value }));
+    en.addEventListener('input', () => on.rename(tag, { en: en.value }));
 
     const use = button('captureHere', 'tag-use');
     use.addEventListener('click', () => on.use(tag));
@@ -108,7 +108,18 @@ export function createTagList({ store, groups, suggestions, on }) {
         urls.delete(id);
       }
     }
+    // A name being typed survives the redraw (a capture redraws every 200 ms).
+    const typing = groups.contains(document.activeElement) && document.activeElement.matches('input[type="text"]') ? document.activeElement : null;
+    const where = typing && { tagId: typing.closest('.sample-group').dataset.tagId, className: typing.className, value: typing.value, start: typing.selectionStart, end: typing.selectionEnd };
     groups.replaceChildren(...store.tags.map(group));
+    if (where) {
+      const again = groups.querySelector(`.sample-group[data-tag-id="${where.tagId}"] input.${where.className}`);
+      if (again) {
+        again.value = where.value;
+        again.focus();
+        again.setSelectionRange(where.start, where.end);
+      }
+    }
     suggestions.replaceChildren();
     if (store.tags.length) return;
     const hint = make('span', { className: 'muted' });

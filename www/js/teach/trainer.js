@@ -31,6 +31,8 @@ export function untrainable(tags, count) {
   return null;
 }
 
+const KEEP_PIXELS = 4;
+
 /**
  * Describes samples one at a time, in the order added, beside the camera's frames: `add(sample,
  * image)` queues one (`image`: its pixels, if at hand). `onChange(pending)` hears how many wait,
@@ -39,8 +41,12 @@ export function untrainable(tags, count) {
 export function createDescriber({ engine, store, base, onChange = () => {}, onProblem = () => {}, onTimed = () => {} }) {
   let chain = Promise.resolve();
   let pending = 0;
-  const add = (sample, image) => {
+  const add = (sample, picture) => {
     const which = base();
+    // The pixels of the first few waiting are kept; those of a long queue (a folder of 2,000
+    // photos) are decoded again from the stored picture when their turn comes, so the memory
+    // they hold stays small.
+    const image = pending < KEEP_PIXELS ? picture : null;
     pending += 1;
     onChange(pending);
     chain = chain.then(async () => {

@@ -18,7 +18,7 @@ const round = (x) => (Number.isFinite(x) ? Number(x.toFixed(1)) : '—');
 export function createTrainingView({ engine, store, userModels, describer, base, say, onChange }) {
   const ui = {
     train: $('train'), cancel: $('train-cancel'), curve: $('teach-curve'), report: $('teach-report'),
-    download: $('model-download'), modelSelect: $('model-select'),
+    download: $('model-download'), remove: $('model-remove'), modelSelect: $('model-select'),
   };
   let controller = null; // the training running, if any
 
@@ -105,11 +105,20 @@ export function createTrainingView({ engine, store, userModels, describer, base,
     const model = userModels.selected();
     if (model) userModels.download(model);
   });
-  ui.modelSelect.addEventListener('change', () => { ui.download.disabled = !userModels.selected(); });
+  ui.remove.addEventListener('click', async () => {
+    const model = userModels.selected();
+    if (model && (await userModels.remove(model))) say.status(t('modelRemoved', { name: model.name }));
+    onChange();
+  });
+  const mine = () => {
+    ui.download.disabled = !userModels.selected();
+    ui.remove.disabled = ui.download.disabled;
+  };
+  ui.modelSelect.addEventListener('change', mine);
 
   return {
     running: () => controller !== null,
-    refresh: () => { ui.download.disabled = !userModels.selected(); },
+    refresh: mine,
     /** Another model was asked for: a training running stops (its samples stay). */
     abandon: () => controller?.abort('switch'),
   };

@@ -5,6 +5,7 @@
 // own models (models/index.json), dropped again, are not saved twice: the picker has them.
 
 import { t } from '../page/i18n.js';
+import { modelUrl } from '../page/model-list.js';
 
 const PREFIX = 'user:';
 const ACTIVE = 'activeModel'; // the setting: the picker value of the user's model last chosen
@@ -23,6 +24,7 @@ const fileName = (name) => `${name.replace(/[\\/:*?"<>|\s]+/g, '_') || 'camtag'}
 export function createUserModels({ store, ui, say }) {
   let models = null;
   let builtNames = new Set();
+  let builtDefault = null; // models/index.json's default
 
   /** Lists the user's models in the picker, after the built ones. */
   function fill() {
@@ -33,7 +35,7 @@ export function createUserModels({ store, ui, say }) {
     group.dataset.i18nLabel = 'yourModels';
     for (const m of store.models) {
       const date = new Date(m.created).toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'short' });
-      const tags = m.tags.map((tag) => tag.zh).join(' / ');
+      const tags = m.tags.slice(0, 4).map((tag) => tag.zh).join(' / ') + (m.tags.length > 4 ? ' …' : '');
       const option = new Option(`${m.name} · ${date}${tags ? ` · ${tags}` : ''}`, valueOf(m.id));
       group.append(option);
     }
@@ -51,7 +53,8 @@ export function createUserModels({ store, ui, say }) {
   }
 
   /** What to load for picker value `value`: a user model's bytes as a File, or a built model's URL. */
-  async function sourceOf(value, builtUrl) {
+  async function sourceOf(value) {
+    const builtUrl = modelUrl;
     const id = idOf(value);
     const model = store.models.find((m) => m.id === id);
     if (id === null || !model) {
@@ -88,7 +91,20 @@ export function createUserModels({ store, ui, say }) {
     /** page/model-loading.js's handle, once made. */
     attach: (handle) => { models = handle; },
     /** models/index.json was read: the built models' names. */
-    onIndex: (index) => { builtNames = new Set(index.models.map((m) => m.name)); },
+    onIndex: (index) => {
+      builtNames = new Set(index.models.map((m) => m.name));
+      builtDefault = index.default;
+    },
+    /** Forgets user model `model` (asked first); where it was running, the default model runs instead. */
+    async remove(model) {
+      if (!window.confirm(t('removeModelConfirm', { name: model.name }))) return false;
+      const running = ui.modelSelect.value === valueOf(model.id);
+      await store.removeModel(model.id);
+      if (running) ui.modelSelect.value = builtDefault ?? ui.modelSelect.options[0]?.value;
+      fill();
+      if (running) await models.reload(await sourceOf(ui.modelSelect.value));
+      return true;
+    },
     /** The user's model to start with (the last chosen), as start-up wants it, or null. */
     async first() {
       const value = store.setting(ACTIVE);
