@@ -77,7 +77,12 @@ impl Backend {
             BackendChoice::Cpu => Ok(Self::cpu()),
             BackendChoice::Gpu => Ok(Self { device: gpu().await?, kind: BackendKind::Wgpu, fallback_reason: None }),
             BackendChoice::Auto => match gpu().await {
-                Ok(device) => Ok(Self { device, kind: BackendKind::Wgpu, fallback_reason: None }),
+                Ok(device) => match software_adapter() {
+                    // A GPU emulated on the CPU (Mesa's lavapipe, SwiftShader) is far slower than
+                    // camtag's own CPU kernels: 1,278 ms a photo on lavapipe here against 26 ms.
+                    Some(name) => Ok(Self { fallback_reason: Some(format!("the only GPU is {name}, a software one: the CPU is faster")), ..Self::cpu() }),
+                    None => Ok(Self { device, kind: BackendKind::Wgpu, fallback_reason: None }),
+                },
                 Err(e) => Ok(Self { fallback_reason: Some(e.to_string()), ..Self::cpu() }),
             },
         }
@@ -85,6 +90,12 @@ impl Backend {
 }
 
 static GPU: OnceLock<std::result::Result<Device, String>> = OnceLock::new();
+/// The adapter's name where wgpu reports it as a CPU (a software rasterizer), natively.
+static SOFTWARE: OnceLock<Option<String>> = OnceLock::new();
+
+fn software_adapter() -> Option<String> {
+    SOFTWARE.get().cloned().flatten()
+}
 
 async fn gpu() -> Result<Device> {
     if GPU.get().is_none() {
@@ -96,12 +107,20 @@ async fn gpu() -> Result<Device> {
 
 // Native builds always have wgpu; a wasm build only with the `webgpu` feature (build.sh's
 // default package: its CPU-only packages leave the WebGPU stack out).
-#[cfg(any(not(target_arch = "wasm32"), feature = "webgpu"))]
+#[cfg(not(target_arch = "wasm32"))]
 async fn init_gpu() -> std::result::Result<Device, String> {
-    let options = Device::wgpu_options();
-    // In a browser, only WebGPU: wgpu's WebGL path cannot run compute shaders.
-    #[cfg(target_arch = "wasm32")]
-    let options = options.graphics_api(burn::tensor::wgpu::WgpuBackend::WebGpu);
+    use burn::tensor::wgpu::wgpu;
+    let (device, setup) = Device::wgpu_options().init_with_setup_async().await.map_err(|e| format!("no usable GPU: {e}"))?;
+    let info = setup.adapter.get_info();
+    let _ = SOFTWARE.set((info.device_type == wgpu::DeviceType::Cpu).then_some(info.name));
+    Ok(device)
+}
+
+// In a browser, only WebGPU (wgpu's WebGL path cannot run compute shaders); whether the GPU is
+// worth it is the page's trial's call (www/js/worker/gpu-trial.js).
+#[cfg(all(target_arch = "wasm32", feature = "webgpu"))]
+async fn init_gpu() -> std::result::Result<Device, String> {
+    let options = Device::wgpu_options().graphics_api(burn::tensor::wgpu::WgpuBackend::WebGpu);
     options.init_async().await.map_err(|e| format!("no usable GPU: {e}"))
 }
 
@@ -110,4 +129,30 @@ async fn init_gpu() -> std::result::Result<Device, String> {
 #[cfg(all(target_arch = "wasm32", not(feature = "webgpu")))]
 async fn init_gpu() -> std::result::Result<Device, String> {
     Err("no usable GPU: camtag's CPU-only package is running (the browser offers no WebGPU adapter, or no wasm SIMD)".to_string())
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+
+    /// `auto` keeps a hardware GPU and leaves a software one (lavapipe, as tests/run.sh installs
+    /// it here) for the CPU, saying why; `wgpu` asked for by name is still given.
+    #[test]
+    fn auto_never_picks_a_software_gpu() {
+        let Ok(asked) = pollster::block_on(Backend::acquire(BackendChoice::Gpu)) else {
+            let auto = pollster::block_on(Backend::acquire(BackendChoice::Auto)).unwrap();
+            assert_eq!(auto.kind, BackendKind::Cpu, "no GPU at all: the CPU");
+            return;
+        };
+        assert_eq!(asked.kind, BackendKind::Wgpu);
+        let auto = pollster::block_on(Backend::acquire(BackendChoice::Auto)).unwrap();
+        match software_adapter() {
+            Some(name) => {
+                assert_eq!(auto.kind, BackendKind::Cpu, "{name} is a software GPU");
+                let reason = auto.fallback_reason.unwrap();
+                assert!(reason.contains(&name) && reason.contains("software"), "{reason}");
+            }
+            None => assert_eq!(auto.kind, BackendKind::Wgpu),
+        }
+    }
 }
