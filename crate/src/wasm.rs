@@ -172,12 +172,12 @@ impl WasmClassifier {
         }))
     }
 
-    /// Classifies RGBA pixels as `classify` does (at the model's own size) and computes the class
+    /// Classifies RGBA pixels as `classify` does (at `size` when given) and computes the class
     /// activation map of `tag` (an output index; absent: the top tag) from the same forward pass.
     /// Resolves to `{predictions, map: {index, en, zh, shape: [h, w], values, logit, bias},
     /// preprocessMs, inferenceMs, totalMs, backend}`.
     #[wasm_bindgen(js_name = classifyWithMap)]
-    pub fn classify_with_map(&self, rgba: &[u8], width: u32, height: u32, top_k: u32, tag: Option<u32>) -> Result<js_sys::Promise, JsError> {
+    pub fn classify_with_map(&self, rgba: &[u8], width: u32, height: u32, top_k: u32, size: Option<u32>, tag: Option<u32>) -> Result<js_sys::Promise, JsError> {
         if self.busy.get() {
             return Err(JsError::new("a classification is already running on this model"));
         }
@@ -187,7 +187,10 @@ impl WasmClassifier {
         }
         let start = now_ms();
         let view = ImageView::rgba(rgba, width, height).map_err(js_error)?;
-        let input = self.inner.input(&view);
+        let input = match size {
+            Some(size) => self.inner.input_with(&view, &self.inner.preprocessing_at(size).map_err(js_error)?),
+            None => self.inner.input(&view),
+        };
         let preprocess_ms = now_ms() - start;
         let (inner, busy, backend) = (self.inner.clone(), self.busy.clone(), self.backend());
         busy.set(true);
