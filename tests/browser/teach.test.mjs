@@ -171,6 +171,7 @@ test('training draws its curve, reports each tag, and its model tags the camera 
   await page.click('#train');
   await page.waitForSelector('#teach-report[data-ms]', { timeout: TRAIN_TIMEOUT });
   assert.equal(await page.isHidden('#teach-error'), true, await page.textContent('#teach-error'));
+  assert.equal(await page.isVisible('#teach-curve'), true);
   assert.equal(await page.$$eval('#teach-curve polyline', (ls) => ls.length), 3, 'train loss, valid loss, valid top-1');
   assert.ok(Number(await page.getAttribute('#teach-curve', 'data-epochs')) >= 1);
   const rows = await page.$$eval('#teach-report tr[data-tag]', (trs) => trs.map((tr) => [tr.dataset.tag, ...[...tr.cells].slice(1).map((c) => Number(c.textContent))]));

@@ -136,10 +136,11 @@ export function setupTeach({ engine, video, store, userModels, shown = {} }) {
   const canCapture = () => Boolean(video.srcObject) && !video.hidden && cleanTag(ui.tagInput.value) !== '';
   const grab = async () => {
     if (!canCapture()) return stop();
+    // The tag as typed when the frame was taken (the reader may type another while it encodes).
+    const [zh, en] = [cleanTag(ui.tagInput.value), ui.enInput.value];
     const picture = await captureFrame(video);
     if (!picture) return undefined;
-    const tag = await tagNamed(cleanTag(ui.tagInput.value), ui.enInput.value);
-    return addSample(tag, picture);
+    return addSample(await tagNamed(zh, en), picture);
   };
   const start = (event) => {
     event.preventDefault();

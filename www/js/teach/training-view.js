@@ -67,7 +67,7 @@ export function createTrainingView({ engine, store, userModels, describer, base,
     ui.report.hidden = true;
     delete ui.report.dataset.ms;
     const records = [];
-    ui.curve.hidden = false;
+    ui.curve.removeAttribute('hidden'); // an SVG element has no `hidden` property
     drawCurve(ui.curve, records, curveLabels());
     try {
       say.status(t('describing', { n: describer.pending }));
