@@ -1,8 +1,12 @@
 // The Teach panel's storage under strain: no IndexedDB at all (a private window) and a full
-// quota each get a clear message while the page keeps working in memory; 2,000 samples load,
+// quota each get a clear message while the page keeps working in memory (a folder of pictures
+// added there too); 2,000 samples load,
 // draw (thumbnails capped per tag), stay editable, and train, while the camera keeps tagging.
 
 import assert from 'node:assert/strict';
+import { copyFile, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
 import { cropsOf, launch, serveWww, waitForTags, y4mOf } from './harness.mjs';
@@ -45,6 +49,12 @@ test('without IndexedDB the panel says nothing is kept, and works in memory', as
   await page.click('#tag-suggestions .suggestion >> nth=1');
   await page.setInputFiles('.sample-group[data-tag="晴天"] .tag-files', coffee.slice(0, 2));
   await page.waitForFunction(() => document.querySelector('.sample-group[data-tag="晴天"]')?.dataset.count === '2', null, { timeout: TIMEOUT });
+  // A whole folder: its pictures are added, the rest skipped and counted.
+  const folder = await mkdtemp(join(tmpdir(), 'camtag-folder-'));
+  await Promise.all([copyFile(coffee[1], join(folder, 'a.png')), copyFile(coffee[2], join(folder, 'b.png')), writeFile(join(folder, 'notes.txt'), 'hi'), writeFile(join(folder, 'c.png'), '')]);
+  await page.setInputFiles('.sample-group[data-tag="晴天"] .tag-folder', folder);
+  await page.waitForFunction(() => document.querySelector('.sample-group[data-tag="晴天"]')?.dataset.count === '4', null, { timeout: TIMEOUT });
+  assert.match(await page.textContent('#teach-skipped'), /2 files skipped/);
   const frames = await page.evaluate(() => window.camtag.frames);
   await page.waitForFunction((n) => window.camtag.frames > n + 2, frames, { timeout: TIMEOUT });
   await context.close();

@@ -27,6 +27,7 @@ let page;
 let coffee; // crops of coffee.png
 let astronaut; // crops of astronaut.png
 let dir; // scratch files
+const uncaught = []; // the page's uncaught errors: none, from start to end
 before(async () => {
   [coffee, astronaut] = await Promise.all([cropsOf('coffee.png', 5), cropsOf('astronaut.png', 5)]);
   dir = await mkdtemp(join(tmpdir(), 'camtag-teach-'));
@@ -35,6 +36,7 @@ before(async () => {
   context = await browser.newContext();
   page = await context.newPage();
   page.on('dialog', (dialog) => dialog.accept());
+  page.on('pageerror', (e) => uncaught.push(e.message));
   await page.goto(`${server.origin}/?backend=cpu`);
   await waitForTags(page, TIMEOUT);
   await page.click('#collect summary');
@@ -361,4 +363,8 @@ test('a reload with no server and no network keeps the samples and the model, an
   await waitDescribed(before + 2); // described offline: the teacher's network came from the cache
   assert.equal(await page.isHidden('#teach-error'), true, await page.textContent('#teach-error'));
   await context.setOffline(false);
+});
+
+test('nothing went uncaught in the page', () => {
+  assert.deepEqual(uncaught, []);
 });
