@@ -11,6 +11,7 @@ import { zip } from '../collect/zip.js';
 import { DEFAULT_BASE, isBase } from '../shared/teach-bases.js';
 import { captureFrame, decodeFile } from './pictures.js';
 import { createTagList } from './tag-list.js';
+import { keepBaseOffline } from './offline-base.js';
 import { createDescriber } from './trainer.js';
 import { createTrainingView } from './training-view.js';
 
@@ -173,7 +174,10 @@ export function setupTeach({ engine, video, store, userModels, shown = {} }) {
     await store.addTag({ zh, en: ui.enInput.value.trim() });
     refresh();
   });
-  ui.base.addEventListener('change', () => store.setSetting('base', ui.base.value));
+  ui.base.addEventListener('change', () => {
+    store.setSetting('base', ui.base.value);
+    keepBaseOffline(ui.base.value);
+  });
 
   ui.exportButton.addEventListener('click', async () => {
     const entries = [];
@@ -199,7 +203,11 @@ export function setupTeach({ engine, video, store, userModels, shown = {} }) {
   });
 
   const training = createTrainingView({ engine, store, userModels, describer, base: () => ui.base.value, say, onChange: refresh });
-  ui.panel.addEventListener('toggle', refresh);
+  ui.panel.addEventListener('toggle', () => {
+    refresh();
+    if (ui.panel.open) keepBaseOffline(ui.base.value); // about to teach: offline too
+  });
+  if (store.tags.length) keepBaseOffline(ui.base.value); // taught before: keep teaching offline
   refresh();
 
   return {
