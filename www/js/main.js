@@ -15,6 +15,7 @@ import { setupPictures } from './page/picture.js';
 import { saveSnapshot, snapshotOf } from './page/snapshot.js';
 import { startUp } from './page/start-up.js';
 import { createTagging } from './page/tagging.js';
+import { createWhereItLooks } from './page/where-it-looks.js';
 import { setupTeach, showStorageProblem } from './teach/panel.js';
 import { openStore } from './teach/store.js';
 import { createUserModels } from './teach/user-models.js';
@@ -32,7 +33,13 @@ window.camtag = shown;
 const ui = pageElements();
 const messages = createMessages(ui);
 const engine = new Engine({ onLost: (problem) => models.recoverOnCpu(problem), onTrial: (trial) => models.trialEnded(trial) });
-const tagging = createTagging({ engine, ui, messages, shown });
+let manifest = null; // the running model's, for where its input crop lies
+const whereItLooks = createWhereItLooks({
+  toggle: ui.camToggle, canvas: ui.camOverlay, legend: ui.camLegend, legendTag: ui.camLegendTag, results: ui.results,
+  preprocessing: () => manifest?.preprocessing,
+  onChange: () => tagging.again(),
+});
+const tagging = createTagging({ engine, ui, messages, shown, whereItLooks });
 // The Teach panel's samples and the user's models, from IndexedDB (or memory only, said so).
 const store = await openStore({ onProblem: showStorageProblem });
 const userModels = createUserModels({ store, ui, say: messages.status });
@@ -41,7 +48,8 @@ const camera = createCameraControl({ ui, tagging, messages, collect: teach, read
 // The comparison runs where the page's model runs (not `auto`: its trial would time itself).
 const classroom = setupClassroom({ engine, shown, showError: messages.error, backend: () => models.backend() });
 const models = createModelLoading({
-  engine, ui, messages, camera, tagging, backendDisplay: createBackendDisplay({ ui, shown }), onModel: classroom.onModel,
+  engine, ui, messages, camera, tagging, backendDisplay: createBackendDisplay({ ui, shown }),
+  onModel: (loaded) => { manifest = loaded; classroom.onModel(loaded); },
   onSwitch: teach.abandon, sourceOf: userModels.sourceOf,
 });
 userModels.attach(models);

@@ -172,9 +172,10 @@ export class Engine {
   /**
    * Classifies an ImageData; its buffer moves to the worker and comes back. Resolves to
    * `{result, frame}` where `frame` is the ImageData that was classified. `size`: the input side
-   * in pixels (default: the model's own).
+   * in pixels (default: the model's own). `map`: also the class activation map of `tag` (an
+   * output index; null: the top tag), as `result.map` (page/where-it-looks.js).
    */
-  classify(image, topK, size = null) {
+  classify(image, topK, size = null, { map = false, tag = null } = {}) {
     if (!this.#worker) return noModel('classifyFailed');
     const { width, height } = image;
     const rgba = image.data.buffer;
@@ -184,6 +185,6 @@ export class Engine {
       if (answer.kind === Kind.FAILED) throw Object.assign(problemOf(answer), { frame });
       return { result: answer.value, frame };
     };
-    return this.#request({ kind: Kind.CLASSIFY, id: this.#nextId++, rgba, width, height, topK, size }, { transfer: [rgba], settle });
+    return this.#request({ kind: Kind.CLASSIFY, id: this.#nextId++, rgba, width, height, topK, size, map, mapTag: tag }, { transfer: [rgba], settle });
   }
 }

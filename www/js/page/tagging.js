@@ -4,19 +4,23 @@
 // first) for the snapshot, the classroom and the tests. The list says which model's tags it
 // shows (`data-model`, a load's id, as #model-name does): a model loaded takes down another's.
 // The camera's tags are smoothed over a few frames and a verdict says the top tag, or "not sure"
-// under the threshold (page/steady.js); `shown.lastResult` stays the frame's own result.
+// under the threshold (page/steady.js); `shown.lastResult` stays the frame's own result. With
+// "where it looks" on, each result brings its class activation map, drawn over the frame
+// (page/where-it-looks.js).
 
+import { copyOfFrame } from './engine.js';
 import { explain } from './i18n.js';
 import { renderResults, rollingMedian } from './results.js';
 import { createSmoother, createVerdict } from './steady.js';
 
 const TOP_K = 5;
 
-export function createTagging({ engine, ui, messages, shown }) {
+export function createTagging({ engine, ui, messages, shown, whereItLooks }) {
   let generation = 0; // bumped whenever the stage changes source
   const median = rollingMedian(15);
   const smoother = createSmoother(5);
   let lastShown = null; // the result as shown (the camera's smoothed)
+  let lastPicture = null; // the picture on the stage (not a camera frame), as classified
   const show = (result) => {
     lastShown = result;
     renderResults(ui.results, result);
@@ -38,16 +42,18 @@ export function createTagging({ engine, ui, messages, shown }) {
     const before = generation;
     // A smaller input for slow devices: the work scales with the pixels ('': the model's own).
     const size = Number(ui.sizeSelect.value) || null;
-    const { result, frame } = await engine.classify(image, TOP_K, size);
+    const { result, frame } = await engine.classify(image, TOP_K, size, whereItLooks.request());
     if (before !== generation || result.model !== engine.model) return false;
     Object.assign(shown, { lastFrame: frame, lastResult: result, frames: shown.frames + 1 });
     if (shown.frames === 1) {
       shown.firstTagMs = Math.round(performance.now()); // since the page's navigation began
       firstTagShown();
     }
+    lastPicture = camera ? null : frame; // a picture is tagged again when what to compute changes
     if (!camera) smoother.reset();
     const predictions = camera ? smoother.add(result.predictions, TOP_K) : result.predictions;
     show({ ...result, predictions });
+    whereItLooks.show(result, frame, size); // the frame's own map, never smoothed
     ui.results.dataset.model = String(result.model);
     ui.snapshot.disabled = false;
     ui.ms.textContent = `${median(result.totalMs).toFixed(0)} ms`;
@@ -72,18 +78,23 @@ export function createTagging({ engine, ui, messages, shown }) {
     /** The stage changes source: a result still in the worker for the old one is not shown. */
     newSource: () => {
       generation += 1;
+      lastPicture = null;
       smoother.reset();
+      whereItLooks.clear();
     },
     /** Model `id` was loaded: another model's tags are taken down until it gives its own. */
     modelLoaded: (id) => {
       if (ui.results.dataset.model === String(id)) return;
       smoother.reset();
+      whereItLooks.reset();
       lastShown = null;
       verdict.show(null);
       ui.results.classList.remove('unsure');
       ui.results.replaceChildren();
       delete ui.results.dataset.model;
     },
+    /** Tags the picture on the stage again (the map was turned on, or another tag picked). */
+    again: () => lastPicture && classify(copyOfFrame(lastPicture)).catch((e) => messages.error(explain(e))),
     /** Shows the last result again (in another language). */
     redraw: () => lastShown && show(lastShown),
   };

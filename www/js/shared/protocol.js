@@ -16,7 +16,10 @@
 //                                                      where `trial` (auto with a WebGPU adapter,
 //                                                      worker/gpu-trial.js) what runs it after:
 //                                                    TRIAL {id, backend, package, gpuMs, cpuMs | problem}
-//   CLASSIFY  {id, rgba, width, height, topK, size}  REPLY {id, value: result, rgba}; `result.model`
+//   CLASSIFY  {id, rgba, width, height, topK, size,  REPLY {id, value: result, rgba}; `result.model`
+//             map, mapTag}: `map` asks for the class    (and with `map`, `result.map`: {index, en, zh,
+//             activation map of `mapTag` (an output     shape, values, logit, bias}, page/where-it-looks.js)
+//             index) or of the top tag
 //                                                      is the id of the load whose model answered
 //   LAYERS    {id, size}                             REPLY {id, value: layer table}
 //   FEATURES  {id, rgba, width, height, point,       REPLY {id, value: {maps, points}}

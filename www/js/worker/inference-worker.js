@@ -58,9 +58,13 @@ let frameDone = []; // resolvers waiting for a classification to end, each calle
 const REQUESTS = {
   [Kind.LOAD]: { run: load, failsAs: 'loadFailed' },
   [Kind.CLASSIFY]: {
-    run: async ({ rgba, width, height, topK, size }) => {
+    run: async ({ rgba, width, height, topK, size, map, mapTag }) => {
       const model = activeLoad;
-      return { ...(await active().classify(new Uint8Array(rgba), width, height, topK, size ?? undefined)), model };
+      const pixels = new Uint8Array(rgba);
+      const result = map
+        ? await active().classifyWithMap(pixels, width, height, topK, size ?? undefined, mapTag ?? undefined)
+        : await active().classify(pixels, width, height, topK, size ?? undefined);
+      return { ...result, model };
     },
     failsAs: 'classifyFailed',
     givesBack: true,
