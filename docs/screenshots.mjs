@@ -1,5 +1,6 @@
-// The README's screenshots of the page's main states (not a test): the camera on WebGPU, a
-// dropped picture in English, collecting samples, and a phone-sized screen.
+// The README's screenshots of the page's main states (not a test): the camera on WebGPU, where it
+// looks (the class activation map), teaching three tags in the page, a dropped picture in English,
+// and a phone-sized screen.
 //
 //   node docs/screenshots.mjs     (after ./build.sh and `npm ci` in tests/, whose harness it uses;
 //                                 Chinese needs fonts-noto-cjk)
@@ -7,7 +8,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { CACHE, ROOT, launch, serveWww, waitForTags, y4mOf } from '../tests/browser/harness.mjs';
+import { CACHE, ROOT, cropsOf, launch, serveWww, waitForTags, y4mOf } from '../tests/browser/harness.mjs';
 
 const DOCS = join(ROOT, 'docs');
 await mkdir(DOCS, { recursive: true });
@@ -20,16 +21,31 @@ await page.goto(`${server.origin}/?backend=webgpu`);
 await waitForTags(page, 120_000);
 await shot(page, 'camera-webgpu.jpg');
 
-await page.click('#collect summary');
-await page.fill('#tag-input', '猫');
-const box = await page.locator('#capture').boundingBox();
-await page.mouse.move(box.x + 5, box.y + 5);
-await page.mouse.down();
-await page.waitForTimeout(1500);
-await page.mouse.up();
+// Where it looks: the class activation map of the top tag over the camera.
+await page.check('#cam-toggle');
+await page.waitForFunction(() => window.camtag.lastResult?.map, null, { timeout: 120_000 });
 await page.waitForTimeout(500);
-await page.evaluate(() => document.querySelector('#collect').scrollIntoView());
-await shot(page, 'collect.jpg');
+await shot(page, 'where-it-looks.jpg');
+await page.uncheck('#cam-toggle');
+
+// Teaching: three tags from picture files (crops of the test photos), trained in the page.
+await page.click('#collect summary');
+const tags = [['猫', 'cat', 'chelsea.png'], ['咖啡', 'coffee', 'coffee.png'], ['宇航员', 'astronaut', 'astronaut.png']];
+for (const [zh, en, photo] of tags) {
+  await page.fill('#tag-input', zh);
+  await page.fill('#tag-en-input', en);
+  await page.click('#tag-add');
+  const group = `.sample-group[data-tag="${zh}"]`;
+  await page.waitForSelector(group);
+  await page.setInputFiles(`${group} .tag-files`, await cropsOf(photo, 8));
+}
+await page.waitForFunction(() => [...document.querySelectorAll('.sample-group')].reduce((n, g) => n + Number(g.dataset.count), 0) >= 24, null, { timeout: 120_000 });
+await page.click('#train');
+await page.waitForSelector('#teach-report[data-ms]', { timeout: 120_000 });
+// The tags' last thumbnails, the curve and the report in one view.
+await page.setViewportSize({ width: 1100, height: 900 });
+await page.evaluate(() => document.querySelector('#teach-report').scrollIntoView({ block: 'end' }));
+await shot(page, 'teach.jpg');
 await page.close();
 
 const cpu = await browser.newPage({ viewport: { width: 1100, height: 720 } });

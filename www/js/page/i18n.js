@@ -38,6 +38,8 @@ const STRINGS = {
   macsAt224: ['乘加 (224)', 'MACs (224)'],
   noWeights: ['无权重', 'no weights'],
   sizesTitle: ['不同输入尺寸', 'Any input size'],
+  camWhy: ['“看哪里”也要归功于全局平均池化：最后的分数 = 偏置 + 线性层权重对每个位置特征的加权和的平均。把平均挪到最后，每个位置（224 像素时是 7×7 个）对这个标签的贡献就能单独画出来，这就是类激活图（Zhou 等，CVPR 2016）。VGG 原版那样先把特征图展平再接全连接层的网络，位置和权重绑在一起，就没有这么简单准确的图。',
+    '"Where it looks" is global average pooling\'s gift too: the score is the bias plus the average, over the places, of the linear layer\'s weights applied to each place\'s features. Take the average last and each place (7 x 7 of them at 224 px) has its own share of the score: that is the class activation map (Zhou et al., CVPR 2016). A network that flattens its feature map into fully connected layers, as the original VGG does, ties weights to places and has no such exact map.'],
   sizesHelp: ['同一帧画面，同一个网络，输入 160、224、320 像素。网络最后是全局平均池化：图越大，特征图越大，但每个通道仍然平均成一个数，所以任何尺寸都能用。',
     'The same frame through the same network at 160, 224 and 320 pixels. The network ends in global average pooling: a bigger picture gives bigger feature maps, but each channel still averages to one number, so any size works.'],
   sizesRun: ['比较 160 / 224 / 320', 'Compare 160 / 224 / 320'],
