@@ -56,6 +56,20 @@ describe('pictures', () => {
     assert.equal(await page.isVisible('#picture'), true);
   });
 
+  test('tall and wide pictures (which Pillow resizes in another pass order) are tagged as the CLI tags them', async () => {
+    // 300x660 and 1080x2340 (a phone screenshot): taller than 2:1, resized down the columns first
+    // (crate/src/preprocess/resample.rs); 900x300 the other way.
+    for (const [w, h] of [[300, 660], [1080, 2340], [900, 300]]) {
+      const file = join(CACHE, 'crops', `astronaut-${w}x${h}.png`);
+      await run('ffmpeg', ['-loglevel', 'error', '-y', '-i', photo('astronaut.png'), '-vf', `scale=${w}:${h}`, '-frames:v', '1', file]);
+      const top = await nextResult(() => page.setInputFiles('#file-input', file));
+      assert.deepEqual(await page.evaluate(() => [window.camtag.lastFrame.width, window.camtag.lastFrame.height]), [w, h]);
+      const cli = await cliTop5(file);
+      assert.deepEqual(top.map((p) => p.index), cli.map((p) => p.index), `${w}x${h}`);
+      for (const [i, p] of top.entries()) assert.ok(Math.abs(p.prob - cli[i].prob) < 1e-4, `${w}x${h}, ${p.en}: ${p.prob} vs ${cli[i].prob}`);
+    }
+  });
+
   test('a dropped photo is tagged', async () => {
     const top = await nextResult(() => deliver('drop', photo('chelsea.png'), 'image/png'));
     assert.ok([281, 282, 285].includes(top[0].index), `cat, got ${top[0].en}`);
