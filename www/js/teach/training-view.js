@@ -70,7 +70,7 @@ export function createTrainingView({ engine, store, userModels, describer, base,
     ui.curve.removeAttribute('hidden'); // an SVG element has no `hidden` property
     drawCurve(ui.curve, records, curveLabels());
     try {
-      say.status(t('describing', { n: describer.pending }));
+      if (describer.pending) say.status(t('describing', { n: describer.pending }));
       await describer.drain();
       const name = tags.map((tag) => tag.zh.trim()).join(' · ');
       const { bundle, report, tags: named } = await trainOn({
