@@ -8,7 +8,7 @@ import { modelUrl } from './model-list.js';
 
 /**
  * `camera` is stopped during a reload and started again after it; `onModel(manifest)` hears of
- * every model loaded; `onSwitch()` of every reload asked for (the teacher abandons a training);
+ * every model loaded; `onSwitch()` of every other model picked (the teacher abandons a training);
  * `sourceOf(value)` resolves a picker value to what to load (default: a built model's `{url}`).
  */
 export function createModelLoading({
@@ -62,7 +62,6 @@ export function createModelLoading({
    * the last of several reloads asked for in a row).
    */
   async function reload(from) {
-    onSwitch();
     resumeCamera ||= camera.isOn();
     camera.stop();
     tagging.newSource(); // a frame still in flight was tagged by the model being replaced

@@ -6,6 +6,7 @@
 import { setLabel, t } from '../page/i18n.js';
 
 const SHOWN_PER_TAG = 48;
+/** The tags offered while there are none, to start from. */
 export const SUGGESTIONS = [{ zh: '多云', en: 'cloudy' }, { zh: '晴天', en: 'sunny' }, { zh: '夜景', en: 'night' }];
 
 const make = (name, props = {}) => Object.assign(document.createElement(name), props);
