@@ -28,6 +28,7 @@ let coffee; // crops of coffee.png
 let astronaut; // crops of astronaut.png
 let dir; // scratch files
 const uncaught = []; // the page's uncaught errors: none, from start to end
+const requests = []; // every request of the page, its workers and its service worker
 before(async () => {
   [coffee, astronaut] = await Promise.all([cropsOf('coffee.png', 5), cropsOf('astronaut.png', 5)]);
   dir = await mkdtemp(join(tmpdir(), 'camtag-teach-'));
@@ -37,6 +38,7 @@ before(async () => {
   page = await context.newPage();
   page.on('dialog', (dialog) => dialog.accept());
   page.on('pageerror', (e) => uncaught.push(e.message));
+  context.on('request', (r) => requests.push(r.url()));
   await page.goto(`${server.origin}/?backend=cpu`);
   await waitForTags(page, TIMEOUT);
   await page.click('#collect summary');
@@ -359,6 +361,9 @@ test('a reload with no server and no network keeps the samples and the model, an
   await context.setOffline(false);
 });
 
-test('nothing went uncaught in the page', () => {
+test('nothing went uncaught in the page, and nothing was asked of another origin', () => {
   assert.deepEqual(uncaught, []);
+  const foreign = requests.filter((url) => !url.startsWith(`${server.origin}/`) && !/^(data|blob):/.test(url));
+  assert.deepEqual(foreign, [], 'requests off the page origin');
+  assert.ok(requests.some((url) => url.endsWith('/models/mobilenet_v2.camtag.gz')), 'the teacher was fetched from the origin');
 });
