@@ -1,7 +1,8 @@
 // Teaching in the page (a benchmark, not a test), on the CPU package in headless Chromium with
 // the fake camera: what adding one sample costs (the DESCRIBE round trip to the worker's teacher,
-// ms) next to one camera frame's classification, and training 3 tags x 30 samples (ms from the
-// Train click to the new model running), with the teacher's first load apart.
+// MobileNetV2 f32, ms; with the camera tagging beside it, and alone) next to one camera frame's
+// classification (the default model, MobileNetV2 int8), and training 3 tags x 30 samples (ms
+// from the Train click to the new model running), with the teacher's first load apart.
 //
 //   node bench/teach.mjs [samplesPerTag]    (after ./build.sh, tests/fixtures/golden.sh and
 //                                           `npm ci` in tests/: the harness's playwright-core)
@@ -58,6 +59,14 @@ await page.waitForSelector('#teach-report[data-ms]', { timeout: TIMEOUT });
 const trainToActiveMs = Number(await page.getAttribute('#teach-report', 'data-ms'));
 const epochs = Number(await page.getAttribute('#teach-curve', 'data-epochs'));
 const top1 = Number(await page.getAttribute('#teach-report', 'data-top1'));
+// Describing alone: the camera stopped, ten more pictures.
+await page.click('#camera-toggle');
+await page.waitForFunction(() => document.querySelector('#video').hidden, null, { timeout: TIMEOUT });
+const done = await described();
+await page.setInputFiles('.sample-group[data-tag="咖啡"] .tag-files', (await cropsOf('coffee.png', 10)));
+await page.waitForFunction((n) => (window.camtag.describeMs ?? []).length >= n, done + 10, { timeout: TIMEOUT });
+const aloneMs = await page.evaluate((n) => window.camtag.describeMs.slice(n), done);
+
 const result = {
   browser: 'headless Chromium, CPU package (pkg-cpu), no WebGPU',
   classifyMsMedian: Math.round(classifyMs),
@@ -66,6 +75,7 @@ const result = {
   describeMsMedian: median(describeMs),
   describeMsMin: Math.min(...describeMs),
   describeMsMax: Math.max(...describeMs),
+  describeMsMedianCameraOff: median(aloneMs),
   samples: describeMs.length + 1,
   tags: Object.keys(photos).length,
   trainToActiveMs,
