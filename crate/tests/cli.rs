@@ -250,3 +250,65 @@ fn cam_maps_add_up_to_the_logit_and_name_a_missing_tag() {
         assert!(!run.status.success() && stderr(&run).contains(says), "{tag}: {}", stderr(&run));
     }
 }
+
+/// One set of conventions: `--format jsonl` streams a line per picture (a bad one is an error on
+/// stderr, the others still print), `--json` is `--format json`, a wrong value lists the right
+/// ones, `eval` writes no file unasked, `import` keeps stdout for data, and the default model is
+/// found beside the binary from any folder (or its absence said with the way out).
+#[test]
+fn cli_conventions_formats_files_and_the_default_model() {
+    let model = model().to_str().unwrap();
+    let chelsea = fixture("photos/chelsea.png");
+    let coffee = fixture("photos/coffee.png");
+    let missing = scratch().join("no-such-picture.png");
+    let (chelsea, coffee, missing) = (chelsea.to_str().unwrap(), coffee.to_str().unwrap(), missing.to_str().unwrap());
+    let out = camtag(&["classify", chelsea, missing, coffee, "--model", model, "--format", "jsonl", "--device", "cpu"]);
+    assert!(!out.status.success(), "one picture failed");
+    assert!(stderr(&out).contains("no-such-picture.png"), "{}", stderr(&out));
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 2, "a line per picture classified");
+    assert_eq!(lines[0]["predictions"][0]["index"], 285);
+    assert_eq!(lines[1]["predictions"][0]["index"], 967);
+
+    let json = camtag(&["classify", chelsea, "--model", model, "--json", "--device", "cpu"]);
+    let format = camtag(&["classify", chelsea, "--model", model, "--format", "json", "--device", "cpu"]);
+    let top = |o: &Output| serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap()[0]["predictions"].clone();
+    assert_eq!(top(&json), top(&format));
+    let bad = camtag(&["classify", chelsea, "--model", model, "--format", "yaml"]);
+    assert!(!bad.status.success() && stderr(&bad).contains("text") && stderr(&bad).contains("jsonl"), "{}", stderr(&bad));
+
+    // eval, run in an empty folder, leaves it empty without --confusion.
+    let folder = scratch().join("eval-cwd");
+    let data = folder.join("data/Egyptian cat");
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::copy(chelsea, data.join("c.png")).unwrap();
+    let eval = Command::new(env!("CARGO_BIN_EXE_camtag")).args(["eval", "--model", model, "--data", "data", "--json"]).current_dir(&folder).output().unwrap();
+    assert!(eval.status.success(), "{}", stderr(&eval));
+    let mut left: Vec<_> = std::fs::read_dir(&folder).unwrap().map(|e| e.unwrap().file_name()).collect();
+    left.sort();
+    assert_eq!(left, ["data"], "no confusion.svg unasked");
+
+    // import: the summary on stderr, nothing on stdout.
+    let pth = fixture("weights/mobilenet_v2-b0353104.pth");
+    let import = camtag(&["import", "--pth", pth.to_str().unwrap(), "--out", scratch().join("i.camtag").to_str().unwrap()]);
+    assert!(import.status.success() && import.stdout.is_empty() && stderr(&import).contains("MobileNetV2"), "{}", stderr(&import));
+
+    // The default model: beside a copy of the binary (bin/camtag, www/models/ above it), run from
+    // elsewhere; and where there is none, the message says how to get one.
+    let install = scratch().join("install");
+    std::fs::create_dir_all(install.join("bin")).unwrap();
+    std::fs::create_dir_all(install.join("www/models")).unwrap();
+    std::fs::copy(env!("CARGO_BIN_EXE_camtag"), install.join("bin/camtag")).unwrap();
+    std::fs::copy(model, install.join("www/models/mobilenet_v2.camtag")).unwrap();
+    let elsewhere = scratch().join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    let found = Command::new(install.join("bin/camtag")).args(["classify", chelsea, "--format", "json"]).current_dir(&elsewhere).env_remove("CAMTAG_MODEL").output().unwrap();
+    assert!(found.status.success(), "{}", stderr(&found));
+    // (A copy with no www/ above it: the test binary itself may sit in the checkout's target/.)
+    let lonely = std::env::temp_dir().join(format!("camtag-lonely-{}", std::process::id()));
+    std::fs::create_dir_all(&lonely).unwrap();
+    std::fs::copy(env!("CARGO_BIN_EXE_camtag"), lonely.join("camtag")).unwrap();
+    let none = Command::new(lonely.join("camtag")).args(["classify", chelsea]).current_dir(&elsewhere).env_remove("CAMTAG_MODEL").output().unwrap();
+    std::fs::remove_dir_all(&lonely).unwrap();
+    assert!(!none.status.success() && stderr(&none).contains("./build.sh") && stderr(&none).contains("--model"), "{}", stderr(&none));
+}

@@ -22,8 +22,12 @@ pub struct ClassifyArgs {
     /// How many classes to print per picture.
     #[arg(long, default_value_t = 5)]
     top: usize,
-    /// Print JSON (one array, an object per picture) instead of text.
-    #[arg(long)]
+    /// Output: text, json (one array at the end, an object per picture) or jsonl (one line per
+    /// picture, as soon as it is done: for folders of thousands).
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Same as --format json.
+    #[arg(long, conflicts_with = "format")]
     json: bool,
     /// Where the network runs: auto, cpu or wgpu.
     #[arg(long, default_value = "auto")]
@@ -32,6 +36,14 @@ pub struct ClassifyArgs {
     /// global average pooling.
     #[arg(long)]
     size: Option<u32>,
+}
+
+/// How `classify` prints its reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    Text,
+    Json,
+    Jsonl,
 }
 
 #[derive(Serialize)]
@@ -63,6 +75,7 @@ pub fn run(args: ClassifyArgs) -> Result<ExitCode> {
     })?;
     let classifier = Classifier::from_bytes(&bytes, &backend.device).with_context(|| model.display().to_string())?;
 
+    let format = if args.json { Format::Json } else { args.format };
     let mut reports = Vec::new();
     let mut failed = false;
     for path in &args.images {
@@ -92,15 +105,23 @@ pub fn run(args: ClassifyArgs) -> Result<ExitCode> {
             })
         })();
         match result {
-            Ok(report) if args.json => reports.push(report),
-            Ok(report) => print_text(&report),
+            Ok(report) => match format {
+                Format::Json => reports.push(report),
+                Format::Jsonl => {
+                    use std::io::Write;
+                    let mut out = std::io::stdout().lock();
+                    writeln!(out, "{}", serde_json::to_string(&report)?)?;
+                    out.flush()?;
+                }
+                Format::Text => print_text(&report),
+            },
             Err(e) => {
                 eprintln!("camtag: error: {e:#}");
                 failed = true;
             }
         }
     }
-    if args.json {
+    if format == Format::Json {
         println!("{}", serde_json::to_string_pretty(&reports)?);
     }
     Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })

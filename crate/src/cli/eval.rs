@@ -19,9 +19,9 @@ pub struct EvalArgs {
     /// ImageFolder tree whose folder names are labels of the model.
     #[arg(long)]
     data: PathBuf,
-    /// Where to write the confusion matrix picture.
-    #[arg(long, default_value = "confusion.svg")]
-    confusion: PathBuf,
+    /// Also draw the confusion matrix as an SVG picture, here (nothing is written unasked).
+    #[arg(long)]
+    confusion: Option<PathBuf>,
     /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
@@ -62,8 +62,10 @@ pub fn run(args: EvalArgs) -> Result<ExitCode> {
     })?;
     eprintln!();
     let confusion = evaluation.confusion();
-    let title = format!("{} on {}", classifier.manifest().name, args.data.display());
-    camtag::import::write_atomically(&args.confusion, confusion.to_svg(&title).as_bytes())?;
+    if let Some(path) = &args.confusion {
+        let title = format!("{} on {}", classifier.manifest().name, args.data.display());
+        camtag::import::write_atomically(path, confusion.to_svg(&title).as_bytes())?;
+    }
     let report = Report {
         model: model.display().to_string(),
         pictures: evaluation.outcomes.len(),
@@ -88,7 +90,9 @@ pub fn run(args: EvalArgs) -> Result<ExitCode> {
     } else {
         print_text(&report);
     }
-    eprintln!("confusion matrix: {}", args.confusion.display());
+    if let Some(path) = &args.confusion {
+        eprintln!("confusion matrix: {}", path.display());
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -47,6 +47,7 @@ pub fn run(args: ImportArgs) -> Result<ExitCode> {
     let bundle = import(which, &args.pth, dtype)?;
     let bytes = bundle.to_bytes()?;
     write_atomically(&args.out, &bytes)?;
-    println!("{}: {} ({:?} weights, {} bytes)", args.out.display(), bundle.manifest.name, dtype, bytes.len());
+    // A summary, not data: stderr, as train's and eval's (stdout stays for what a script reads).
+    eprintln!("{}: {} ({:?} weights, {} bytes)", args.out.display(), bundle.manifest.name, dtype, bytes.len());
     Ok(ExitCode::SUCCESS)
 }

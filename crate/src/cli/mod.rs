@@ -42,8 +42,21 @@ enum Command {
 /// Where `build.sh` writes the default model; the CLI looks there when `--model` is absent.
 pub const DEFAULT_MODEL: &str = "www/models/mobilenet_v2.camtag";
 
+/// `$CAMTAG_MODEL`; else [`DEFAULT_MODEL`] under the current folder; else under a folder above
+/// the binary (`target/release/camtag` run from anywhere finds the checkout's model); else the
+/// first, whose absence the caller reports with how to make it.
 pub fn default_model() -> PathBuf {
-    std::env::var_os("CAMTAG_MODEL").map_or_else(|| PathBuf::from(DEFAULT_MODEL), PathBuf::from)
+    if let Some(path) = std::env::var_os("CAMTAG_MODEL") {
+        return PathBuf::from(path);
+    }
+    let here = PathBuf::from(DEFAULT_MODEL);
+    if here.exists() {
+        return here;
+    }
+    let beside_binary = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.ancestors().skip(1).map(|dir| dir.join(DEFAULT_MODEL)).find(|p| p.exists()));
+    beside_binary.unwrap_or(here)
 }
 
 pub fn run() -> ExitCode {

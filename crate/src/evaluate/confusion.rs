@@ -4,9 +4,10 @@
 use super::ConfusionMatrix;
 use crate::svg::Svg;
 
-/// Terminal columns `text` takes: CJK characters take two.
+/// Terminal columns `text` takes (Unicode East Asian Width: 猫 two, é and × one, a combining mark
+/// none).
 pub fn display_width(text: &str) -> usize {
-    text.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum()
+    unicode_width::UnicodeWidthStr::width(text)
 }
 
 /// `text` padded with spaces to `width` terminal columns (on the right when `left_aligned`).
@@ -95,5 +96,20 @@ mod tests {
         assert!(svg.contains(">晴天<"));
         let no_other = ConfusionMatrix { tags: vec!["a".into(), "b".into()], counts: vec![vec![1, 0, 0], vec![0, 1, 0]] };
         assert!(!no_other.to_text().contains("other"));
+    }
+}
+
+#[cfg(test)]
+mod width_tests {
+    use super::*;
+
+    #[test]
+    fn terminal_widths_follow_unicode_not_ascii() {
+        assert_eq!(display_width("宇航员"), 6);
+        assert_eq!(display_width("café"), 4);
+        assert_eq!(display_width("e\u{301}"), 1, "e and a combining acute");
+        assert_eq!(display_width("3×3 → 1"), 7);
+        assert_eq!(pad("猫", 4, true), "猫  ");
+        assert_eq!(pad("é", 3, false), "  é");
     }
 }
