@@ -154,8 +154,15 @@ fn info_by_architecture_shows_the_googlenet_stem() {
 fn unknown_device_is_explained() {
     let photo = fixture("photos/chelsea.png");
     let out = camtag(&["classify", photo.to_str().unwrap(), "--model", model().to_str().unwrap(), "--device", "tpu"]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("unknown backend \"tpu\""), "{}", stderr(&out));
+    // clap's usage error (status 2) names the value and lists the right ones.
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("'tpu'") && err.contains("[possible values: auto, cpu, wgpu]"), "{err}");
+    for subcommand in ["eval", "features", "cam", "train"] {
+        let help = camtag(&[subcommand, "--help"]);
+        let help = String::from_utf8_lossy(&help.stdout).into_owned();
+        assert!(["- auto:", "- cpu:", "- wgpu:", "[default: "].iter().all(|s| help.contains(s)), "{subcommand} --help lists the devices and the default:\n{help}");
+    }
 }
 
 #[test]

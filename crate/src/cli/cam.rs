@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use camtag::cam::ActivationMap;
 use camtag::preprocess::ImageView;
-use camtag::{Backend, BackendChoice, Classifier};
+use camtag::{Backend, Classifier};
 use clap::Args;
 
 #[derive(Args)]
@@ -27,13 +27,13 @@ pub struct CamArgs {
     /// Print the map (values, shape, tag, logit and bias) and the top 5 as JSON.
     #[arg(long)]
     json: bool,
-    /// Where the network runs: auto, cpu or wgpu.
-    #[arg(long, default_value = "cpu")]
-    device: String,
+    /// Where the network runs.
+    #[arg(long, value_enum, default_value_t = super::DeviceArg::Cpu)]
+    device: super::DeviceArg,
 }
 
 pub fn run(args: CamArgs) -> Result<ExitCode> {
-    let backend = pollster::block_on(Backend::acquire(args.device.parse::<BackendChoice>()?))?;
+    let backend = pollster::block_on(Backend::acquire(args.device.into()))?;
     let model = args.model.unwrap_or_else(super::default_model);
     let bytes = std::fs::read(&model).with_context(|| format!("{}: cannot read the model bundle", model.display()))?;
     let classifier = Classifier::from_bytes(&bytes, &backend.device).with_context(|| model.display().to_string())?;

@@ -29,9 +29,9 @@ pub struct ClassifyArgs {
     /// Same as --format json.
     #[arg(long, conflicts_with = "format")]
     json: bool,
-    /// Where the network runs: auto, cpu or wgpu.
-    #[arg(long, default_value = "auto")]
-    device: String,
+    /// Where the network runs.
+    #[arg(long, value_enum, default_value_t = super::DeviceArg::Auto)]
+    device: super::DeviceArg,
     /// Input side in pixels [default: the model's own, e.g. 224]; any size works thanks to
     /// global average pooling.
     #[arg(long)]
@@ -64,7 +64,7 @@ struct Report {
 }
 
 pub fn run(args: ClassifyArgs) -> Result<ExitCode> {
-    let choice: BackendChoice = args.device.parse()?;
+    let choice: BackendChoice = args.device.into();
     let backend = pollster::block_on(Backend::acquire(choice))?;
     if let Some(reason) = &backend.fallback_reason {
         eprintln!("camtag: running on the CPU ({reason})");

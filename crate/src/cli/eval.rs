@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use camtag::evaluate::confusion::{display_width, pad};
 use camtag::evaluate::{self, ConfusionMatrix, TagScore};
-use camtag::{Backend, BackendChoice, Classifier};
+use camtag::{Backend, Classifier};
 use clap::Args;
 use serde::Serialize;
 
@@ -25,9 +25,9 @@ pub struct EvalArgs {
     /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
-    /// Where the network runs: auto, cpu or wgpu.
-    #[arg(long, default_value = "cpu")]
-    device: String,
+    /// Where the network runs.
+    #[arg(long, value_enum, default_value_t = super::DeviceArg::Cpu)]
+    device: super::DeviceArg,
 }
 
 #[derive(Serialize)]
@@ -51,7 +51,7 @@ struct Report {
 }
 
 pub fn run(args: EvalArgs) -> Result<ExitCode> {
-    let backend = pollster::block_on(Backend::acquire(args.device.parse::<BackendChoice>()?))?;
+    let backend = pollster::block_on(Backend::acquire(args.device.into()))?;
     let model = args.model.unwrap_or_else(super::default_model);
     let bytes = std::fs::read(&model).with_context(|| format!("{}: cannot read the model bundle", model.display()))?;
     let classifier = Classifier::from_bytes(&bytes, &backend.device).with_context(|| model.display().to_string())?;

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use camtag::preprocess::ImageView;
-use camtag::{Backend, BackendChoice, Classifier};
+use camtag::{Backend, Classifier};
 use clap::Args;
 
 #[derive(Args)]
@@ -22,13 +22,13 @@ pub struct FeaturesArgs {
     /// Channels to print.
     #[arg(long, default_value_t = 16)]
     channels: usize,
-    /// Where the network runs: auto, cpu or wgpu.
-    #[arg(long, default_value = "cpu")]
-    device: String,
+    /// Where the network runs.
+    #[arg(long, value_enum, default_value_t = super::DeviceArg::Cpu)]
+    device: super::DeviceArg,
 }
 
 pub fn run(args: FeaturesArgs) -> Result<ExitCode> {
-    let backend = pollster::block_on(Backend::acquire(args.device.parse::<BackendChoice>()?))?;
+    let backend = pollster::block_on(Backend::acquire(args.device.into()))?;
     let model = args.model.unwrap_or_else(super::default_model);
     let bytes = std::fs::read(&model).with_context(|| format!("{}: cannot read the model bundle", model.display()))?;
     let classifier = Classifier::from_bytes(&bytes, &backend.device).with_context(|| model.display().to_string())?;

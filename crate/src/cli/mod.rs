@@ -39,6 +39,29 @@ enum Command {
     Cam(cam::CamArgs),
 }
 
+/// Where the network runs (`--device`), as clap lists it in `--help` and in the error for a wrong
+/// value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum DeviceArg {
+    /// A hardware GPU when there is one (never a software one such as lavapipe), else the CPU.
+    Auto,
+    /// camtag's CPU kernels and burn's CPU backend.
+    Cpu,
+    /// The GPU through wgpu (Vulkan, Metal, DX12), whatever it is.
+    #[value(alias = "gpu", alias = "webgpu")]
+    Wgpu,
+}
+
+impl From<DeviceArg> for camtag::BackendChoice {
+    fn from(device: DeviceArg) -> Self {
+        match device {
+            DeviceArg::Auto => Self::Auto,
+            DeviceArg::Cpu => Self::Cpu,
+            DeviceArg::Wgpu => Self::Gpu,
+        }
+    }
+}
+
 /// Where `build.sh` writes the default model; the CLI looks there when `--model` is absent.
 pub const DEFAULT_MODEL: &str = "www/models/mobilenet_v2.camtag";
 

@@ -62,10 +62,10 @@ pub struct TrainArgs {
     /// Store weights in half precision (half the size).
     #[arg(long)]
     f16: bool,
-    /// Where training runs: cpu or wgpu (auto = cpu; on these small networks the CPU backend is
+    /// Where training runs (auto means the CPU here: on these small networks the CPU backend is
     /// the dependable choice).
-    #[arg(long, default_value = "cpu")]
-    device: String,
+    #[arg(long, value_enum, default_value_t = super::DeviceArg::Cpu)]
+    device: super::DeviceArg,
     /// Print the report as JSON on stdout.
     #[arg(long)]
     json: bool,
@@ -83,9 +83,9 @@ pub fn run(args: TrainArgs) -> Result<ExitCode> {
         .with_valid_fraction(args.valid_fraction)
         .with_patience(args.patience)
         .with_views(args.views);
-    let choice: BackendChoice = match args.device.as_str() {
-        "auto" => BackendChoice::Cpu,
-        other => other.parse()?,
+    let choice = match args.device {
+        super::DeviceArg::Auto => BackendChoice::Cpu,
+        other => other.into(),
     };
     let backend = pollster::block_on(Backend::acquire(choice))?;
     let job = TrainJob {
