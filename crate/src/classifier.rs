@@ -162,8 +162,11 @@ impl Classifier {
         let index = class.unwrap_or(predictions[0].index);
         let [_, _, h, w] = features.dims();
         let classifier = self.network.classifier();
-        let values = check_finite(read_floats(cam::map(features, classifier, index)).await?)?;
-        let bias = read_floats(cam::bias(classifier, index)).await?[0];
+        // The map and the bias in one readback (each readback is a round trip on a GPU).
+        let cells = h * w;
+        let both = Tensor::cat(vec![cam::map(features, classifier, index).reshape([cells]), cam::bias(classifier, index)], 0);
+        let mut values = check_finite(read_floats(both).await?)?;
+        let bias = values.pop().expect("cells + 1 values");
         let labels = &self.manifest.labels;
         let map = ActivationMap { index, en: labels.en[index].clone(), zh: labels.zh[index].clone(), shape: [h, w], values, logit: logits[index], bias };
         Ok((predictions, map))
