@@ -27,7 +27,7 @@ export const DEFAULT_MODEL_PATH = join(WWW, 'models', DEFAULT_MODEL);
 const MIME = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
   '.wasm': 'application/wasm', '.json': 'application/json', '.camtag': 'application/octet-stream',
-  '.png': 'image/png', '.svg': 'image/svg+xml', '.ico': 'image/x-icon',
+  '.png': 'image/png', '.svg': 'image/svg+xml', '.ico': 'image/x-icon', '.webmanifest': 'application/manifest+json',
 };
 
 /**
@@ -65,14 +65,19 @@ const BASE_ARGS = [
  * only one), `'denied'` (a fake camera exists but the permission prompt is refused) or `'none'`
  * (no camera). `webgpu`: expose WebGPU (SwiftShader).
  */
-export async function launch({ camera, webgpu = true, cameras = 1 } = {}) {
+export async function launch(options = {}) {
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: chromiumArgs(options) });
+}
+
+/** The command-line switches `launch` gives Chromium for `options` (for a persistent profile too). */
+export function chromiumArgs({ camera, webgpu = true, cameras = 1 } = {}) {
   const args = [...BASE_ARGS];
   if (camera === 'synthetic') args.push(`--use-fake-device-for-media-stream=device-count=${cameras}`, '--use-fake-ui-for-media-stream');
   else if (camera === 'denied') args.push('--use-fake-device-for-media-stream', '--deny-permission-prompts');
   else if (camera === 'none') args.push('--use-fake-ui-for-media-stream');
   else if (camera) args.push('--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', `--use-file-for-fake-video-capture=${camera}`);
   if (webgpu) args.push('--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-angle=swiftshader', '--use-webgpu-adapter=swiftshader');
-  return chromium.launch({ executablePath: CHROMIUM, headless: true, args });
+  return args;
 }
 
 /** Opens the page and records every request it makes, and its console, for the assertions. */

@@ -10,7 +10,7 @@ export function pageElements() {
     languageSelect: 'language-select', pause: 'pause-toggle', snapshot: 'snapshot', cameraChoice: 'camera-choice',
     cameraSelect: 'camera-select', flip: 'camera-flip', results: 'results', fallback: 'fallback', backend: 'backend',
     ms: 'ms', model: 'model-name', status: 'status', error: 'error', largeType: 'large-type',
-    verdict: 'verdict', threshold: 'threshold', thresholdValue: 'threshold-value',
+    verdict: 'verdict', announce: 'announce', threshold: 'threshold', thresholdValue: 'threshold-value',
     camToggle: 'cam-toggle', camOverlay: 'cam-overlay', camLegend: 'cam-legend', camLegendTag: 'cam-legend-tag',
   };
   return Object.fromEntries(Object.entries(ids).map(([name, id]) => [name, byId(id)]));

@@ -8,6 +8,7 @@
 // "where it looks" on, each result brings its class activation map, drawn over the frame
 // (page/where-it-looks.js).
 
+import { createAnnouncer } from './announcer.js';
 import { copyOfFrame } from './engine.js';
 import { explain } from './i18n.js';
 import { renderResults, rollingMedian } from './results.js';
@@ -21,11 +22,15 @@ export function createTagging({ engine, ui, messages, shown, whereItLooks }) {
   const smoother = createSmoother(5);
   let lastShown = null; // the result as shown (the camera's smoothed)
   let lastPicture = null; // the picture on the stage (not a camera frame), as classified
+  const announcer = createAnnouncer(ui.announce); // says the top tag when it changes, not every frame
   const show = (result) => {
     lastShown = result;
     renderResults(ui.results, result);
     verdict.show(result.predictions[0]);
-    ui.results.classList.toggle('unsure', ui.verdict.dataset.state === 'unsure');
+    const unsure = ui.verdict.dataset.state === 'unsure';
+    ui.results.classList.toggle('unsure', unsure);
+    // The key: the top tag (or not sure) in the language shown; another frame of the same says nothing.
+    announcer.say(`${document.documentElement.dataset.language}:${unsure ? 'unsure' : ui.verdict.dataset.index}`, ui.verdict.textContent);
   };
   const verdict = createVerdict({
     input: ui.threshold, output: ui.thresholdValue, verdict: ui.verdict, onChange: () => lastShown && show(lastShown),
@@ -89,6 +94,7 @@ export function createTagging({ engine, ui, messages, shown, whereItLooks }) {
       whereItLooks.reset();
       lastShown = null;
       verdict.show(null);
+      announcer.clear();
       ui.results.classList.remove('unsure');
       ui.results.replaceChildren();
       delete ui.results.dataset.model;
