@@ -1,8 +1,10 @@
 // The page's camera: start and stop, front/back and the camera picker, pause, and off whenever
 // the page is hidden. While it runs, the frame loop (page/frame-loop.js) hands its frames to
-// `tagging`; they wait until `ready()` (a model is loaded).
+// `tagging`; they wait until `ready()` (a model is loaded). A camera facing the user is shown
+// mirrored, as a mirror would (CSS only: the frame loop draws the video's own, unmirrored
+// pixels, so the network sees what the camera sees and text in it stays readable).
 
-import { closeCamera, currentCameraId, listCameras, openCamera } from './camera-device.js';
+import { closeCamera, currentCameraId, facesUser, listCameras, openCamera } from './camera-device.js';
 import { explain, setLabel, t } from './i18n.js';
 import { startLoop } from './frame-loop.js';
 import { setToggle, showOnStage } from './stage.js';
@@ -20,6 +22,8 @@ export function createCameraControl({ ui, tagging, messages, collect, ready }) {
     tagging.newSource();
     if (!quiet) messages.error('');
     closeCamera(ui.video);
+    ui.video.classList.remove('mirrored');
+    const requested = cameraId ? null : facingMode;
     try {
       await openCamera(ui.video, { deviceId: cameraId, facingMode, onEnded: onLost });
     } catch (e) {
@@ -27,6 +31,7 @@ export function createCameraControl({ ui, tagging, messages, collect, ready }) {
       return e;
     }
     cameraId = currentCameraId(ui.video);
+    ui.video.classList.toggle('mirrored', facesUser(ui.video, requested));
     showOnStage(ui, 'video');
     setToggle(ui, 'stopCamera');
     setPaused(false);
@@ -42,6 +47,7 @@ export function createCameraControl({ ui, tagging, messages, collect, ready }) {
     stopLoop?.();
     stopLoop = null;
     closeCamera(ui.video);
+    ui.video.classList.remove('mirrored');
     ui.pause.hidden = true;
     collect.refresh();
     if (!ui.picture.hidden) return;

@@ -42,6 +42,16 @@ export function currentCameraId(video) {
   return video.srcObject?.getVideoTracks()[0]?.getSettings().deviceId ?? null;
 }
 
+/**
+ * Whether the camera `video` shows faces the user (a front camera, a webcam that says so): its
+ * track's settings say which way it faces; where they do not, the way it was asked for
+ * (`requested`, null when a camera was picked by its id).
+ */
+export function facesUser(video, requested = null) {
+  const facing = video.srcObject?.getVideoTracks()[0]?.getSettings().facingMode || requested;
+  return facing === 'user';
+}
+
 /** Stops every track so the camera light goes off. */
 export function closeCamera(video) {
   const stream = video.srcObject;
