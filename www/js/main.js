@@ -10,6 +10,7 @@ import { Engine } from './page/engine.js';
 import { currentLanguage, setLanguage, translate } from './page/i18n.js';
 import { initLargeType } from './page/large-type.js';
 import { createMessages } from './page/messages.js';
+import { createOfflineModels } from './page/offline-models.js';
 import { createModelLoading } from './page/model-loading.js';
 import { setupPictures } from './page/picture.js';
 import { saveSnapshot, snapshotOf } from './page/snapshot.js';
@@ -46,11 +47,16 @@ const userModels = createUserModels({ store, ui, say: messages.status });
 const teach = setupTeach({ engine, video: ui.video, store, userModels, shown });
 const camera = createCameraControl({ ui, tagging, messages, collect: teach, ready: () => models.ready() });
 // The comparison runs where the page's model runs (not `auto`: its trial would time itself).
+// Which built models are kept for offline use (marked in the picker), and freeing their space.
+let builtDefault = null; // models/index.json's default, which comes with the page
+const offline = createOfflineModels({ select: ui.modelSelect, button: ui.freeOffline, defaultFile: () => builtDefault, say: messages.status });
+const fileOf = (from) => (from?.url ? decodeURIComponent(new URL(from.url).pathname.split('/').pop()) : null);
 const classroom = setupClassroom({ engine, shown, showError: messages.error, backend: () => models.backend() });
 const models = createModelLoading({
   engine, ui, messages, camera, tagging, backendDisplay: createBackendDisplay({ ui, shown }),
-  onModel: (loaded) => { manifest = loaded; classroom.onModel(loaded); },
+  onModel: (loaded, from) => { manifest = loaded; classroom.onModel(loaded); offline.keep(fileOf(from)); },
   onSwitch: teach.abandon, sourceOf: userModels.sourceOf,
+  explainFailure: (e, from) => offline.notKept(fileOf(from), e),
 });
 userModels.attach(models);
 setupPictures({ ui, camera, tagging, messages, onModelFile: (file) => { teach.abandon(); userModels.openFile(file); } });
@@ -66,11 +72,12 @@ ui.languageSelect.addEventListener('change', () => {
   tagging.redraw();
   teach.onLanguage();
   userModels.fill();
+  offline.refresh();
 });
 
 startUp({
   engine, ui, camera, models, tagging, messages,
-  onIndex: (index) => { classroom.onIndex(index); userModels.onIndex(index); },
-  onPicker: userModels.fill,
+  onIndex: (index) => { builtDefault = index.default; classroom.onIndex(index); userModels.onIndex(index); },
+  onPicker: () => { userModels.fill(); offline.refresh(); },
   firstModel: userModels.first,
 });

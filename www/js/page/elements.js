@@ -6,7 +6,7 @@ export const byId = (id) => document.getElementById(id);
 export function pageElements() {
   const ids = {
     stage: 'stage', video: 'video', picture: 'picture', placeholder: 'placeholder', toggle: 'camera-toggle',
-    fileInput: 'file-input', backendSelect: 'backend-select', modelSelect: 'model-select', sizeSelect: 'size-select',
+    fileInput: 'file-input', backendSelect: 'backend-select', modelSelect: 'model-select', freeOffline: 'free-offline', sizeSelect: 'size-select',
     languageSelect: 'language-select', pause: 'pause-toggle', snapshot: 'snapshot', cameraChoice: 'camera-choice',
     cameraSelect: 'camera-select', flip: 'camera-flip', results: 'results', fallback: 'fallback', backend: 'backend',
     ms: 'ms', model: 'model-name', status: 'status', error: 'error', largeType: 'large-type',

@@ -7,12 +7,15 @@ import { explain, t } from './i18n.js';
 import { modelUrl } from './model-list.js';
 
 /**
- * `camera` is stopped during a reload and started again after it; `onModel(manifest)` hears of
- * every model loaded; `onSwitch()` of every other model picked (the teacher abandons a training);
- * `sourceOf(value)` resolves a picker value to what to load (default: a built model's `{url}`).
+ * `camera` is stopped during a reload and started again after it; `onModel(manifest, from)` hears
+ * of every model loaded (and what it was loaded from); `onSwitch()` of every other model picked
+ * (the teacher abandons a training); `sourceOf(value)` resolves a picker value to what to load
+ * (default: a built model's `{url}`); `explainFailure(error, from)` may say better why a load
+ * failed (a model not kept offline), else null.
  */
 export function createModelLoading({
   engine, ui, messages, backendDisplay, camera, tagging, onModel, onSwitch = () => {}, sourceOf = async (value) => ({ url: modelUrl(value) }),
+  explainFailure = () => null,
 }) {
   let model = null; // what the worker runs: {backend, wasm, package, fallbackReason, manifest, trial}
   let source = null; // where it came from: {url} or {file}
@@ -35,7 +38,8 @@ export function createModelLoading({
       loaded = await engine.load(what, backend, (f) => messages.status(t('loadingModel', { percent: `${Math.round(f * 100)}%` })));
     } catch (e) {
       if (e.key === 'superseded') return 'superseded';
-      messages.error(model ? `${explain(e)} ${t('stillUsing', { name: model.manifest.name })}` : explain(e));
+      const why = explainFailure(e, from) ?? explain(e);
+      messages.error(model ? `${why} ${t('stillUsing', { name: model.manifest.name })}` : why);
       if (model) backendDisplay.loadFailed(model);
       if (pickers) [ui.backendSelect.value, ui.modelSelect.value] = [pickers.backend, pickers.model];
       messages.status('');
@@ -53,7 +57,7 @@ export function createModelLoading({
     tagging.modelLoaded(model.id); // the tags on screen came from the model it replaces
     messages.status('');
     ui.toggle.disabled = false;
-    onModel(manifest);
+    onModel(manifest, from);
     return true;
   }
 
