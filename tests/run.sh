@@ -14,7 +14,7 @@ if [[ -z ${XDG_RUNTIME_DIR:-} ]]; then
 fi
 
 need=()
-command -v chromium >/dev/null || need+=(chromium)
+command -v "${CHROMIUM:-chromium}" >/dev/null || need+=(chromium) # $CHROMIUM: another Chromium or Chrome (not a snap)
 command -v ffmpeg >/dev/null || need+=(ffmpeg)
 [[ -e /usr/share/vulkan/icd.d/lvp_icd.x86_64.json || -e /usr/share/vulkan/icd.d/lvp_icd.json ]] || need+=(mesa-vulkan-drivers)
 if ((${#need[@]})); then
