@@ -7,7 +7,9 @@
 //
 // The other model bundles (the teacher's base networks, the models in the picker) are cached the
 // first time the page fetches them, in a cache of the same version: a sample added or a head
-// trained offline needs the base network it was once fetched online.
+// trained offline needs the base network it was once fetched online, and a model opened online
+// opens offline (js/page/offline-models.js marks them in the picker, and its "remove offline
+// copies" deletes this cache: all but the precached default).
 
 importScripts('./precache.js');
 
