@@ -6,7 +6,7 @@
 // the kept bundles but the default's, which comes with the page. The user's own models live in
 // IndexedDB (teach/store.js), not here.
 
-import { t } from './i18n.js';
+import { explain, t } from './i18n.js';
 import { modelUrl } from './model-list.js';
 import { canInflate } from '../shared/wasm-packages.js';
 
@@ -85,14 +85,14 @@ export function createOfflineModels({ select, button, defaultFile, say }) {
     keep,
     free,
     /**
-     * Why built model `file` did not load, where the reason is that it is not kept and the
-     * network could not fetch it; null otherwise.
+     * Why built model `file` did not load, where the reason is that the device is offline and
+     * the model not kept (then the error's own explanation follows); null otherwise.
      */
     notKept(file, error) {
-      const network = error?.key === 'downloadFailed' || (error?.key === 'loadFailed' && (!navigator.onLine || /fetch|network/i.test(error.detail ?? '')));
-      if (!file || file.startsWith(USER) || kept.has(file) || !network) return null;
+      const network = error?.key === 'downloadFailed' || (error?.key === 'loadFailed' && /fetch|network/i.test(error.detail ?? ''));
+      if (navigator.onLine || !file || file.startsWith(USER) || kept.has(file) || !network) return null;
       const option = [...select.options].find((o) => o.value === file);
-      return t('notKeptOffline', { name: option?.dataset.label?.split(' · ')[0] ?? file });
+      return `${t('notKeptOffline', { name: option?.dataset.label?.split(' · ')[0] ?? file })} ${explain(error)}`;
     },
   };
 }
