@@ -54,7 +54,7 @@ mod tests {
     #[test]
     fn the_map_adds_up_to_the_logit_on_every_architecture() {
         let device = Device::flex();
-        for name in ["mobilenet-v2", "efficientnet-lite0", "resnet18", "googlenet", "vgg11"] {
+        for name in ["mobilenet-v2", "efficientnet-lite0", "resnet18", "googlenet", "vgg11-gap"] {
             let classifier = Classifier::untrained(name, &device).unwrap();
             let input = Tensor::<4>::random([1, 3, 96, 96], burn::tensor::Distribution::Normal(0.0, 1.0), &device);
             for class in [None, Some(7)] {
@@ -66,5 +66,15 @@ mod tests {
                 assert!((map.bias as f64 + mean - logit).abs() < 1e-3 * logit.abs().max(1.0), "{name}: {} + {mean} vs {logit}", map.bias);
             }
         }
+    }
+
+    /// VGG as published flattens its map into fully connected layers: no exact map, said so.
+    #[test]
+    fn a_fully_connected_head_has_no_map_and_says_why() {
+        let device = Device::flex();
+        let classifier = Classifier::untrained("vgg11", &device).unwrap();
+        let input = Tensor::<4>::zeros([1, 3, 224, 224], &device);
+        let err = pollster::block_on(classifier.classify_with_map(input, 3, None)).unwrap_err().to_string();
+        assert!(err.contains("fully connected") && err.contains("global average pooling"), "{err}");
     }
 }

@@ -83,6 +83,7 @@ impl Classifier {
         if !(32..=1024).contains(&size) {
             return Err(CamtagError::Image(format!("input size {size} is outside 32..=1024 pixels")));
         }
+        self.manifest.architecture.accepts(size as usize)?;
         let own = &self.manifest.preprocessing;
         if size == own.crop {
             return Ok(own.clone());
@@ -152,6 +153,12 @@ impl Classifier {
     /// The `k` most probable classes of a prepared input and the class activation map of `class`
     /// (`None`: the most probable), from one forward pass.
     pub async fn classify_with_map(&self, input: Tensor<4>, k: usize, class: Option<usize>) -> Result<(Vec<Prediction>, ActivationMap)> {
+        if !self.network.pools_globally() {
+            return Err(CamtagError::Image(format!(
+                "{} ends in fully connected layers, which tie each weight to a place: a class activation map needs global average pooling",
+                self.manifest.name
+            )));
+        }
         let classes = self.manifest.labels.len();
         if let Some(class) = class.filter(|&c| c >= classes) {
             return Err(CamtagError::Image(format!("class {class} does not exist (the model has {classes})")));

@@ -33,6 +33,9 @@ pub enum CamtagError {
     /// A lesson (tags, pictures, settings) that teaching a new head cannot use.
     #[error("cannot teach these tags: {0}")]
     Teach(String),
+    /// A network that takes one input size only was given another (VGG's fully connected head).
+    #[error("{0}")]
+    InputSize(String),
     /// A compute device could not be created or used.
     #[error("compute device error: {0}")]
     Device(String),

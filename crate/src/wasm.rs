@@ -125,6 +125,7 @@ impl WasmClassifier {
         if !(32..=4096).contains(&size) {
             return Err(JsError::new(&format!("input size {size} is outside 32..=4096 pixels")));
         }
+        self.inner.manifest().architecture.accepts(size as usize).map_err(js_error)?;
         let summary = self.inner.manifest().architecture.summary(size as usize);
         summary.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(js_error)
     }
@@ -394,4 +395,14 @@ pub async fn teach(base: Vec<u8>, features: Vec<f32>, labels: Vec<u32>, tags: Js
     js_sys::Reflect::set(&out, &"bundle".into(), &js_sys::Uint8Array::from(bytes.as_slice()).into()).map_err(|e| JsError::new(&format!("{e:?}")))?;
     js_sys::Reflect::set(&out, &"report".into(), &report.serialize(&serializer).map_err(js_error)?).map_err(|e| JsError::new(&format!("{e:?}")))?;
     Ok(out.into())
+}
+
+/// Why architecture `arch` (a name `camtag info --arch` knows) cannot take a `size` x `size`
+/// picture, or `null` when it can: the classroom shows VGG's fully connected head refusing the
+/// sizes global average pooling takes, without allocating its 138 M weights.
+#[wasm_bindgen(js_name = inputSizeProblem)]
+pub fn input_size_problem(arch: String, size: u32) -> Result<Option<String>, JsError> {
+    let architecture = crate::nets::Architecture::named(&arch)
+        .ok_or_else(|| JsError::new(&format!("unknown architecture {arch:?} (known: {})", crate::nets::Architecture::NAMES.join(", "))))?;
+    Ok(architecture.accepts(size as usize).err().map(|e| e.to_string()))
 }

@@ -319,3 +319,55 @@ fn cli_conventions_formats_files_and_the_default_model() {
     std::fs::remove_dir_all(&lonely).unwrap();
     assert!(!none.status.success() && stderr(&none).contains("./build.sh") && stderr(&none).contains("--model"), "{}", stderr(&none));
 }
+
+/// VGG as published: torchvision's parameter counts in `camtag info`, a size its fully connected
+/// head cannot take refused with the reason (info, classify, train), no panic; the GAP variant
+/// takes it; GoogLeNet's difference from torchvision explained.
+#[test]
+fn vgg_as_published_counts_and_refuses_other_sizes() {
+    let info = |args: &[&str]| camtag(&[&["info", "--json"], args].concat());
+    for (arch, params) in [("vgg16", 138_357_544u64), ("vgg16-bn", 138_365_992), ("vgg11", 132_863_336), ("resnet18", 11_689_512)] {
+        let out = info(&["--arch", arch]);
+        assert!(out.status.success(), "{arch}: {}", stderr(&out));
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(report["params"], params, "{arch}");
+    }
+    let refused = info(&["--arch", "vgg16", "--size", "320"]);
+    assert_eq!(refused.status.code(), Some(1));
+    let why = stderr(&refused);
+    assert!(why.contains("224 x 224") && why.contains("512·10·10") && !why.contains("panicked"), "{why}");
+    assert!(info(&["--arch", "vgg16-gap", "--size", "320"]).status.success());
+    let text = camtag(&["info", "--arch", "googlenet"]);
+    assert!(String::from_utf8_lossy(&text.stdout).contains("torchvision issue #906"));
+
+    // classify --size with a bundle of VGG-11 as published (random weights, a few channels).
+    let bundle = {
+        use camtag::bundle::{Manifest, Source, WeightsInfo, weights};
+        use camtag::nets::{Architecture, vgg::VggConfig};
+        let architecture = Architecture::Vgg(VggConfig::vgg11(2).with_widths(vec![4, 4, 8, 8, 8]));
+        let network = architecture.init(&Device::flex());
+        let manifest = Manifest {
+            name: "tiny VGG-11".into(),
+            architecture,
+            preprocessing: camtag::preprocess::Preprocessing::imagenet(),
+            labels: camtag::labels::Labels { en: vec!["a".into(), "b".into()], zh: vec!["甲".into(), "乙".into()] },
+            source: Source { description: "test".into(), file: String::new(), sha256: String::new(), distribution: String::new(), licence: String::new() },
+            accuracy: None,
+            training: None,
+            weights: WeightsInfo { format: "burnpack".into(), dtype: WeightsDtype::F32, bytes: 0, sha256: String::new() },
+            written_by: "test".into(),
+        };
+        let path = scratch().join("tiny-vgg11.camtag");
+        std::fs::write(&path, Bundle::new(manifest, weights::encode(&network, WeightsDtype::F32).unwrap()).to_bytes().unwrap()).unwrap();
+        path
+    };
+    let photo = fixture("photos/chelsea.png");
+    let classify = |size: &str| camtag(&["classify", photo.to_str().unwrap(), "--model", bundle.to_str().unwrap(), "--size", size, "--device", "cpu"]);
+    assert!(classify("224").status.success(), "{}", stderr(&classify("224")));
+    let refused = classify("320");
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(stderr(&refused).contains("fully connected") && !stderr(&refused).contains("panicked"), "{}", stderr(&refused));
+    // train refuses the size before reading a picture.
+    let train = camtag(&["train", "--data", "/nonexistent", "--arch", "vgg16", "--size", "64", "--out", scratch().join("t.camtag").to_str().unwrap()]);
+    assert!(!train.status.success() && stderr(&train).contains("224 x 224 pictures only"), "{}", stderr(&train));
+}

@@ -141,6 +141,8 @@ impl Manifest {
     pub fn validate(&self) -> Result<()> {
         self.architecture.validate()?;
         self.preprocessing.validate()?;
+        // A network with a fixed input size (VGG's fully connected head) must get that size.
+        self.architecture.accepts(self.preprocessing.crop as usize).map_err(|e| CamtagError::Manifest(e.to_string()))?;
         self.labels.validate()?;
         let classes = self.architecture.num_classes();
         if classes != self.labels.len() {

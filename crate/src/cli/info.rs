@@ -59,6 +59,7 @@ pub fn run(args: InfoArgs) -> Result<ExitCode> {
     if !(32..=4096).contains(&size) {
         bail!("--size {size}: use 32 to 4096 pixels (the networks halve the picture 5 times)");
     }
+    architecture.accepts(size)?;
     let summary = architecture.summary(size);
     if args.json {
         let preprocessing = manifest.as_ref().map(|m| &m.preprocessing);
@@ -80,6 +81,9 @@ pub fn run(args: InfoArgs) -> Result<ExitCode> {
         );
     }
     println!("{:<28} {:<16} {:>14} {:>11} {:>9}", "total", "", "", thousands(summary.params()), millions(summary.macs()));
+    if let Some(note) = published_note(&architecture) {
+        println!("{note}");
+    }
     if let Some(manifest) = manifest {
         if let Some(a) = &manifest.accuracy {
             println!("published accuracy: top-1 {} %, top-5 {} % ({})", a.top1, a.top5, a.measured_on);
@@ -88,6 +92,18 @@ pub fn run(args: InfoArgs) -> Result<ExitCode> {
         println!("weights: {:?}, {} bytes, from {} ({})", w.dtype, w.bytes, manifest.source.file, manifest.source.licence);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// How a count compares with a well-known one that differs, and why.
+fn published_note(architecture: &camtag::nets::Architecture) -> Option<&'static str> {
+    match architecture {
+        camtag::nets::Architecture::Googlenet(_) => Some(
+            "note: torchvision's googlenet (without its auxiliary heads) counts 6,624,904 parameters: its \"5x5\" \
+             branches use 3x3 convolutions (torchvision issue #906); these are the paper's 5x5, \
+             16 x (16·32 + 32·96 + 16·48 + 24·64 + 24·64 + 32·64 + 32·128 + 32·128 + 48·128) = 380,928 more",
+        ),
+        _ => None,
+    }
 }
 
 fn kind(layer: &LayerSummary) -> String {

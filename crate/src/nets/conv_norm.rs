@@ -74,6 +74,13 @@ pub struct ConvNormConfig {
     /// asymmetric for stride 2 on even sizes).
     #[config(default = true)]
     pub pad: bool,
+    /// `false`: no batch norm (VGG as published, before batch norm existed).
+    #[config(default = true)]
+    pub batch_norm: bool,
+    /// The convolution's own bias: always without batch norm; with it only where the published
+    /// network has one (torchvision's `vgg*_bn` keeps it, redundant as it is).
+    #[config(default = false)]
+    pub conv_bias: bool,
 }
 
 impl ConvNormConfig {
@@ -84,9 +91,9 @@ impl ConvNormConfig {
                 .with_stride([self.stride, self.stride])
                 .with_groups(self.groups)
                 .with_padding(PaddingConfig2d::Explicit(pad, pad, pad, pad))
-                .with_bias(false)
+                .with_bias(self.conv_bias || !self.batch_norm)
                 .init(device),
-            bn: Some(BatchNormConfig::new(self.channels[1]).with_epsilon(self.bn_epsilon).init(device)),
+            bn: self.batch_norm.then(|| BatchNormConfig::new(self.channels[1]).with_epsilon(self.bn_epsilon).init(device)),
             activation: code(self.activation),
         }
     }

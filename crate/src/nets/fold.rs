@@ -103,7 +103,11 @@ mod tests {
                 burn::store::ModuleSnapshot::save_into(network, &mut store).unwrap();
                 String::from_utf8_lossy(&store.get_bytes().unwrap()).into_owned()
             };
-            let network = Architecture::named(name).unwrap().init(&device);
+            let architecture = Architecture::named(name).unwrap();
+            if architecture.summary(224).running_stats() == 0 {
+                continue; // VGG as published, before batch norm
+            }
+            let network = architecture.init(&device);
             assert!(stored_names(&network).contains("bn.running_var"), "{name}: no batch norm to fold");
             assert!(!stored_names(&network.fold_norms()).contains("running_var"), "{name}: a batch norm was left unfolded");
         }

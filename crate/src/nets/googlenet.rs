@@ -277,6 +277,18 @@ mod tests {
         assert_eq!(net.inception[1].forward(x).dims(), [1, 480, 28, 28]);
     }
 
+    /// The paper's GoogLeNet counts torchvision's 6,624,904 (without the auxiliary heads) plus the
+    /// difference of its "5x5" branches, which torchvision builds 3x3 (torchvision issue #906).
+    #[test]
+    fn parameters_are_torchvisions_with_the_papers_5x5() {
+        let five_by_five: u64 = [(16, 32), (32, 96), (16, 48), (24, 64), (24, 64), (32, 64), (32, 128), (32, 128), (48, 128)]
+            .iter()
+            .map(|(i, o)| (25 - 9) * i * o)
+            .sum();
+        assert_eq!(five_by_five, 380_928);
+        assert_eq!(GoogLeNetConfig::new().summary(224).params(), 6_624_904 + five_by_five);
+    }
+
     #[test]
     fn summary_agrees_with_the_network() {
         let config = GoogLeNetConfig::new();

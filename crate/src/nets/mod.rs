@@ -12,7 +12,7 @@
 /// `with_num_classes` and its `num_classes` field say it all; `unbounded: |config| …` where its
 /// size needs a bound.
 macro_rules! net_config {
-    ($config:ty => $net:ty $(, unbounded: $unbounded:expr)?) => {
+    ($config:ty => $net:ty $(, unbounded: $unbounded:expr)? $(, accepts: $accepts:expr)?) => {
         impl $crate::nets::NetConfig for $config {
             type Net = $net;
             fn init(&self, device: &Device) -> $net {
@@ -30,6 +30,10 @@ macro_rules! net_config {
             $(fn unbounded(&self) -> Option<String> {
                 let unbounded: fn(&$config) -> Option<String> = $unbounded;
                 unbounded(self)
+            })?
+            $(fn accepts(&self, size: usize) -> std::result::Result<(), String> {
+                let accepts: fn(&$config, usize) -> std::result::Result<(), String> = $accepts;
+                accepts(self, size)
             })?
         }
     };
@@ -81,13 +85,27 @@ pub trait Net: FoldNorms {
     /// The last feature map before pooling: `[batch, 3, h, w]` → `[batch, channels, h', w']`.
     fn features(&self, images: Tensor<4>) -> Tensor<4>;
 
-    /// The linear layer after global average pooling: `[batch, channels]` → `[batch, classes]`.
+    /// The last linear layer: after global average pooling, `[batch, channels]` →
+    /// `[batch, classes]`; after fully connected layers (VGG as published), `[batch, hidden]` →
+    /// `[batch, classes]`.
     fn classifier(&self) -> &Linear;
+
+    /// Whether the head is global average pooling and [`classifier`](Net::classifier) alone (what
+    /// class activation maps and teaching a new head need).
+    fn pools_globally(&self) -> bool {
+        true
+    }
+
+    /// The head: last feature map → class scores. Global average pooling and the classifier,
+    /// unless the network says otherwise.
+    fn head(&self, features: Tensor<4>) -> Tensor<2> {
+        classify(self.classifier(), global_avg_pool(features))
+    }
 
     /// Class scores (logits): `[batch, 3, h, w]` → `[batch, classes]`. Dropout acts only in
     /// training, so inference leaves it out.
     fn forward(&self, images: Tensor<4>) -> Tensor<2> {
-        classify(self.classifier(), global_avg_pool(self.features(images)))
+        self.head(self.features(images))
     }
 }
 
@@ -104,6 +122,11 @@ pub trait NetConfig {
     /// Why this configuration's size has no bound, if it has none (see [`Architecture::validate`]).
     fn unbounded(&self) -> Option<String> {
         None
+    }
+    /// Why a `size` x `size` input cannot go through the network, if it cannot (a head of fully
+    /// connected layers fixes the size; global average pooling takes any).
+    fn accepts(&self, _size: usize) -> std::result::Result<(), String> {
+        Ok(())
     }
 }
 
@@ -149,6 +172,12 @@ macro_rules! registry {
             fn unbounded(&self) -> Option<String> {
                 match self { $(Self::$variant(c) => NetConfig::unbounded(c),)+ }
             }
+
+            /// Refuses an input size the network cannot take, saying why (before any tensor
+            /// work: a wrong size would reach a fully connected layer of the wrong width).
+            pub fn accepts(&self, size: usize) -> Result<()> {
+                match self { $(Self::$variant(c) => NetConfig::accepts(c, size),)+ }.map_err(CamtagError::InputSize)
+            }
         }
 
         impl Network {
@@ -184,7 +213,7 @@ macro_rules! registry {
                     $(Self::$variant(net) => {
                         let run = || {
                             let features = net.features(images);
-                            let logits = classify(net.classifier(), global_avg_pool(features.clone()));
+                            let logits = net.head(features.clone());
                             (features, logits)
                         };
                         if <$net as Net>::ALL_ON_KERNELS { parallel::on_this_thread(run) } else { parallel::on_rayon(run) }
@@ -197,9 +226,15 @@ macro_rules! registry {
                 match self { $(Self::$variant(net) => net.steps(),)+ }
             }
 
-            /// The classifier after global average pooling.
+            /// The last linear layer (see [`Net::classifier`]).
             pub fn classifier(&self) -> &Linear {
                 match self { $(Self::$variant(net) => net.classifier(),)+ }
+            }
+
+            /// Whether the head is global average pooling and one linear layer (see
+            /// [`Net::pools_globally`]).
+            pub fn pools_globally(&self) -> bool {
+                match self { $(Self::$variant(net) => net.pools_globally(),)+ }
             }
         }
 
@@ -222,11 +257,15 @@ registry! {
 
 impl Architecture {
     /// The architectures by the names the CLI uses, with 1000 classes (ImageNet's).
-    pub const NAMED: [(&str, fn() -> Self); 8] = [
+    pub const NAMED: [(&str, fn() -> Self); 12] = [
         ("mobilenet-v2", || Self::MobilenetV2(MobileNetV2Config::imagenet())),
         ("efficientnet-lite0", || Self::EfficientnetLite(EfficientNetLiteConfig::lite0())),
         ("vgg11", || Self::Vgg(VggConfig::vgg11(1000))),
         ("vgg16", || Self::Vgg(VggConfig::vgg16(1000))),
+        ("vgg11-bn", || Self::Vgg(VggConfig::vgg11(1000).bn())),
+        ("vgg16-bn", || Self::Vgg(VggConfig::vgg16(1000).bn())),
+        ("vgg11-gap", || Self::Vgg(VggConfig::vgg11(1000).gap())),
+        ("vgg16-gap", || Self::Vgg(VggConfig::vgg16(1000).gap())),
         ("vgg-small", || Self::Vgg(VggConfig::small(1000))),
         ("googlenet", || Self::Googlenet(GoogLeNetConfig::new())),
         ("resnet18", || Self::Resnet(ResNetConfig::resnet18(1000))),
@@ -234,8 +273,8 @@ impl Architecture {
     ];
 
     /// The names [`Architecture::named`] knows.
-    pub const NAMES: [&str; 8] = {
-        let mut names = [""; 8];
+    pub const NAMES: [&str; 12] = {
+        let mut names = [""; 12];
         let mut i = 0;
         while i < names.len() {
             names[i] = Self::NAMED[i].0;

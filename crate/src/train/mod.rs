@@ -107,8 +107,12 @@ pub fn recipes() -> Vec<(&'static str, &'static str)> {
         ("mobilenet-v2", "MobileNetV2 from random weights"),
         ("resnet18", "ResNet-18"),
         ("resnet-small", "same as resnet"),
-        ("vgg11", "VGG-11 layout with batch norm"),
-        ("vgg16", "VGG-16 layout with batch norm"),
+        ("vgg11", "VGG-11 as published: fully connected head, 224 px only, 133 M parameters (slow, ~530 MB of weights)"),
+        ("vgg16", "VGG-16 as published: fully connected head, 224 px only, 138 M parameters (slow, ~550 MB of weights)"),
+        ("vgg11-bn", "VGG-11 as published, with batch norm"),
+        ("vgg16-bn", "VGG-16 as published, with batch norm"),
+        ("vgg11-gap", "VGG-11's convolutions with batch norm, global average pooling and one linear layer: any size"),
+        ("vgg16-gap", "VGG-16's convolutions the same way: any size"),
         ("vgg-small", "same as vgg"),
     ]
 }
@@ -209,13 +213,26 @@ pub fn train(config: &TrainConfig, job: &TrainJob) -> Result<TrainReport> {
     if !(0.0..1.0).contains(&config.valid_fraction) || config.valid_fraction == 0.0 {
         bail!("the validation fraction must be between 0 and 1");
     }
-    // A bad name or a missing backbone fails before minutes of reading pictures.
+    // A bad name, a size the network cannot take or a missing backbone fails before minutes of
+    // reading pictures.
     let backbone = match recipe(&config.arch, 2)? {
         Recipe::Transfer(from) => {
             let path = job.backbone.clone().unwrap_or_else(|| from.default_bundle());
             Some(Backbone::load(from, &path, &job.device)?)
         }
-        Recipe::Scratch(_) => None,
+        Recipe::Scratch(architecture) => {
+            architecture.accepts(config.size)?;
+            let summary = architecture.summary(config.size);
+            if summary.params() > 50_000_000 {
+                eprintln!(
+                    "camtag: warning: {} has {:.0} M parameters ({:.0} MB in f32, with AdamW's state three times that): training will be slow and large",
+                    config.arch,
+                    summary.params() as f64 / 1e6,
+                    summary.params() as f64 * 4.0 / 1e6
+                );
+            }
+            None
+        }
     };
     let preprocessing = match &backbone {
         Some(backbone) => backbone.preprocessing(config.size as u32),
