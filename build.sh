@@ -115,7 +115,11 @@ index = {
     "default": "mobilenet_v2_int8.camtag",
     "models": [{"file": f, "name": n, "dtype": d, "bytes": os.path.getsize(os.path.join(models, f)), **info("--model", os.path.join(models, f))}
                for f, n, d in bundles],
-    "zoo": [{"arch": a, "name": n, **info("--arch", a)} for a, n in [("vgg16", "VGG-16 (BN)"), ("googlenet", "GoogLeNet"), ("resnet18", "ResNet-18")]],
+    # The lesson's networks as published (`camtag info --arch`). VGG-16's fully connected head
+    # (123.6 M weights, 494 MB in f32) is more than a page should allocate, and more than WebGPU's
+    # default buffer limits: the page times its convolutions (`timed`, 99 % of its multiply-adds).
+    "zoo": [{"arch": a, "name": n, **info("--arch", a), **({"timed": t} if t else {})}
+            for a, n, t in [("vgg16", "VGG-16", "vgg16-gap"), ("googlenet", "GoogLeNet", None), ("resnet18", "ResNet-18", None)]],
 }
 with open(os.path.join(models, "index.json"), "w") as f:
     json.dump(index, f, indent=2, ensure_ascii=False)

@@ -79,6 +79,12 @@ test('the same picture at 160, 224 and 320 px gives the top-5 of the CLI at each
     column.top.forEach((p, i) => assert.ok(Math.abs(p.prob - cli.predictions[i].prob) < 1e-3, `${column.size} px: ${p.prob} vs ${cli.predictions[i].prob}`));
     assert.match(column.note, new RegExp(`${Math.ceil(column.size / 32)}×${Math.ceil(column.size / 32)}`));
   }
+  // Beside global average pooling's three answers, VGG-16 as published refuses 160 and 320 with
+  // the reason camtag info gives, and takes 224.
+  const fixed = await page.$$eval('#sizes-grid .fixed-size', (ps) => ps.map((p) => [p.dataset.refused, p.textContent]));
+  assert.deepEqual(fixed.map(([refused]) => refused), ['true', 'false', 'true']);
+  assert.match(fixed[2][1], /512·10·10 = 51200/);
+  assert.match(fixed[0][1], /512·5·5 = 12800/);
 });
 
 test('feature maps of a chosen layer equal the CLI within 1e-3 and are drawn as a grid', async () => {
@@ -128,9 +134,11 @@ test('the architecture comparison lists every network with camtag info figures a
   assert.equal(byKey['mobilenet_v2.camtag'][4], '71.9%');
   assert.equal(byKey['efficientnet_lite0.camtag'][4], '75.1%');
   for (const key of ['mobilenet_v2.camtag', 'mobilenet_v2_f16.camtag', 'mobilenet_v2_int8.camtag', 'efficientnet_lite0.camtag', 'vgg16', 'googlenet', 'resnet18']) {
-    assert.match(byKey[key][5], /^\d+ ms$/, key);
+    assert.match(byKey[key][5], key === 'vgg16' ? /^\d+ ms \*$/ : /^\d+ ms$/, key);
   }
   for (const key of ['vgg16', 'googlenet', 'resnet18']) assert.match(byKey[key][4], /no weights/, key);
+  // VGG-16 as published: 138.4 M parameters, 123.6 M of them in its fully connected head.
+  assert.equal(byKey.vgg16[2], '138.4 M');
   // VGG-16 does 51x MobileNetV2's multiply-adds: on any device it is the slowest by far.
   const ms = (key) => Number(byKey[key][5].split(' ')[0]);
   assert.ok(ms('vgg16') > 3 * ms('mobilenet_v2.camtag'), `vgg16 ${ms('vgg16')} ms vs mobilenet ${ms('mobilenet_v2.camtag')} ms`);

@@ -136,6 +136,12 @@ export class Engine {
     return this.#request({ kind: Kind.FEATURES, id: this.#nextId++, rgba, width, height, point, maxChannels }, { transfer: [rgba] });
   }
 
+  /** Why architecture `arch` refuses each of `sizes`: `[{size, problem}]` (`problem` null: takes it). */
+  sizeProblems(arch, sizes) {
+    if (!this.#worker) return noModel('loadFailed');
+    return this.#request({ kind: Kind.SIZES, id: this.#nextId++, arch, sizes });
+  }
+
   /** The active model's layer table at `size` x `size` (see `camtag info`). */
   layers(size) {
     if (!this.#worker) return noModel('loadFailed');

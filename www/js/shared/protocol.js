@@ -22,6 +22,8 @@
 //             index) or of the top tag
 //                                                      is the id of the load whose model answered
 //   LAYERS    {id, size}                             REPLY {id, value: layer table}
+//   SIZES     {id, arch, sizes}                      REPLY {id, value: [{size, problem}]}: why the
+//                                                      architecture `arch` refuses each size (null: takes it)
 //   FEATURES  {id, rgba, width, height, point,       REPLY {id, value: {maps, points}}
 //             maxChannels}
 //   DESCRIBE  {id, base, rgba, width, height}        REPLY {id, value: {features, base}}: the pooled
@@ -48,6 +50,7 @@ export const Kind = Object.freeze({
   LOAD: 'load',
   CLASSIFY: 'classify',
   LAYERS: 'layers',
+  SIZES: 'sizes',
   FEATURES: 'features',
   DESCRIBE: 'describe',
   TRAIN: 'train',

@@ -55,7 +55,7 @@ export async function loadWasm(backend) {
       const pkg = await import(new URL('camtag.js', dir).href);
       const exports = await pkg.default({ module_or_path: wasmResponse(dir) });
       self.camtagWasmMemory = exports.memory;
-      return { Classifier: pkg.Classifier, teach: pkg.teach };
+      return { Classifier: pkg.Classifier, teach: pkg.teach, inputSizeProblem: pkg.inputSizeProblem };
     })();
     packages.set(name, ready);
     // A network hiccup is not forever: the next load fetches it again.

@@ -70,6 +70,13 @@ const REQUESTS = {
     givesBack: true,
   },
   [Kind.LAYERS]: { run: ({ size }) => active().layerTable(size), failsAs: 'loadFailed' },
+  [Kind.SIZES]: {
+    run: async ({ arch, sizes }) => {
+      const { inputSizeProblem } = await loadWasm(active().backend === 'CPU' ? 'cpu' : 'webgpu');
+      return sizes.map((size) => ({ size, problem: inputSizeProblem(arch, size) ?? null }));
+    },
+    failsAs: 'loadFailed',
+  },
   [Kind.FEATURES]: {
     run: async ({ rgba, width, height, point, maxChannels }) => {
       const maps = await active().featureMaps(new Uint8Array(rgba), width, height, point, maxChannels);
