@@ -22,7 +22,7 @@ fn main() -> anyhow::Result<()> {
     let device = Device::flex();
     let labels = Labels { en: vec!["cloudy".into(), "sunny".into()], zh: vec!["多云".into(), "晴天".into()] };
     let networks = [
-        ("vgg", Architecture::Vgg(VggConfig { num_classes: 2, depths: vec![1, 1], widths: vec![4, 8] })),
+        ("vgg", Architecture::Vgg(VggConfig { num_classes: 2, depths: vec![1, 1], widths: vec![4, 8], batch_norm: true, fc: None })),
         ("resnet", Architecture::Resnet(ResNetConfig { num_classes: 2, blocks: vec![1, 1], widths: vec![4, 8], small_input: true })),
     ];
     for (name, architecture) in networks {

@@ -149,6 +149,8 @@ fn manifest_naming_a_network_too_big_to_build() {
         num_classes: 1000,
         depths: vec![64; 6],
         widths: vec![4096; 6],
+        batch_norm: true,
+        fc: None,
     });
     let err = load(&bundle.to_bytes().unwrap()).unwrap_err().to_string();
     assert!(err.contains("values but the weights are only 14196128 bytes"), "{err}");
@@ -158,9 +160,19 @@ fn manifest_naming_a_network_too_big_to_build() {
         num_classes: 1000,
         depths: vec![1_000_000_000],
         widths: vec![64],
+        batch_norm: true,
+        fc: None,
     });
     let err = load(&bundle.to_bytes().unwrap()).unwrap_err().to_string();
     assert!(err.contains("a stage of 1000000000 VGG layers"), "{err}");
+
+    // VGG as published at a size its fully connected head cannot take: refused from the manifest,
+    // before anything is allocated.
+    let mut bundle = self::bundle(WeightsDtype::F32).clone();
+    bundle.manifest.architecture = camtag::nets::Architecture::Vgg(camtag::nets::vgg::VggConfig::vgg16(1000));
+    bundle.manifest.preprocessing = camtag::preprocess::Preprocessing::for_size(320);
+    let err = load(&bundle.to_bytes().unwrap()).unwrap_err().to_string();
+    assert!(err.contains("224 x 224 pictures only"), "{err}");
 
     let mut bundle = self::bundle(WeightsDtype::F32).clone();
     let camtag::nets::Architecture::MobilenetV2(config) = &mut bundle.manifest.architecture else {
