@@ -217,6 +217,20 @@ test('the downloaded bundle gives the native CLI the page\'s answer', async () =
   for (const [i, p] of coffeeTop.entries()) assert.ok(Math.abs(p.prob - cli.predictions[i].prob) < 1e-3, `${p.zh}: page ${p.prob} vs CLI ${cli.predictions[i].prob}`);
 });
 
+test('the exported zip, trained natively with the same seed, reaches the page\'s validation top-1 within 5 points', async () => {
+  const pageTop1 = Number(await page.getAttribute('#teach-report', 'data-top1'));
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export')]);
+  const zip = join(dir, 'camtag-samples.zip');
+  await download.saveAs(zip);
+  const report = JSON.parse(await run(CAMTAG_BIN, ['train', '--data', zip, '--arch', 'mobilenet-v2-transfer', '--views', '1', '--seed', '42',
+    '--backbone', join(WWW, 'models/mobilenet_v2.camtag'), '--out', join(dir, 'native.camtag'), '--json']));
+  assert.deepEqual([...report.tags].sort(), [...TAGS].sort(), 'the zip holds the page\'s tags');
+  const counts = Object.fromEntries(report.tags.map((tag, i) => [tag, report.pictures_per_tag[i]]));
+  for (const tag of TAGS) assert.equal(counts[tag], await count(tag), `${tag}: every sample in the zip`);
+  const nativeTop1 = report.kept.valid.top1;
+  assert.ok(Math.abs(nativeTop1 - pageTop1) <= 5, `page ${pageTop1}% vs native ${nativeTop1}%`);
+});
+
 test('under the threshold the page says "not sure" instead of a tag', async () => {
   const top = await pictureResult(join(CACHE, 'photos/china.jpg'));
   const setThreshold = (percent) => page.$eval('#threshold', (input, value) => {
