@@ -188,7 +188,7 @@ build_wasm() {
 # www/precache.js: what the service worker (www/sw.js) caches for offline use, and a version
 # that changes with any of those files.
 write_precache() {
-    local www=$ROOT/www files=(./ index.html icon.svg css/style.css)
+    local www=$ROOT/www files=(./ index.html icon.svg manifest.webmanifest icons/icon-192.png icons/icon-512.png icons/icon-maskable-512.png css/style.css)
     local f
     while IFS= read -r f; do files+=("$f"); done < <(cd "$www" && find js -type f -name '*.js' | LC_ALL=C sort)
     local pkg
