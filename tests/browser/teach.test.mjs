@@ -223,7 +223,7 @@ test('the exported zip, trained natively with the same seed, reaches the page\'s
   const zip = join(dir, 'camtag-samples.zip');
   await download.saveAs(zip);
   const report = JSON.parse(await run(CAMTAG_BIN, ['train', '--data', zip, '--arch', 'mobilenet-v2-transfer', '--views', '1', '--seed', '42',
-    '--backbone', join(WWW, 'models/mobilenet_v2.camtag'), '--out', join(dir, 'native.camtag'), '--json']));
+    '--backbone', join(WWW, 'models/mobilenet_v2_int8.camtag'), '--out', join(dir, 'native.camtag'), '--json']));
   assert.deepEqual([...report.tags].sort(), [...TAGS].sort(), 'the zip holds the page\'s tags');
   const counts = Object.fromEntries(report.tags.map((tag, i) => [tag, report.pictures_per_tag[i]]));
   for (const tag of TAGS) assert.equal(counts[tag], await count(tag), `${tag}: every sample in the zip`);
@@ -352,7 +352,7 @@ test('a reload with no server and no network keeps the samples and the model, an
   });
   // The worker fetched the teacher's base network before the service worker took the page over;
   // once it has, the page has it fetch the base again, through it, and keep it.
-  await page.waitForFunction(() => caches.match(new URL('models/mobilenet_v2.camtag.gz', location.href).href).then(Boolean), null, { timeout: TIMEOUT, polling: 500 });
+  await page.waitForFunction(() => caches.match(new URL('models/mobilenet_v2_int8.camtag.gz', location.href).href).then(Boolean), null, { timeout: TIMEOUT, polling: 500 });
   const before = await described();
   const counts = await Promise.all(TAGS.map(count));
 
@@ -379,5 +379,5 @@ test('nothing went uncaught in the page, and nothing was asked of another origin
   assert.deepEqual(uncaught, []);
   const foreign = requests.filter((url) => !url.startsWith(`${server.origin}/`) && !/^(data|blob):/.test(url));
   assert.deepEqual(foreign, [], 'requests off the page origin');
-  assert.ok(requests.some((url) => url.endsWith('/models/mobilenet_v2.camtag.gz')), 'the teacher was fetched from the origin');
+  assert.ok(requests.some((url) => url.endsWith('/models/mobilenet_v2_int8.camtag.gz')), 'the teacher was fetched from the origin');
 });
