@@ -4,6 +4,8 @@
 
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 
@@ -59,8 +61,9 @@ describe('pictures', () => {
   test('tall and wide pictures (which Pillow resizes in another pass order) are tagged as the CLI tags them', async () => {
     // 300x660 and 1080x2340 (a phone screenshot): taller than 2:1, resized down the columns first
     // (crate/src/preprocess/resample.rs); 900x300 the other way.
+    const dir = await mkdtemp(join(tmpdir(), 'camtag-shapes-'));
     for (const [w, h] of [[300, 660], [1080, 2340], [900, 300]]) {
-      const file = join(CACHE, 'crops', `astronaut-${w}x${h}.png`);
+      const file = join(dir, `astronaut-${w}x${h}.png`);
       await run('ffmpeg', ['-loglevel', 'error', '-y', '-i', photo('astronaut.png'), '-vf', `scale=${w}:${h}`, '-frames:v', '1', file]);
       const top = await nextResult(() => page.setInputFiles('#file-input', file));
       assert.deepEqual(await page.evaluate(() => [window.camtag.lastFrame.width, window.camtag.lastFrame.height]), [w, h]);
