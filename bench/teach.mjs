@@ -71,7 +71,7 @@ const result = {
   browser: 'headless Chromium, CPU package (pkg-cpu), no WebGPU',
   classifyMsMedian: Math.round(classifyMs),
   classifyMsMedianAfterSamples: Math.round(classifyAfterMs),
-  firstDescribeMs: first, // includes fetching and loading the teacher (MobileNetV2 f32)
+  firstDescribeMs: first, // includes fetching and loading the teacher (shared/teach-bases.js)
   describeMsMedian: median(describeMs),
   describeMsMin: Math.min(...describeMs),
   describeMsMax: Math.max(...describeMs),
