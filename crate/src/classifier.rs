@@ -12,6 +12,28 @@ use crate::nets::{Architecture, Network};
 use crate::preprocess::{ImageView, Preprocessing};
 use crate::topk::{Prediction, top_k};
 
+/// The most values (parameters and batch-norm statistics) a network may have to be loaded in a
+/// page: 100 M, 400 MB in f32. Every model the page offers is far below (EfficientNet-Lite0 4.7 M,
+/// VGG-16's convolutions 15.2 M); VGG-16 as published (138.4 M, 553 MB, its first fully connected
+/// weight alone 411 MB, past WebGPU's default 256 MB buffer limit) is above, and a phone's tab
+/// would not survive the copies a load makes.
+pub const PAGE_MAX_VALUES: u64 = 100_000_000;
+
+/// Refuses, before anything is allocated, a network too large for a page, saying why.
+pub fn fits_a_page(manifest: &Manifest) -> Result<()> {
+    let values = manifest.architecture.stored_values();
+    if values <= PAGE_MAX_VALUES {
+        return Ok(());
+    }
+    Err(CamtagError::Weights(format!(
+        "{} has {:.1} M weights ({:.0} MB in f32): more than a page can hold (up to {} M); use it with the camtag command instead",
+        manifest.name,
+        values as f64 / 1e6,
+        values as f64 * 4.0 / 1e6,
+        PAGE_MAX_VALUES / 1_000_000
+    )))
+}
+
 /// A network with its manifest, on one device.
 #[derive(Debug)]
 pub struct Classifier {
@@ -248,6 +270,19 @@ mod tests {
         let top = pollster::block_on(classifier.classify(&ImageView::rgb(&rgb, 64, 48).unwrap(), 5)).unwrap();
         assert_eq!(top.len(), 5);
         assert!(top.windows(2).all(|w| w[0].prob >= w[1].prob));
+    }
+
+    #[test]
+    fn a_network_too_large_for_a_page_is_refused_before_it_is_built() {
+        let manifest = |name: &str| {
+            let architecture = Architecture::named(name).unwrap();
+            Manifest { name: name.into(), architecture, ..Classifier::untrained("resnet-small", &Device::flex()).unwrap().manifest().clone() }
+        };
+        let err = fits_a_page(&manifest("vgg16")).unwrap_err().to_string();
+        assert!(err.contains("138.4 M weights") && err.contains("553 MB") && err.contains("camtag command"), "{err}");
+        for fits in ["vgg16-gap", "googlenet", "resnet18", "efficientnet-lite0"] {
+            assert!(fits_a_page(&manifest(fits)).is_ok(), "{fits}");
+        }
     }
 
     #[test]

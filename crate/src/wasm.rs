@@ -85,6 +85,8 @@ impl WasmClassifier {
     /// only: `"auto"` falls back, `"webgpu"` is an error.
     pub async fn create(bundle: Vec<u8>, backend: Option<String>) -> Result<WasmClassifier, JsError> {
         let choice: BackendChoice = backend.as_deref().unwrap_or("auto").parse().map_err(js_error)?;
+        // A network too large for a page is refused from its manifest, before anything is built.
+        crate::classifier::fits_a_page(&crate::Bundle::read_manifest(&bundle).map_err(js_error)?.0).map_err(js_error)?;
         let backend = Backend::acquire(choice).await.map_err(js_error)?;
         let classifier = Classifier::from_bytes(&bundle, &backend.device).map_err(js_error)?;
         Ok(Self { inner: Rc::new(classifier), backend, busy: Rc::new(Cell::new(false)) })
@@ -94,6 +96,12 @@ impl WasmClassifier {
     /// its tags mean nothing, its speed is what the classroom's comparison measures.
     pub async fn untrained(arch: String, backend: Option<String>) -> Result<WasmClassifier, JsError> {
         let choice: BackendChoice = backend.as_deref().unwrap_or("auto").parse().map_err(js_error)?;
+        if let Some(architecture) = crate::nets::Architecture::named(&arch) {
+            let values = architecture.stored_values();
+            if values > crate::classifier::PAGE_MAX_VALUES {
+                return Err(JsError::new(&format!("{arch} has {:.1} M weights: more than a page can hold", values as f64 / 1e6)));
+            }
+        }
         let backend = Backend::acquire(choice).await.map_err(js_error)?;
         let classifier = Classifier::untrained(&arch, &backend.device).map_err(js_error)?;
         Ok(Self { inner: Rc::new(classifier), backend, busy: Rc::new(Cell::new(false)) })
@@ -405,4 +413,16 @@ pub fn input_size_problem(arch: String, size: u32) -> Result<Option<String>, JsE
     let architecture = crate::nets::Architecture::named(&arch)
         .ok_or_else(|| JsError::new(&format!("unknown architecture {arch:?} (known: {})", crate::nets::Architecture::NAMES.join(", "))))?;
     Ok(architecture.accepts(size as usize).err().map(|e| e.to_string()))
+}
+
+/// Why a bundle cannot be loaded in a page, from its first bytes only (the header and the
+/// manifest, `16 + manifest length`): not a bundle, a damaged manifest, or a network too large for
+/// a page. `null` when those bytes are fine. The worker asks before handing the whole file to
+/// `Classifier.create`, which would first copy all of it (VGG-16: 553 MB) into the module's memory.
+#[wasm_bindgen(js_name = bundleProblem)]
+pub fn bundle_problem(head: &[u8]) -> Option<String> {
+    match crate::Bundle::read_manifest(head) {
+        Ok((manifest, _)) => crate::classifier::fits_a_page(&manifest).err().map(|e| e.to_string()),
+        Err(e) => Some(e.to_string()),
+    }
 }

@@ -119,6 +119,27 @@ describe('models', () => {
     assert.equal(top[0].index, 967);
   });
 
+  test('a bundle of VGG-16 as published (138 M weights) is refused from its manifest as too large for a page', async () => {
+    // The default bundle with its manifest saying VGG-16 with its fully connected head: the page
+    // must refuse it from the manifest alone, before copying or building anything.
+    const good = readFileSync(join(WWW, 'models/mobilenet_v2.camtag'));
+    const length = good.readUInt32LE(12);
+    const manifest = JSON.parse(good.subarray(16, 16 + length).toString('utf8'));
+    manifest.name = 'VGG-16';
+    manifest.architecture = { kind: 'vgg', config: { num_classes: 1000, depths: [2, 2, 3, 3, 3], widths: [64, 128, 256, 512, 512], batch_norm: false, fc: 4096 } };
+    const json = Buffer.from(JSON.stringify(manifest));
+    const header = Buffer.from(good.subarray(0, 16));
+    header.writeUInt32LE(json.length, 12);
+    const dir = await mkdtemp(join(tmpdir(), 'camtag-vgg-'));
+    const file = join(dir, 'vgg16.camtag');
+    writeFileSync(file, Buffer.concat([header, json, good.subarray(16 + length)]));
+    await page.setInputFiles('#file-input', file);
+    await page.waitForFunction(() => /more than a page can hold/.test(document.querySelector('#error').textContent), null, { timeout: TIMEOUT });
+    assert.match(await page.textContent('#error'), /VGG-16 has 138\.4 M weights \(553 MB in f32\).*Still using MobileNetV2/s);
+    const top = await nextResult(() => page.setInputFiles('#file-input', photo('coffee.png')));
+    assert.equal(top[0].index, 967, 'the previous model keeps tagging');
+  });
+
   test('a valid bundle dropped on the page is used', async () => {
     // The page runs the int8 bundle by default; the f32 one is dropped.
     await deliver('drop', join(WWW, 'models/mobilenet_v2.camtag'), '');

@@ -55,7 +55,7 @@ export async function loadWasm(backend) {
       const pkg = await import(new URL('camtag.js', dir).href);
       const exports = await pkg.default({ module_or_path: wasmResponse(dir) });
       self.camtagWasmMemory = exports.memory;
-      return { Classifier: pkg.Classifier, teach: pkg.teach, inputSizeProblem: pkg.inputSizeProblem };
+      return { Classifier: pkg.Classifier, teach: pkg.teach, inputSizeProblem: pkg.inputSizeProblem, bundleProblem: pkg.bundleProblem };
     })();
     packages.set(name, ready);
     // A network hiccup is not forever: the next load fetches it again.
@@ -104,16 +104,31 @@ async function readBody(response, url, onProgress, gzipped) {
  * `{classifier, wasmPackage}`; a failure to make it becomes a 'loadFailed' Problem.
  */
 async function loaded(backend, make) {
-  const { name, Classifier } = await loadWasm(backend);
+  const wasm = await loadWasm(backend);
   try {
-    return { classifier: await make(Classifier), wasmPackage: name };
+    return { classifier: await make(wasm), wasmPackage: wasm.name };
   } catch (e) {
     throw Problem.of(e, 'loadFailed');
   }
 }
 
-/** Creates a classifier from bundle bytes on `backend` ('auto' | 'webgpu' | 'cpu'). */
-export const createClassifier = (bytes, backend) => loaded(backend, (Classifier) => Classifier.create(bytes, backend));
+/** A bundle's header and manifest (the 16-byte header says how long the manifest is). */
+function headOf(bytes) {
+  if (bytes.length < 16) return bytes;
+  const length = new DataView(bytes.buffer, bytes.byteOffset, 16).getUint32(12, true);
+  return bytes.subarray(0, Math.min(bytes.length, 16 + length));
+}
+
+/**
+ * Creates a classifier from bundle bytes on `backend` ('auto' | 'webgpu' | 'cpu'). Its manifest is
+ * checked first (`bundleProblem`), so a network too large for a page is refused before the whole
+ * file is copied into the module's memory.
+ */
+export const createClassifier = (bytes, backend) => loaded(backend, ({ Classifier, bundleProblem }) => {
+  const problem = bundleProblem?.(headOf(bytes));
+  if (problem) throw new Error(problem);
+  return Classifier.create(bytes, backend);
+});
 
 /** The architecture `arch` (e.g. 'vgg16') with random weights, for timing only. */
-export const createUntrained = (arch, backend) => loaded(backend, (Classifier) => Classifier.untrained(arch, backend));
+export const createUntrained = (arch, backend) => loaded(backend, ({ Classifier }) => Classifier.untrained(arch, backend));
