@@ -78,6 +78,27 @@ struct MapClassification {
     backend: String,
 }
 
+/// Runs `work` as the one request of a model: marked busy (`busy`) until it ends, whatever its
+/// outcome, so a second request meanwhile is refused (see `check_idle`), not interleaved.
+fn one_at_a_time(busy: Rc<Cell<bool>>, work: impl std::future::Future<Output = Result<JsValue, JsError>> + 'static) -> js_sys::Promise {
+    busy.set(true);
+    wasm_bindgen_futures::future_to_promise(async move {
+        let result = work.await;
+        busy.set(false);
+        result.map_err(JsValue::from)
+    })
+}
+
+impl WasmClassifier {
+    /// Refuses a request while another one runs on this model.
+    fn check_idle(&self) -> Result<(), JsError> {
+        if self.busy.get() {
+            return Err(JsError::new("a classification is already running on this model"));
+        }
+        Ok(())
+    }
+}
+
 #[wasm_bindgen(js_class = Classifier)]
 impl WasmClassifier {
     /// Loads a bundle. `backend` is `"auto"` (WebGPU when the browser gives an adapter, else the
@@ -148,9 +169,7 @@ impl WasmClassifier {
     /// channels, data}` with the first `maxChannels` channels' values.
     #[wasm_bindgen(js_name = featureMaps)]
     pub fn feature_maps(&self, rgba: &[u8], width: u32, height: u32, point: u32, max_channels: u32) -> Result<js_sys::Promise, JsError> {
-        if self.busy.get() {
-            return Err(JsError::new("a classification is already running on this model"));
-        }
+        self.check_idle()?;
         ImageView::rgba(rgba, width, height).map_err(js_error)?;
         let points = self.inner.probe_points().len();
         if point as usize >= points {
@@ -158,26 +177,20 @@ impl WasmClassifier {
         }
         // Copy the pixels: the future outlives the borrowed slice.
         let (pixels, inner, busy) = (rgba.to_vec(), self.inner.clone(), self.busy.clone());
-        busy.set(true);
-        Ok(wasm_bindgen_futures::future_to_promise(async move {
-            let run = async {
-                let view = ImageView::rgba(&pixels, width, height).map_err(js_error)?;
-                let maps = inner.feature_maps(&view, point as usize, max_channels as usize).await.map_err(js_error)?;
-                // The values as a Float32Array (one copy), not a JS array built value by value.
-                let out = js_sys::Object::new();
-                let set = |key: &str, value: JsValue| {
-                    js_sys::Reflect::set(&out, &key.into(), &value).map(|_| ()).map_err(|e| JsError::new(&format!("{e:?}")))
-                };
-                let shape: js_sys::Array = maps.shape.iter().map(|&d| JsValue::from(d as u32)).collect();
-                set("point", maps.point.into())?;
-                set("shape", shape.into())?;
-                set("channels", (maps.channels as u32).into())?;
-                set("data", js_sys::Float32Array::from(maps.data.as_slice()).into())?;
-                Ok::<JsValue, JsError>(out.into())
+        Ok(one_at_a_time(busy, async move {
+            let view = ImageView::rgba(&pixels, width, height).map_err(js_error)?;
+            let maps = inner.feature_maps(&view, point as usize, max_channels as usize).await.map_err(js_error)?;
+            // The values as a Float32Array (one copy), not a JS array built value by value.
+            let out = js_sys::Object::new();
+            let set = |key: &str, value: JsValue| {
+                js_sys::Reflect::set(&out, &key.into(), &value).map(|_| ()).map_err(|e| JsError::new(&format!("{e:?}")))
             };
-            let result = run.await;
-            busy.set(false);
-            result.map_err(JsValue::from)
+            let shape: js_sys::Array = maps.shape.iter().map(|&d| JsValue::from(d as u32)).collect();
+            set("point", maps.point.into())?;
+            set("shape", shape.into())?;
+            set("channels", (maps.channels as u32).into())?;
+            set("data", js_sys::Float32Array::from(maps.data.as_slice()).into())?;
+            Ok::<JsValue, JsError>(out.into())
         }))
     }
 
@@ -187,9 +200,7 @@ impl WasmClassifier {
     /// preprocessMs, inferenceMs, totalMs, backend}`.
     #[wasm_bindgen(js_name = classifyWithMap)]
     pub fn classify_with_map(&self, rgba: &[u8], width: u32, height: u32, top_k: u32, size: Option<u32>, tag: Option<u32>) -> Result<js_sys::Promise, JsError> {
-        if self.busy.get() {
-            return Err(JsError::new("a classification is already running on this model"));
-        }
+        self.check_idle()?;
         let classes = self.inner.manifest().labels.len();
         if let Some(tag) = tag.filter(|&t| t as usize >= classes) {
             return Err(JsError::new(&format!("tag {tag} does not exist (the model has {classes})")));
@@ -202,18 +213,12 @@ impl WasmClassifier {
         };
         let preprocess_ms = now_ms() - start;
         let (inner, busy, backend) = (self.inner.clone(), self.busy.clone(), self.backend());
-        busy.set(true);
-        Ok(wasm_bindgen_futures::future_to_promise(async move {
-            let run = async {
-                let started = now_ms();
-                let (predictions, map) = inner.classify_with_map(input, top_k as usize, tag.map(|t| t as usize)).await.map_err(js_error)?;
-                let inference_ms = now_ms() - started;
-                let out = MapClassification { predictions, map, preprocess_ms, inference_ms, total_ms: now_ms() - start, backend };
-                out.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(js_error)
-            };
-            let result = run.await;
-            busy.set(false);
-            result.map_err(JsValue::from)
+        Ok(one_at_a_time(busy, async move {
+            let started = now_ms();
+            let (predictions, map) = inner.classify_with_map(input, top_k as usize, tag.map(|t| t as usize)).await.map_err(js_error)?;
+            let inference_ms = now_ms() - started;
+            let out = MapClassification { predictions, map, preprocess_ms, inference_ms, total_ms: now_ms() - start, backend };
+            out.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(js_error)
         }))
     }
 
@@ -221,22 +226,14 @@ impl WasmClassifier {
     /// a Float32Array of `featureWidth` numbers. Only MobileNetV2 and EfficientNet-Lite0 models
     /// can describe pictures for teaching.
     pub fn describe(&self, rgba: &[u8], width: u32, height: u32) -> Result<js_sys::Promise, JsError> {
-        if self.busy.get() {
-            return Err(JsError::new("a classification is already running on this model"));
-        }
+        self.check_idle()?;
         if crate::teach::bundle::recipe_of(&self.inner.manifest().architecture).is_none() {
             return Err(JsError::new(&format!("{} cannot describe pictures for teaching: choose MobileNetV2 or EfficientNet-Lite0", self.inner.manifest().name)));
         }
         let view = ImageView::rgba(rgba, width, height).map_err(js_error)?;
         let input = self.inner.input(&view);
         let (inner, busy) = (self.inner.clone(), self.busy.clone());
-        busy.set(true);
-        Ok(wasm_bindgen_futures::future_to_promise(async move {
-            let run = async { Ok::<JsValue, JsError>(js_sys::Float32Array::from(inner.describe_input(input).await.map_err(js_error)?.as_slice()).into()) };
-            let result = run.await;
-            busy.set(false);
-            result.map_err(JsValue::from)
-        }))
+        Ok(one_at_a_time(busy, async move { Ok::<JsValue, JsError>(js_sys::Float32Array::from(inner.describe_input(input).await.map_err(js_error)?.as_slice()).into()) }))
     }
 
     /// How many numbers `describe` gives.
@@ -250,9 +247,7 @@ impl WasmClassifier {
     /// Resolves to `{predictions: [{index, en, zh, prob, logit}], preprocessMs, inferenceMs,
     /// totalMs, backend}`.
     pub fn classify(&self, rgba: &[u8], width: u32, height: u32, top_k: u32, size: Option<u32>) -> Result<js_sys::Promise, JsError> {
-        if self.busy.get() {
-            return Err(JsError::new("a classification is already running on this model"));
-        }
+        self.check_idle()?;
         let start = now_ms();
         let view = ImageView::rgba(rgba, width, height).map_err(js_error)?;
         let input = match size {
@@ -262,24 +257,18 @@ impl WasmClassifier {
         let preprocess_ms = now_ms() - start;
 
         let (inner, busy, backend) = (self.inner.clone(), self.busy.clone(), self.backend());
-        busy.set(true);
-        Ok(wasm_bindgen_futures::future_to_promise(async move {
-            let run = async {
-                let started = now_ms();
-                let predictions = inner.classify_input(input, top_k as usize).await.map_err(js_error)?;
-                let inference_ms = now_ms() - started;
-                let out = Classification {
-                    predictions,
-                    preprocess_ms,
-                    inference_ms,
-                    total_ms: now_ms() - start,
-                    backend,
-                };
-                out.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(js_error)
+        Ok(one_at_a_time(busy, async move {
+            let started = now_ms();
+            let predictions = inner.classify_input(input, top_k as usize).await.map_err(js_error)?;
+            let inference_ms = now_ms() - started;
+            let out = Classification {
+                predictions,
+                preprocess_ms,
+                inference_ms,
+                total_ms: now_ms() - start,
+                backend,
             };
-            let result = run.await;
-            busy.set(false);
-            result.map_err(JsValue::from)
+            out.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(js_error)
         }))
     }
 }
