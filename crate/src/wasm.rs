@@ -90,6 +90,15 @@ fn one_at_a_time(busy: Rc<Cell<bool>>, work: impl std::future::Future<Output = R
 }
 
 impl WasmClassifier {
+    /// RGBA pixels checked and preprocessed at the model's own size, or at `size` x `size`.
+    fn input(&self, rgba: &[u8], width: u32, height: u32, size: Option<u32>) -> Result<burn::prelude::Tensor<4>, JsError> {
+        let view = ImageView::rgba(rgba, width, height).map_err(js_error)?;
+        Ok(match size {
+            Some(size) => self.inner.input_with(&view, &self.inner.preprocessing_at(size).map_err(js_error)?),
+            None => self.inner.input(&view),
+        })
+    }
+
     /// Refuses a request while another one runs on this model.
     fn check_idle(&self) -> Result<(), JsError> {
         if self.busy.get() {
@@ -206,11 +215,7 @@ impl WasmClassifier {
             return Err(JsError::new(&format!("tag {tag} does not exist (the model has {classes})")));
         }
         let start = now_ms();
-        let view = ImageView::rgba(rgba, width, height).map_err(js_error)?;
-        let input = match size {
-            Some(size) => self.inner.input_with(&view, &self.inner.preprocessing_at(size).map_err(js_error)?),
-            None => self.inner.input(&view),
-        };
+        let input = self.input(rgba, width, height, size)?;
         let preprocess_ms = now_ms() - start;
         let (inner, busy, backend) = (self.inner.clone(), self.busy.clone(), self.backend());
         Ok(one_at_a_time(busy, async move {
@@ -249,11 +254,7 @@ impl WasmClassifier {
     pub fn classify(&self, rgba: &[u8], width: u32, height: u32, top_k: u32, size: Option<u32>) -> Result<js_sys::Promise, JsError> {
         self.check_idle()?;
         let start = now_ms();
-        let view = ImageView::rgba(rgba, width, height).map_err(js_error)?;
-        let input = match size {
-            Some(size) => self.inner.input_with(&view, &self.inner.preprocessing_at(size).map_err(js_error)?),
-            None => self.inner.input(&view),
-        };
+        let input = self.input(rgba, width, height, size)?;
         let preprocess_ms = now_ms() - start;
 
         let (inner, busy, backend) = (self.inner.clone(), self.busy.clone(), self.backend());
