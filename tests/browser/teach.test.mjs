@@ -152,7 +152,7 @@ test('bad tags are explained before any training: no samples, one sample, two ta
   await page.click('#tag-add');
   await page.setInputFiles(`${group('宇航员')} .tag-files`, astronaut.slice(0, 1));
   await page.waitForFunction(() => document.querySelector('.sample-group[data-tag="宇航员"]')?.dataset.count === '1', null, { timeout: TIMEOUT });
-  assert.match(await trainRefused(), /The tag “宇航员” has 1 samples; it needs at least 2/);
+  assert.match(await trainRefused(), /The tag “宇航员” has 1 sample; it needs at least 2/, 'one sample, not "1 samples"');
   // A picture dropped on the tag is its sample (and not a picture for the stage).
   const base64 = (await import('node:fs')).readFileSync(astronaut[1]).toString('base64');
   await page.evaluate(({ base64, selector }) => {

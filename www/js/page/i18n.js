@@ -58,7 +58,7 @@ const STRINGS = {
   removeTag: ['删除标签', 'Remove tag'],
   moreSamples: ['还有 {n} 张', '+{n} more'],
   tagExists: ['已经有叫“{name}”的标签了。', 'There is a tag named “{name}” already.'],
-  skipped: ['跳过了 {n} 个文件（不是图片，或是空文件）。', '{n} files skipped (not pictures, or empty).'],
+  skipped: ['跳过了 {n} 个文件（不是图片，或是空文件）。', { one: '{n} file skipped (not a picture, or empty).', other: '{n} files skipped (not pictures, or empty).' }],
   baseModel: ['基础网络', 'Base network'],
   train: ['训练', 'Train'],
   cancel: ['取消', 'Cancel'],
@@ -68,7 +68,7 @@ const STRINGS = {
   modelRemoved: ['已删除“{name}”。', '“{name}” was deleted.'],
   clearAll: ['全部清除', 'Clear all'],
   clearAllConfirm: ['删除全部 {tags} 个标签和 {n} 张样本？训练好的模型会保留。', 'Delete all {tags} tags and {n} samples? Your trained models stay.'],
-  describing: ['正在分析 {n} 张样本…', 'Describing {n} samples…'],
+  describing: ['正在分析 {n} 张样本…', { one: 'Describing {n} sample…', other: 'Describing {n} samples…' }],
   describingAll: ['正在分析样本 {i}/{n}…', 'Describing sample {i} of {n}…'],
   trainingEpoch: ['训练中：第 {epoch}/{epochs} 轮，验证 top-1 {top1}%', 'Training: epoch {epoch} of {epochs}, validation top-1 {top1}%'],
   trainedReport: ['验证集 top-1：{top1}%（保留第 {kept} 轮，共跑了 {run} 轮{early}）', 'Validation top-1: {top1}% (kept epoch {kept} of {run} run{early})'],
@@ -83,7 +83,7 @@ const STRINGS = {
   teachTwoTags: ['至少需要两个标签才能训练（现在有 {n} 个）。', 'Training needs at least two tags (there are {n}).'],
   teachNoName: ['每个标签都需要名字。', 'Every tag needs a name.'],
   teachSameName: ['两个标签都叫“{name}”：请改掉一个。', 'Two tags are named “{name}”: rename one.'],
-  teachFewSamples: ['标签“{tag}”只有 {n} 张样本，至少需要 2 张。', 'The tag “{tag}” has {n} samples; it needs at least 2.'],
+  teachFewSamples: ['标签“{tag}”只有 {n} 张样本，至少需要 2 张。', { one: 'The tag “{tag}” has {n} sample; it needs at least 2.', other: 'The tag “{tag}” has {n} samples; it needs at least 2.' }],
   teachBase: ['不能在“{base}”上训练。', 'Cannot train on “{base}”.'],
   teachUnsupported: ['这个版本的 camtag 不能在网页里训练。', 'This build of camtag cannot train in the page.'],
   curve: ['训练曲线', 'Training curve'],
@@ -179,10 +179,17 @@ export function currentLanguage() {
   return language;
 }
 
-/** The text for `key` in the chosen language(s), with `{name}` placeholders filled. */
+const ENGLISH_PLURALS = new Intl.PluralRules('en');
+
+/**
+ * The text for `key` in the chosen language(s), with `{name}` placeholders filled. An English
+ * text that depends on a count is `{one, other}`, chosen by `Intl.PluralRules` for `values.n`
+ * ("1 file", "2 files"); Chinese needs no such choice.
+ */
 export function t(key, values = {}) {
   const [zh, en] = STRINGS[key] ?? [key, key];
-  const fill = (s) => s.replace(/\{(\w+)\}/g, (_, k) => String(values[k] ?? '')).trim();
+  const fill = (s) => (typeof s === 'string' ? s : s[ENGLISH_PLURALS.select(Number(values.n))] ?? s.other)
+    .replace(/\{(\w+)\}/g, (_, k) => String(values[k] ?? '')).trim();
   if (language === 'zh') return fill(zh);
   if (language === 'en') return fill(en);
   return `${fill(zh)} ${fill(en)}`;
