@@ -158,10 +158,12 @@ fn unknown_device_is_explained() {
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
     assert!(err.contains("'tpu'") && err.contains("[possible values: auto, cpu, wgpu]"), "{err}");
-    for subcommand in ["eval", "features", "cam", "train"] {
+    // One policy: what runs a model defaults to auto, training to the CPU; --help says which.
+    for (subcommand, default) in [("classify", "auto"), ("eval", "auto"), ("features", "auto"), ("cam", "auto"), ("train", "cpu")] {
         let help = camtag(&[subcommand, "--help"]);
         let help = String::from_utf8_lossy(&help.stdout).into_owned();
-        assert!(["- auto:", "- cpu:", "- wgpu:", "[default: "].iter().all(|s| help.contains(s)), "{subcommand} --help lists the devices and the default:\n{help}");
+        assert!(["- auto:", "- cpu:", "- wgpu:"].iter().all(|s| help.contains(s)), "{subcommand} --help lists the devices:\n{help}");
+        assert!(help.contains(&format!("[default: {default}]")), "{subcommand} defaults to {default}:\n{help}");
     }
 }
 

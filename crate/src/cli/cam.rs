@@ -28,7 +28,7 @@ pub struct CamArgs {
     #[arg(long)]
     json: bool,
     /// Where the network runs.
-    #[arg(long, value_enum, default_value_t = super::DeviceArg::Cpu)]
+    #[arg(long, value_enum, default_value_t = super::DeviceArg::Auto)]
     device: super::DeviceArg,
 }
 

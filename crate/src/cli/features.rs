@@ -23,7 +23,7 @@ pub struct FeaturesArgs {
     #[arg(long, default_value_t = 16)]
     channels: usize,
     /// Where the network runs.
-    #[arg(long, value_enum, default_value_t = super::DeviceArg::Cpu)]
+    #[arg(long, value_enum, default_value_t = super::DeviceArg::Auto)]
     device: super::DeviceArg,
 }
 

@@ -40,7 +40,8 @@ enum Command {
 }
 
 /// Where the network runs (`--device`), as clap lists it in `--help` and in the error for a wrong
-/// value.
+/// value. One policy: every subcommand that runs a model (classify, eval, features, cam) defaults
+/// to `auto`; `train` defaults to the CPU, the dependable choice for training these networks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum DeviceArg {
     /// A hardware GPU when there is one (never a software one such as lavapipe), else the CPU.
