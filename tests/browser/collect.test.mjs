@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 
-import { CAMTAG_BIN, pageForTests, run, waitForTags, y4mOf } from './harness.mjs';
+import { CAMTAG_BIN, holdCapture, pageForTests, run, waitForTags, y4mOf } from './harness.mjs';
 
 const TIMEOUT = 60_000;
 let page;
@@ -21,14 +21,7 @@ pageForTests(async () => ({ camera: await y4mOf('chelsea.png'), webgpu: false })
 
 const count = (tag) => page.$$eval(`.sample-group[data-tag="${tag}"] .thumb`, (thumbs) => thumbs.length);
 
-async function hold(ms) {
-  const box = await page.locator('#capture').boundingBox();
-  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-  await page.mouse.down();
-  await page.waitForTimeout(ms);
-  await page.mouse.up();
-  await page.waitForTimeout(300); // the last capture's PNG encoding
-}
+const hold = (ms) => holdCapture(page, ms);
 
 test('holding the button captures frames under the typed tag', async () => {
   assert.equal(await page.isDisabled('#capture'), true, 'no tag yet');

@@ -187,3 +187,35 @@ export async function assertMatchesCli(page) {
     assert.ok(Math.abs(p.prob - cli.predictions[i].prob) < 1e-3, `${p.en}: page ${p.prob} vs CLI ${cli.predictions[i].prob}`);
   }
 }
+
+/** Holds the Teach panel's "hold to capture" for `ms`, then waits for the last capture's PNG encoding. */
+export async function holdCapture(page, ms) {
+  const box = await page.locator('#capture').boundingBox();
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.down();
+  await page.waitForTimeout(ms);
+  await page.mouse.up();
+  await page.waitForTimeout(300);
+}
+
+/** The next result the page shows after `action`: its predictions. */
+export async function nextResult(page, action, timeout = 60_000) {
+  const before = await page.evaluate(() => window.camtag.frames);
+  await action();
+  await page.waitForFunction((n) => window.camtag.frames > n, before, { timeout });
+  return page.evaluate(() => window.camtag.lastResult.predictions);
+}
+
+/**
+ * Chooses picture `file` and resolves to its predictions: those of the picture, not of a camera
+ * frame still in flight when it was chosen (the frame classified has the picture's size).
+ */
+export async function pictureResult(page, file, timeout = 60_000) {
+  const before = await page.evaluate(() => window.camtag.frames);
+  await page.setInputFiles('#file-input', file);
+  await page.waitForFunction((n) => {
+    const [picture, frame] = [document.querySelector('#picture'), window.camtag.lastFrame];
+    return window.camtag.frames > n && !picture.hidden && frame?.width === picture.width && frame?.height === picture.height;
+  }, before, { timeout });
+  return page.evaluate(() => window.camtag.lastResult.predictions);
+}

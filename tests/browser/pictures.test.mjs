@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 
-import { CACHE, CAMTAG_BIN, DEFAULT_MODEL, DEFAULT_MODEL_PATH, WWW, pageForTests, run } from './harness.mjs';
+import { CACHE, CAMTAG_BIN, DEFAULT_MODEL, DEFAULT_MODEL_PATH, WWW, pageForTests, run, nextResult as nextResultOn } from './harness.mjs';
 
 const TIMEOUT = 60_000;
 const photo = (name) => join(CACHE, 'photos', name);
@@ -21,12 +21,7 @@ pageForTests({ camera: 'none' }, '/?backend=cpu', async (p) => {
 });
 
 /** Waits for the next result after `action`, returning its top-5. */
-async function nextResult(action) {
-  const before = await page.evaluate(() => window.camtag.frames);
-  await action();
-  await page.waitForFunction((n) => window.camtag.frames > n, before, { timeout: TIMEOUT });
-  return page.evaluate(() => window.camtag.lastResult.predictions);
-}
+const nextResult = (action) => nextResultOn(page, action, TIMEOUT);
 
 async function cliTop5(file) {
   const [report] = JSON.parse(await run(CAMTAG_BIN, ['classify', file, '--model', DEFAULT_MODEL_PATH, '--json', '--device', 'cpu']));

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { CACHE, CAMTAG_BIN, WWW, cropsOf, launch, run, serveWww, waitForTags, y4mOf } from './harness.mjs';
+import { CACHE, CAMTAG_BIN, WWW, cropsOf, holdCapture, launch, run, serveWww, waitForTags, y4mOf, nextResult as nextResultOn, pictureResult as pictureResultOn } from './harness.mjs';
 
 const TIMEOUT = 60_000;
 const TRAIN_TIMEOUT = 120_000;
@@ -79,33 +79,9 @@ async function trainRefused() {
   return page.textContent('#teach-error');
 }
 
-async function hold(ms) {
-  const box = await page.locator('#capture').boundingBox();
-  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-  await page.mouse.down();
-  await page.waitForTimeout(ms);
-  await page.mouse.up();
-  await page.waitForTimeout(300); // the last capture's PNG encoding
-}
-
-/** The next result the page shows after `action`, its predictions. */
-async function nextResult(action) {
-  const before = await page.evaluate(() => window.camtag.frames);
-  await action();
-  await page.waitForFunction((n) => window.camtag.frames > n, before, { timeout: TIMEOUT });
-  return page.evaluate(() => window.camtag.lastResult.predictions);
-}
-
-/** Chooses picture `file` and resolves to its predictions (not those of a camera frame before it). */
-async function pictureResult(file) {
-  const before = await page.evaluate(() => window.camtag.frames);
-  await page.setInputFiles('#file-input', file);
-  await page.waitForFunction((n) => {
-    const [picture, frame] = [document.querySelector('#picture'), window.camtag.lastFrame];
-    return window.camtag.frames > n && !picture.hidden && frame?.width === picture.width && frame?.height === picture.height;
-  }, before, { timeout: TIMEOUT });
-  return page.evaluate(() => window.camtag.lastResult.predictions);
-}
+const hold = (ms) => holdCapture(page, ms);
+const nextResult = (action) => nextResultOn(page, action, TIMEOUT);
+const pictureResult = (file) => pictureResultOn(page, file, TIMEOUT);
 
 test('with no tags the panel suggests some; one tag cannot be trained', async () => {
   const offered = await page.$$eval('#tag-suggestions .suggestion', (bs) => bs.map((b) => b.dataset.suggestion));
