@@ -72,6 +72,8 @@ struct Classification {
 struct MapClassification {
     predictions: Vec<Prediction>,
     map: crate::cam::ActivationMap,
+    /// Where the square the network saw lies in the picture: `[left, top, width, height]` pixels.
+    crop: [f64; 4],
     preprocess_ms: f64,
     inference_ms: f64,
     total_ms: f64,
@@ -90,13 +92,15 @@ fn one_at_a_time(busy: Rc<Cell<bool>>, work: impl std::future::Future<Output = R
 }
 
 impl WasmClassifier {
-    /// RGBA pixels checked and preprocessed at the model's own size, or at `size` x `size`.
-    fn input(&self, rgba: &[u8], width: u32, height: u32, size: Option<u32>) -> Result<burn::prelude::Tensor<4>, JsError> {
+    /// RGBA pixels checked and preprocessed at the model's own size, or at `size` x `size`; with
+    /// the preprocessing used.
+    fn input(&self, rgba: &[u8], width: u32, height: u32, size: Option<u32>) -> Result<(burn::prelude::Tensor<4>, crate::preprocess::Preprocessing), JsError> {
         let view = ImageView::rgba(rgba, width, height).map_err(js_error)?;
-        Ok(match size {
-            Some(size) => self.inner.input_with(&view, &self.inner.preprocessing_at(size).map_err(js_error)?),
-            None => self.inner.input(&view),
-        })
+        let spec = match size {
+            Some(size) => self.inner.preprocessing_at(size).map_err(js_error)?,
+            None => self.inner.manifest().preprocessing.clone(),
+        };
+        Ok((self.inner.input_with(&view, &spec), spec))
     }
 
     /// Refuses a request while another one runs on this model.
@@ -205,7 +209,8 @@ impl WasmClassifier {
 
     /// Classifies RGBA pixels as `classify` does (at `size` when given) and computes the class
     /// activation map of `tag` (an output index; absent: the top tag) from the same forward pass.
-    /// Resolves to `{predictions, map: {index, en, zh, shape: [h, w], values, logit, bias},
+    /// Resolves to `{predictions, map: {index, en, zh, shape: [h, w], values, logit, bias}, crop:
+    /// [left, top, width, height] (the square the network saw, in the picture's pixels),
     /// preprocessMs, inferenceMs, totalMs, backend}`.
     #[wasm_bindgen(js_name = classifyWithMap)]
     pub fn classify_with_map(&self, rgba: &[u8], width: u32, height: u32, top_k: u32, size: Option<u32>, tag: Option<u32>) -> Result<js_sys::Promise, JsError> {
@@ -215,14 +220,15 @@ impl WasmClassifier {
             return Err(JsError::new(&format!("tag {tag} does not exist (the model has {classes})")));
         }
         let start = now_ms();
-        let input = self.input(rgba, width, height, size)?;
+        let (input, spec) = self.input(rgba, width, height, size)?;
+        let crop = spec.crop_in_picture(width as usize, height as usize);
         let preprocess_ms = now_ms() - start;
         let (inner, busy, backend) = (self.inner.clone(), self.busy.clone(), self.backend());
         Ok(one_at_a_time(busy, async move {
             let started = now_ms();
             let (predictions, map) = inner.classify_with_map(input, top_k as usize, tag.map(|t| t as usize)).await.map_err(js_error)?;
             let inference_ms = now_ms() - started;
-            let out = MapClassification { predictions, map, preprocess_ms, inference_ms, total_ms: now_ms() - start, backend };
+            let out = MapClassification { predictions, map, crop, preprocess_ms, inference_ms, total_ms: now_ms() - start, backend };
             out.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(js_error)
         }))
     }
@@ -254,7 +260,7 @@ impl WasmClassifier {
     pub fn classify(&self, rgba: &[u8], width: u32, height: u32, top_k: u32, size: Option<u32>) -> Result<js_sys::Promise, JsError> {
         self.check_idle()?;
         let start = now_ms();
-        let input = self.input(rgba, width, height, size)?;
+        let (input, _) = self.input(rgba, width, height, size)?;
         let preprocess_ms = now_ms() - start;
 
         let (inner, busy, backend) = (self.inner.clone(), self.busy.clone(), self.backend());

@@ -76,6 +76,12 @@ describe('where it looks', () => {
     const hottest = result.map.values.indexOf(Math.max(...result.map.values));
     const [row, column] = [Math.floor(hottest / w), hottest % w];
     assert.ok(row > 0 && row < h - 1 && column > 0 && column < w - 1, `hottest cell ${row},${column}`);
+    // The square the network saw, in the frame's pixels (from the Rust preprocessing): centred, as
+    // wide as the frame's shorter side times 224/256.
+    const { frame, crop } = await page.evaluate(() => ({ frame: [window.camtag.lastFrame.width, window.camtag.lastFrame.height], crop: window.camtag.lastResult.crop }));
+    const side = (Math.min(...frame) * 224) / 256;
+    assert.ok(Math.abs(crop[2] - side) < 2 && Math.abs(crop[3] - side) < 2, `crop ${crop} in ${frame}`);
+    assert.ok(Math.abs(crop[0] + crop[2] / 2 - frame[0] / 2) < 1 && Math.abs(crop[1] + crop[3] / 2 - frame[1] / 2) < 1, `crop ${crop} centred in ${frame}`);
     assert.equal(await page.isVisible('#cam-overlay'), true);
     assert.match(await page.textContent('#cam-legend-tag'), new RegExp(result.map.zh));
     // 640 x 426 frames: the crop is the middle square; the left and right edges stay clear.

@@ -34,10 +34,8 @@ window.camtag = shown;
 const ui = pageElements();
 const messages = createMessages(ui);
 const engine = new Engine({ onLost: (problem) => models.recoverOnCpu(problem), onTrial: (trial) => models.trialEnded(trial) });
-let manifest = null; // the running model's, for where its input crop lies
 const whereItLooks = createWhereItLooks({
   toggle: ui.camToggle, canvas: ui.camOverlay, legend: ui.camLegend, legendTag: ui.camLegendTag, results: ui.results,
-  preprocessing: () => manifest?.preprocessing,
   onChange: () => tagging.again(),
 });
 const tagging = createTagging({ engine, ui, messages, shown, whereItLooks });
@@ -54,7 +52,7 @@ const fileOf = (from) => (from?.url ? decodeURIComponent(new URL(from.url).pathn
 const classroom = setupClassroom({ engine, shown, showError: messages.error, backend: () => models.backend() });
 const models = createModelLoading({
   engine, ui, messages, camera, tagging, backendDisplay: createBackendDisplay({ ui, shown }),
-  onModel: (loaded, from) => { manifest = loaded; classroom.onModel(loaded); offline.keep(fileOf(from)); },
+  onModel: (loaded, from) => { classroom.onModel(loaded); offline.keep(fileOf(from)); },
   onSwitch: teach.abandon, sourceOf: userModels.sourceOf,
   explainFailure: (e, from) => offline.notKept(fileOf(from), e),
 });

@@ -78,6 +78,16 @@ impl Preprocessing {
         Window { left: offset(resized_w), top: offset(resized_h), width: crop, height: crop }
     }
 
+    /// Where the crop the network sees lies in a `width` x `height` picture, in the picture's own
+    /// pixels: `[left, top, width, height]` (the crop window mapped back through the resize). What
+    /// the page draws a class activation map over.
+    pub fn crop_in_picture(&self, width: usize, height: usize) -> [f64; 4] {
+        let (rw, rh) = self.resized_size(width, height);
+        let window = self.crop_window(rw, rh);
+        let (sx, sy) = (width as f64 / rw as f64, height as f64 / rh as f64);
+        [window.left as f64 * sx, window.top as f64 * sy, window.width as f64 * sx, window.height as f64 * sy]
+    }
+
     /// The 8-bit RGB crop the network sees, row-major `[crop, crop, 3]`.
     pub fn crop_rgb(&self, image: &ImageView) -> Vec<u8> {
         let (w, h) = self.resized_size(image.width(), image.height());
@@ -163,6 +173,16 @@ mod tests {
         assert_eq!(p.resized_size(640, 480), (341, 256));
         assert_eq!(p.resized_size(300, 451), (256, 384));
         assert_eq!(p.resized_size(1, 1), (256, 256));
+    }
+
+    #[test]
+    fn the_crop_maps_back_into_the_picture() {
+        let p = Preprocessing::imagenet();
+        // 640 x 480 → 341 x 256, crop at (58, 16): x 58 · 640/341, side 224 · 480/256 = 420.
+        let [x, y, w, h] = p.crop_in_picture(640, 480);
+        assert!((x - 58.0 * 640.0 / 341.0).abs() < 1e-9 && (y - 16.0 * 480.0 / 256.0).abs() < 1e-9, "{x} {y}");
+        assert!((h - 420.0).abs() < 1e-9 && (w - 224.0 * 640.0 / 341.0).abs() < 1e-9, "{w} {h}");
+        assert_eq!(Preprocessing::for_size(64).crop_in_picture(73, 73), [0.0, 0.0, 64.0, 64.0]);
     }
 
     #[test]

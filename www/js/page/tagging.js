@@ -58,7 +58,7 @@ export function createTagging({ engine, ui, messages, shown, whereItLooks }) {
     if (!camera) smoother.reset();
     const predictions = camera ? smoother.add(result.predictions, TOP_K) : result.predictions;
     show({ ...result, predictions });
-    whereItLooks.show(result, frame, size); // the frame's own map, never smoothed
+    whereItLooks.show(result, frame); // the frame's own map, never smoothed
     ui.results.dataset.model = String(result.model);
     ui.snapshot.disabled = false;
     ui.ms.textContent = `${median(result.totalMs).toFixed(0)} ms`;

@@ -3,7 +3,8 @@
 // with the frame's own result (one forward pass, crate/src/cam.rs): for a network that ends in
 // global average pooling and one linear layer, logit = bias + mean of the map, so each cell says
 // how much that place adds to the tag's score. Drawn over the square the network saw (the centre
-// crop), where the frame is shown (object-fit: contain).
+// crop, which the result gives in the frame's pixels: the geometry is the Rust preprocessing's),
+// where the frame is shown (object-fit: contain).
 
 /** Five stops of matplotlib's `inferno` (at 0, ¼, ½, ¾, 1), as `camtag cam` draws them. */
 const INFERNO = [[0, 0, 4], [87, 16, 110], [188, 55, 84], [249, 142, 9], [252, 255, 164]];
@@ -14,24 +15,6 @@ export function inferno(t) {
   const i = Math.min(3, Math.floor(x));
   const f = x - i;
   return INFERNO[i].map((c, k) => c * (1 - f) + INFERNO[i + 1][k] * f);
-}
-
-/**
- * The square the network saw in a `width` x `height` frame, in frame pixels: the shorter side
- * resized to `resize`, then a centred `crop` (as crate/src/preprocess computes them, to within
- * the half-pixel of its round-half-even), mapped back.
- */
-export function cropRect(width, height, { resize, crop }) {
-  const scale = resize / Math.min(width, height);
-  const [rw, rh] = width <= height ? [resize, Math.floor(scale * height)] : [Math.floor(scale * width), resize];
-  const [left, top] = [Math.round((rw - crop) / 2), Math.round((rh - crop) / 2)];
-  return { x: left / scale, y: top / scale, side: crop / scale };
-}
-
-/** The resize and crop a result was computed at: the model's own, or `size` with 256 : 224. */
-export function inputGeometry(preprocessing, size) {
-  if (!size) return { resize: preprocessing.resize_shorter, crop: preprocessing.crop };
-  return { resize: Math.round((size * 256) / 224), crop: size };
 }
 
 /** The map's cells as RGBA, scaled from its minimum (dark) to its maximum (bright), half opaque. */
@@ -49,9 +32,10 @@ function cells(map) {
 
 /**
  * Draws `map` on `canvas` (laid over an element showing a `frame.width` x `frame.height` frame,
- * object-fit: contain), over the square `geometry` says the network saw; `null` clears it.
+ * object-fit: contain), over `crop` (`[left, top, width, height]` in the frame's pixels, the
+ * square the network saw); `map` null clears it.
  */
-export function drawMap(canvas, map, frame, geometry) {
+export function drawMap(canvas, map, frame, crop) {
   const ratio = globalThis.devicePixelRatio || 1;
   const [cw, ch] = [Math.round(canvas.clientWidth * ratio), Math.round(canvas.clientHeight * ratio)];
   if (canvas.width !== cw || canvas.height !== ch) [canvas.width, canvas.height] = [cw, ch];
@@ -60,33 +44,32 @@ export function drawMap(canvas, map, frame, geometry) {
   if (!map || !cw || !ch) return;
   const fit = Math.min(cw / frame.width, ch / frame.height);
   const [ox, oy] = [(cw - frame.width * fit) / 2, (ch - frame.height * fit) / 2];
-  const square = cropRect(frame.width, frame.height, geometry);
+  const [left, top, width, height] = crop;
   const small = new OffscreenCanvas(map.shape[1], map.shape[0]);
   small.getContext('2d').putImageData(cells(map), 0, 0);
   context.imageSmoothingEnabled = true; // the browser's bilinear upsampling, as `camtag cam --out`
   context.imageSmoothingQuality = 'high';
-  context.drawImage(small, ox + square.x * fit, oy + square.y * fit, square.side * fit, square.side * fit);
+  context.drawImage(small, ox + left * fit, oy + top * fit, width * fit, height * fit);
 }
 
 /**
  * The control: a checkbox turns the map on; a click on a tag in the list picks whose map (again:
  * back to the top tag); `onChange()` then (a picture is tagged again). `request()` says what to
- * ask the worker for; `show(result, frame, size)` draws the result's map and names its tag in
- * the legend.
+ * ask the worker for; `show(result, frame)` draws the result's map over its crop and names its
+ * tag in the legend.
  */
-export function createWhereItLooks({ toggle, canvas, legend, legendTag, results, preprocessing, onChange = () => {} }) {
+export function createWhereItLooks({ toggle, canvas, legend, legendTag, results, onChange = () => {} }) {
   let picked = null; // an output index, or null for the top tag
   let last = null;
   const redraw = () => last && show(...last);
 
-  function show(result, frame, size) {
-    last = [result, frame, size];
-    const spec = preprocessing();
-    const on = toggle.checked && Boolean(result?.map) && Boolean(spec);
+  function show(result, frame) {
+    last = [result, frame];
+    const on = toggle.checked && Boolean(result?.map);
     legend.hidden = !on;
     canvas.hidden = !on;
     if (!on) return drawMap(canvas, null);
-    drawMap(canvas, result.map, frame, inputGeometry(spec, size));
+    drawMap(canvas, result.map, frame, result.crop);
     legendTag.textContent = `${result.map.zh} ${result.map.en === result.map.zh ? '' : result.map.en}`.trim();
     canvas.dataset.index = String(result.map.index);
     for (const li of results.children) li.classList.toggle('mapped', li.dataset.index === String(result.map.index));
@@ -111,7 +94,7 @@ export function createWhereItLooks({ toggle, canvas, legend, legendTag, results,
     request: () => (toggle.checked ? { map: true, tag: picked } : { map: false }),
     show,
     /** The stage changes source: the map of the last frame no longer lies over it. */
-    clear: () => show(null, null, null),
+    clear: () => show(null, null),
     /** The model changed: its tags mean other things. */
     reset: () => {
       picked = null;
