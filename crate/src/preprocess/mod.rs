@@ -182,7 +182,8 @@ mod tests {
         let [x, y, w, h] = p.crop_in_picture(640, 480);
         assert!((x - 58.0 * 640.0 / 341.0).abs() < 1e-9 && (y - 16.0 * 480.0 / 256.0).abs() < 1e-9, "{x} {y}");
         assert!((h - 420.0).abs() < 1e-9 && (w - 224.0 * 640.0 / 341.0).abs() < 1e-9, "{w} {h}");
-        assert_eq!(Preprocessing::for_size(64).crop_in_picture(73, 73), [0.0, 0.0, 64.0, 64.0]);
+        // 73 x 73 is already resized (64 px: resize 73); (73 - 64) / 2 = 4.5 rounds to 4.
+        assert_eq!(Preprocessing::for_size(64).crop_in_picture(73, 73), [4.0, 4.0, 64.0, 64.0]);
     }
 
     #[test]
