@@ -1,6 +1,6 @@
 // The README's screenshots of the page's main states (not a test): the camera on WebGPU, where it
 // looks (the class activation map), teaching three tags in the page, a dropped picture in English,
-// and a phone-sized screen.
+// a phone (Playwright's Pixel 7: its screen, touch and pixel ratio) and projector mode.
 //
 //   node docs/screenshots.mjs     (after ./build.sh and `npm ci` in tests/, whose harness it uses;
 //                                 Chinese needs fonts-noto-cjk)
@@ -8,7 +8,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { CACHE, ROOT, cropsOf, launch, serveWww, waitForTags, y4mOf } from '../tests/browser/harness.mjs';
+import { CACHE, ROOT, cropsOf, devices, launch, serveWww, waitForTags, y4mOf } from '../tests/browser/harness.mjs';
 
 const DOCS = join(ROOT, 'docs');
 await mkdir(DOCS, { recursive: true });
@@ -56,10 +56,27 @@ const before = await cpu.evaluate(() => window.camtag.frames);
 await cpu.setInputFiles('#file-input', join(CACHE, 'photos/coffee.png'));
 await cpu.waitForFunction((n) => window.camtag.frames > n && window.camtag.lastResult.predictions[0].index === 967, before);
 await shot(cpu, 'picture-english.jpg');
-await cpu.setViewportSize({ width: 390, height: 844 });
-await cpu.selectOption('#language-select', 'zh');
-await shot(cpu, 'phone.jpg');
 await cpu.close();
+
+// A phone, in Chinese (the language chosen above is remembered per origin and profile: this
+// context is a fresh profile, so it is chosen again); shot at 1x to keep the file small.
+const phone = await browser.newContext({ ...devices['Pixel 7'], deviceScaleFactor: 1 });
+const onPhone = await phone.newPage();
+await onPhone.goto(`${server.origin}/?backend=cpu`);
+await onPhone.evaluate(() => localStorage.setItem('camtag.language', 'zh'));
+await onPhone.reload();
+await waitForTags(onPhone, 60_000);
+await onPhone.waitForTimeout(1000);
+await shot(onPhone, 'phone.jpg');
+await phone.close();
+
+// Projector mode, as `?present` opens it.
+const projector = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+await projector.goto(`${server.origin}/?backend=cpu&present`);
+await waitForTags(projector, 60_000);
+await projector.waitForTimeout(1000);
+await shot(projector, 'projector.jpg');
+await projector.close();
 
 await browser.close();
 await server.close();

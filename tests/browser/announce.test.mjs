@@ -18,7 +18,7 @@ pageForTests(async () => ({ camera: await y4mOf('chelsea.png'), webgpu: false })
 test('the per-frame list and verdict are no live regions; #announce is, politely', async () => {
   const live = await page.$$eval('[aria-live], [role="status"], [role="alert"]', (els) => els.map((e) => e.id));
   assert.ok(live.includes('announce'), live.join(', '));
-  for (const id of ['results', 'verdict']) assert.ok(!live.includes(id), `#${id} is redrawn every frame: ${live.join(', ')}`);
+  for (const id of ['results', 'verdict', 'tag-chip']) assert.ok(!live.includes(id), `#${id} is redrawn every frame: ${live.join(', ')}`);
   assert.equal(await page.getAttribute('#announce', 'aria-live'), 'polite');
 });
 

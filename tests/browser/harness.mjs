@@ -13,6 +13,9 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { chromium } from 'playwright-core';
 
+/** Playwright's device descriptors (viewport, touch, pixel ratio), for phone and tablet tests. */
+export { devices } from 'playwright-core';
+
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const WWW = join(ROOT, 'www');
 export const CACHE = process.env.CAMTAG_CACHE ?? join(ROOT, '.cache');
@@ -190,6 +193,7 @@ export async function assertMatchesCli(page) {
 
 /** Holds the Teach panel's "hold to capture" for `ms`, then waits for the last capture's PNG encoding. */
 export async function holdCapture(page, ms) {
+  await page.locator('#capture').scrollIntoViewIfNeeded(); // under the viewfinder: below the fold on a laptop
   const box = await page.locator('#capture').boundingBox();
   await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
   await page.mouse.down();

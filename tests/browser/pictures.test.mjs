@@ -173,7 +173,7 @@ describe('language', () => {
     await page.reload();
     await page.waitForFunction(() => document.querySelector('#backend').textContent === 'CPU', null, { timeout: TIMEOUT });
     assert.equal(await page.inputValue('#language-select'), 'en');
-    assert.equal(await page.textContent('#camera-toggle'), 'Start camera');
+    assert.equal(await page.getAttribute('#camera-toggle', 'aria-label'), 'Start camera');
     const top = await nextResult(() => page.setInputFiles('#file-input', photo('coffee.png')));
     assert.equal(top[0].en, 'espresso');
     assert.equal(await page.isVisible('#results li:first-child .zh'), false);

@@ -1,6 +1,6 @@
 // The page: its parts (page/, classroom/, teach/, collect/) put together. The model runs in the inference
 // worker (worker/, reached through page/engine.js); a camera frame or a picture goes through
-// page/tagging.js to the tags on screen. ARCH-PAGE.md draws the whole path.
+// page/tagging.js to the tags on screen. The README's Architecture section draws the whole path.
 
 import { setupClassroom } from './classroom/panels.js';
 import { createBackendDisplay } from './page/backend-display.js';
@@ -11,6 +11,8 @@ import { currentLanguage, setLanguage, translate } from './page/i18n.js';
 import { initLargeType } from './page/large-type.js';
 import { createMessages } from './page/messages.js';
 import { createOfflineModels } from './page/offline-models.js';
+import { createPresentMode } from './page/present.js';
+import { createSettingsSheet } from './page/settings-sheet.js';
 import { createModelLoading } from './page/model-loading.js';
 import { setupPictures } from './page/picture.js';
 import { saveSnapshot, snapshotOf } from './page/snapshot.js';
@@ -25,9 +27,9 @@ import { createUserModels } from './teach/user-models.js';
 // (`window.camtag`): the last classified frame and its result, how many frames were tagged and
 // when the first tag came, `auto`'s trial of the GPU, the last feature maps.
 const shown = {
-  frames: 0, firstTagMs: null, lastFrame: null, lastResult: null, gpuTrial: null, lastMaps: null,
-  /** The last classified frame as a PNG data URL, with the result shown for it. */
-  snapshot: () => snapshotOf(shown),
+  frames: 0, firstTagMs: null, lastFrame: null, lastResult: null, lastChip: null, gpuTrial: null, lastMaps: null,
+  /** The last classified frame as a PNG data URL, with the result shown for it (`{withChip}`: as saved). */
+  snapshot: (options) => snapshotOf(shown, options),
 };
 window.camtag = shown;
 
@@ -60,6 +62,8 @@ userModels.attach(models);
 setupPictures({ ui, camera, tagging, messages, onModelFile: (file) => { teach.abandon(); userModels.openFile(file); } });
 ui.snapshot.addEventListener('click', () => saveSnapshot(shown));
 initLargeType(ui.largeType);
+const settings = createSettingsSheet({ sheet: ui.settings, toggle: ui.settingsToggle, close: ui.settingsClose });
+createPresentMode({ button: ui.present, onEnter: settings.close });
 
 ui.languageSelect.value = currentLanguage();
 translate();

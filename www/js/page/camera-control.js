@@ -5,9 +5,9 @@
 // pixels, so the network sees what the camera sees and text in it stays readable).
 
 import { closeCamera, currentCameraId, facesUser, listCameras, openCamera } from './camera-device.js';
-import { explain, setLabel, t } from './i18n.js';
+import { explain, t } from './i18n.js';
 import { startLoop } from './frame-loop.js';
-import { setToggle, showOnStage } from './stage.js';
+import { fitTo, setToggle, showOnStage } from './stage.js';
 
 export function createCameraControl({ ui, tagging, messages, collect, ready }) {
   let cameraId = null;
@@ -93,7 +93,8 @@ export function createCameraControl({ ui, tagging, messages, collect, ready }) {
   function setPaused(paused) {
     stopLoop?.();
     stopLoop = null;
-    setLabel(ui.pause, paused ? 'resume' : 'pause');
+    // One name, "pause", pressed while paused; the icon shows what a press does next.
+    ui.pause.querySelector('use').setAttribute('href', paused ? '#i-play' : '#i-pause');
     ui.pause.setAttribute('aria-pressed', String(paused));
     if (paused) ui.video.pause();
     else {
@@ -104,7 +105,11 @@ export function createCameraControl({ ui, tagging, messages, collect, ready }) {
 
   const isOn = () => Boolean(ui.video.srcObject);
   ui.toggle.addEventListener('click', () => (isOn() ? stop() : start()));
-  ui.pause.addEventListener('click', () => setPaused(ui.pause.dataset.i18n === 'pause'));
+  ui.pause.addEventListener('click', () => setPaused(ui.pause.getAttribute('aria-pressed') !== 'true'));
+  // The viewfinder takes the camera's proportions (a phone held upright gives a portrait stream).
+  const fitVideo = () => { if (!ui.video.hidden) fitTo(ui, ui.video.videoWidth, ui.video.videoHeight); };
+  ui.video.addEventListener('loadedmetadata', fitVideo);
+  ui.video.addEventListener('resize', fitVideo);
   ui.flip.addEventListener('click', flip);
   ui.cameraSelect.addEventListener('change', () => {
     cameraId = ui.cameraSelect.value;

@@ -11,7 +11,8 @@ export function pageElements() {
     cameraSelect: 'camera-select', flip: 'camera-flip', results: 'results', fallback: 'fallback', backend: 'backend',
     ms: 'ms', model: 'model-name', status: 'status', error: 'error', largeType: 'large-type',
     verdict: 'verdict', announce: 'announce', threshold: 'threshold', thresholdValue: 'threshold-value',
-    camToggle: 'cam-toggle', camOverlay: 'cam-overlay', camLegend: 'cam-legend', camLegendTag: 'cam-legend-tag',
+    camToggle: 'cam-toggle', viewfinder: 'viewfinder', chip: 'tag-chip', chipTag: 'chip-tag', chipProb: 'chip-prob',
+    present: 'present', settings: 'settings', settingsToggle: 'settings-toggle', settingsClose: 'settings-close', camOverlay: 'cam-overlay', camLegend: 'cam-legend', camLegendTag: 'cam-legend-tag',
   };
   return Object.fromEntries(Object.entries(ids).map(([name, id]) => [name, byId(id)]));
 }

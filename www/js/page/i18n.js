@@ -8,11 +8,14 @@ const STRINGS = {
   stopCamera: ['停止', 'Stop camera'],
   choosePicture: ['选择图片', 'Choose a picture'],
   pause: ['暂停', 'Pause'],
-  resume: ['继续', 'Resume'],
   snapshot: ['拍照', 'Snapshot'],
   cameraChoice: ['摄像头', 'Camera'],
   flipCamera: ['切换前后摄像头', 'Front/back camera'],
   largeType: ['大字', 'Large type'],
+  cameraControls: ['摄像头控制', 'Camera controls'],
+  present: ['投影模式', 'Projector mode'],
+  settings: ['设置', 'Settings'],
+  close: ['关闭', 'Close'],
   quizTitle: ['Top-1 / Top-5 测验', 'Top-1 / top-5 quiz'],
   quizHelp: ['说出镜头里真正的东西：如果它是网络的第一猜测，算 top-1 命中；如果在前五个猜测里，算 top-5 命中。ImageNet 比赛用的就是 top-1 和 top-5 错误率。',
     'Say what the object really is: the network scores a top-1 hit if it was its first guess, a top-5 hit if it was among its five. The ImageNet challenge ranked networks by these two error rates.'],
@@ -155,6 +158,7 @@ const STRINGS = {
   downloadFailed: ['模型下载失败：', 'Model download failed:'],
   loadFailed: ['模型无法加载：', 'The model could not be loaded:'],
   workerStopped: ['推理线程崩溃，请重新加载模型：', 'The inference worker stopped; load a model again:'],
+  truncatedPicture: ['{name} 不完整（{bytes} 字节）：文件被截断了。', '{name} is truncated ({bytes} bytes): the file was cut short.'],
   notPictureNorModel: ['{name} 不是图片，也不是 camtag 模型（.camtag）。', '{name} is neither a picture nor a camtag model (.camtag).'],
   cannotRead: ['无法读取这张图片：{name}。', 'This picture cannot be read: {name}.'],
   emptyFile: ['文件是空的（0 字节）：{name}。', 'The file is empty (0 bytes): {name}.'],
@@ -214,10 +218,25 @@ export function setLabel(element, key) {
   element.textContent = t(key);
 }
 
-/** Fills every `data-i18n` element's text and every `data-i18n-aria` element's aria-label. */
+/**
+ * Gives an icon button the accessible name (and tooltip) of `key`, kept by `translate`; with
+ * `icon`, also shows that icon of the page's sprite (`i-…`).
+ */
+export function setName(element, key, icon) {
+  element.dataset.i18nAria = key;
+  element.setAttribute('aria-label', t(key));
+  element.title = t(key);
+  if (icon) element.querySelector('use').setAttribute('href', `#${icon}`);
+}
+
+/**
+ * Fills every `data-i18n` element's text and every `data-i18n-aria` element's aria-label; an
+ * icon button's tooltip says its name.
+ */
 export function translate(root = document) {
   document.documentElement.lang = language === 'en' ? 'en' : 'zh-CN';
   document.documentElement.dataset.language = language;
   for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
   for (const el of root.querySelectorAll('[data-i18n-aria]')) el.setAttribute('aria-label', t(el.dataset.i18nAria));
+  for (const el of root.querySelectorAll('.icon-button')) el.title = el.getAttribute('aria-label') ?? el.textContent.trim();
 }

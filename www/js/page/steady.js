@@ -67,12 +67,15 @@ export function createVerdict({ input, output, verdict, onChange = () => {} }) {
   return {
     /** The threshold as a probability. */
     threshold: () => percent() / 100,
-    /** Shows the verdict on `top` (the first prediction shown), or clears it (null). */
+    /**
+     * Shows the verdict on `top` (the first prediction shown), or clears it (null); returns
+     * `{sure, name, prob, index}` (the name in the page's language or both), or null.
+     */
     show(top) {
       if (!top) {
         verdict.textContent = '';
         delete verdict.dataset.state;
-        return;
+        return null;
       }
       const sure = top.prob >= percent() / 100;
       verdict.dataset.state = sure ? 'sure' : 'unsure';
@@ -80,6 +83,7 @@ export function createVerdict({ input, output, verdict, onChange = () => {} }) {
       const language = currentLanguage();
       const name = language === 'zh' ? top.zh : language === 'en' ? top.en : `${top.zh} ${top.en}`;
       verdict.textContent = sure ? name : t('notSure');
+      return { sure, name, prob: top.prob, index: top.index };
     },
   };
 }

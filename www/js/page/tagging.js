@@ -6,13 +6,15 @@
 // The camera's tags are smoothed over a few frames and a verdict says the top tag, or "not sure"
 // under the threshold (page/steady.js); `shown.lastResult` stays the frame's own result. With
 // "where it looks" on, each result brings its class activation map, drawn over the frame
-// (page/where-it-looks.js).
+// (page/where-it-looks.js). The verdict is also the chip on the viewfinder (page/tag-chip.js),
+// which a saved snapshot carries (`shown.lastChip`).
 
 import { createAnnouncer } from './announcer.js';
 import { copyOfFrame } from './engine.js';
 import { explain } from './i18n.js';
 import { renderResults, rollingMedian } from './results.js';
 import { createSmoother, createVerdict } from './steady.js';
+import { chipText, createChip } from './tag-chip.js';
 
 const TOP_K = 5;
 
@@ -23,10 +25,15 @@ export function createTagging({ engine, ui, messages, shown, whereItLooks }) {
   let lastShown = null; // the result as shown (the camera's smoothed)
   let lastPicture = null; // the picture on the stage (not a camera frame), as classified
   const announcer = createAnnouncer(ui.announce); // says the top tag when it changes, not every frame
+  const chip = createChip({ element: ui.chip, tagElement: ui.chipTag, probElement: ui.chipProb });
+  const showChip = (said) => {
+    shown.lastChip = chipText(said);
+    chip.show(shown.lastChip);
+  };
   const show = (result) => {
     lastShown = result;
     renderResults(ui.results, result);
-    verdict.show(result.predictions[0]);
+    showChip(verdict.show(result.predictions[0]));
     const unsure = ui.verdict.dataset.state === 'unsure';
     ui.results.classList.toggle('unsure', unsure);
     // The key: the top tag (or not sure) in the language shown; another frame of the same says nothing.
@@ -35,6 +42,14 @@ export function createTagging({ engine, ui, messages, shown, whereItLooks }) {
   const verdict = createVerdict({
     input: ui.threshold, output: ui.thresholdValue, verdict: ui.verdict, onChange: () => lastShown && show(lastShown),
   });
+  /** Takes the tags off the screen: the list, the verdict and the chip. */
+  function takeDown() {
+    lastShown = null;
+    showChip(verdict.show(null));
+    announcer.clear();
+    ui.results.classList.remove('unsure');
+    ui.results.replaceChildren();
+  }
   let firstTagShown;
   /** Resolves when the page shows its first tag (of the camera or of a picture). */
   const firstTag = new Promise((resolve) => { firstTagShown = resolve; });
@@ -92,13 +107,11 @@ export function createTagging({ engine, ui, messages, shown, whereItLooks }) {
       if (ui.results.dataset.model === String(id)) return;
       smoother.reset();
       whereItLooks.reset();
-      lastShown = null;
-      verdict.show(null);
-      announcer.clear();
-      ui.results.classList.remove('unsure');
-      ui.results.replaceChildren();
+      takeDown();
       delete ui.results.dataset.model;
     },
+    /** A picture replaces the camera: the camera's tags do not describe it. */
+    takeDown,
     /** Tags the picture on the stage again (the map was turned on, or another tag picked). */
     again: () => lastPicture && classify(copyOfFrame(lastPicture)).catch((e) => messages.error(explain(e))),
     /** Shows the last result again (in another language). */

@@ -146,6 +146,9 @@ export function setupTeach({ engine, video, store, userModels, shown = {} }) {
   const start = (event) => {
     event.preventDefault();
     if (timer || !canCapture()) return;
+    // Held until released, even if the page moves under the finger (a thumbnail or a button
+    // appearing above): without pointer capture that move is a pointerleave, and the hold ends.
+    if (event.pointerId !== undefined) ui.capture.setPointerCapture?.(event.pointerId);
     grab();
     timer = setInterval(grab, CAPTURE_EVERY_MS);
   };
@@ -154,7 +157,7 @@ export function setupTeach({ engine, video, store, userModels, shown = {} }) {
     timer = null;
   };
   ui.capture.addEventListener('pointerdown', start);
-  for (const type of ['pointerup', 'pointerleave', 'pointercancel']) ui.capture.addEventListener(type, stop);
+  for (const type of ['pointerup', 'pointerleave', 'pointercancel', 'lostpointercapture']) ui.capture.addEventListener(type, stop);
   ui.capture.addEventListener('keydown', (event) => {
     if (event.key === ' ' || event.key === 'Enter') {
       event.preventDefault();
