@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { describe, test } from 'node:test';
 
-import { CACHE, WWW, pageForTests } from './harness.mjs';
+import { CACHE, CAMTAG_BIN, DEFAULT_MODEL_PATH, WWW, pageForTests, run } from './harness.mjs';
 
 const TIMEOUT = 60_000;
 const dir = mkdtempSync(join(tmpdir(), 'camtag-bad-'));
@@ -141,7 +141,7 @@ describe('broken pictures are explained, and the page goes on', () => {
   const cases = [
     ['empty.png', Buffer.alloc(0), /file is empty \(0 bytes\): empty\.png/],
     ['notes.png', Buffer.from('these are notes, not a picture\n'), /cannot be read: notes\.png/],
-    ['cut.png', readFileSync(join(CACHE, 'photos/chelsea.png')).subarray(0, 2000), /cannot be read: cut\.png/],
+    ['cut.png', readFileSync(join(CACHE, 'photos/chelsea.png')).subarray(0, 2000), /cut\.png is truncated \(2,000 bytes\)/],
     ['huge.png', png(20000, 20000), /too large \(20000x20000; at most 50 megapixels\)/],
   ];
   for (const [name, bytes, reason] of cases) {
@@ -152,6 +152,29 @@ describe('broken pictures are explained, and the page goes on', () => {
       await page.setInputFiles('#file-input', file);
       await page.waitForFunction(() => document.querySelector('#error').textContent !== '', null, { timeout: TIMEOUT });
       assert.match(await page.textContent('#error'), reason);
+    });
+  }
+
+  // A browser decodes a file cut short without complaint (grey where the data stops): the page
+  // refuses it as the CLI does, at any cut, in every format (JPEG, GIF and BMP made by ffmpeg).
+  for (const format of ['jpg', 'gif', 'bmp']) {
+    test(`a ${format.toUpperCase()} cut short anywhere is refused, by the page and by the CLI`, async () => {
+      const whole = join(dir, `chelsea.${format}`);
+      await run('ffmpeg', ['-loglevel', 'error', '-y', '-i', join(CACHE, 'photos/chelsea.png'), ...(format === 'gif' ? ['-frames:v', '1'] : []), whole]);
+      const bytes = readFileSync(whole);
+      assert.ok((await tagsOf(whole)).length === 5, 'the whole file is tagged');
+      for (const cut of [200, 1000, 5000, Math.floor(bytes.length / 2), bytes.length - 1]) {
+        const file = join(dir, `cut-${cut}.${format}`);
+        writeFileSync(file, bytes.subarray(0, cut));
+        await page.evaluate(() => { document.querySelector('#error').textContent = ''; });
+        const before = await page.evaluate(() => window.camtag.frames);
+        await page.setInputFiles('#file-input', file);
+        await page.waitForFunction(() => document.querySelector('#error').textContent !== '', null, { timeout: TIMEOUT });
+        assert.match(await page.textContent('#error'), new RegExp(`cut-${cut}\\.${format} is truncated|cannot be read: cut-${cut}`));
+        assert.equal(await page.evaluate(() => window.camtag.frames), before, `${format} cut at ${cut} was tagged`);
+        const cli = await run(CAMTAG_BIN, ['classify', file, '--model', DEFAULT_MODEL_PATH, '--device', 'cpu']).then(() => 'tagged', (e) => e.message);
+        assert.match(cli, /truncated|not a valid picture/, `the CLI on ${format} cut at ${cut}: ${cli}`);
+      }
     });
   }
 

@@ -56,3 +56,46 @@ export async function headerSize(blob) {
   const bytes = new Uint8Array(await blob.slice(0, 512 * 1024).arrayBuffer());
   return png(bytes) ?? jpeg(bytes) ?? gif(bytes) ?? webp(bytes);
 }
+
+/**
+ * Whether a picture file is whole, by the rules camtag's decoder applies
+ * (crate/src/data/photo.rs `complete`): a browser decodes a file cut short without a word, grey
+ * where the data stops, and the page would tag it as if whole. A JPEG needs its end-of-image
+ * marker after its first scan begins, a PNG its IEND chunk, a GIF its trailer, a WebP all the
+ * bytes its RIFF header counts, a BMP all the bytes its header says. Other formats: true.
+ */
+export async function isWhole(blob) {
+  const b = new Uint8Array(await blob.arrayBuffer());
+  const u32le = (i) => (b[i] | (b[i + 1] << 8) | (b[i + 2] << 16) | (b[i + 3] << 24)) >>> 0;
+  if (b[0] === 0xff && b[1] === 0xd8) return jpegScanEnds(b);
+  if (b.length >= 8 && b[0] === 0x89 && ascii(b, 1, 3) === 'PNG') {
+    const iend = [0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82];
+    for (let i = b.length - 8; i >= Math.max(0, b.length - 72); i--) if (iend.every((v, k) => b[i + k] === v)) return true;
+    return false;
+  }
+  if (b.length >= 6 && ascii(b, 0, 4) === 'GIF8') {
+    let last = b.length - 1;
+    while (last > 0 && b[last] === 0) last--;
+    return b[last] === 0x3b;
+  }
+  if (b.length >= 12 && ascii(b, 0, 4) === 'RIFF' && ascii(b, 8, 4) === 'WEBP') return u32le(4) + 8 <= b.length;
+  if (b.length >= 6 && b[0] === 0x42 && b[1] === 0x4d) return u32le(2) <= b.length;
+  return true;
+}
+
+/** A JPEG's scans end with FF D9 (segments before the first scan skipped by their lengths). */
+function jpegScanEnds(b) {
+  let i = 2;
+  while (i + 4 <= b.length) {
+    if (b[i] !== 0xff) return false;
+    const marker = b[i + 1];
+    if (marker === 0xff) { i += 1; continue; }
+    if (marker === 0xda) {
+      for (let k = i; k + 1 < b.length; k++) if (b[k] === 0xff && b[k + 1] === 0xd9) return true;
+      return false;
+    }
+    if ((marker >= 0xd0 && marker <= 0xd7) || marker === 0x01) { i += 2; continue; }
+    i += 2 + u16be(b, i + 2);
+  }
+  return false;
+}

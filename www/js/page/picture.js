@@ -3,7 +3,7 @@
 // tagged. A .camtag file chosen, dropped or pasted the same way is a model to load.
 
 import { explain } from './i18n.js';
-import { headerSize } from './picture-header.js';
+import { headerSize, isWhole } from './picture-header.js';
 import { setToggle, showOnStage } from './stage.js';
 import { Problem } from '../shared/problem.js';
 
@@ -17,6 +17,7 @@ export async function decodePicture(blob, canvas) {
   if (declared && declared.width * declared.height > MAX_PIXELS) {
     throw new Problem('tooLarge', { size: `${declared.width}x${declared.height}`, max: MAX_PIXELS / 1e6 });
   }
+  if (!(await isWhole(blob))) throw new Problem('truncatedPicture', { name: blob.name || 'image', bytes: blob.size.toLocaleString('en') });
   let bitmap;
   try {
     bitmap = await createImageBitmap(blob);
@@ -81,7 +82,7 @@ export function setupPictures({ ui, camera, tagging, messages, onModelFile }) {
   async function show(file) {
     camera.stop();
     tagging.newSource();
-    ui.results.replaceChildren(); // the camera's tags do not describe the picture
+    tagging.takeDown(); // the camera's tags do not describe the picture
     setToggle(ui, 'startCamera');
     messages.error('');
     try {
