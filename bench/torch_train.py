@@ -262,7 +262,7 @@ def check_params(arch, camtag_dir):
     if camtag_dir:
         with open(os.path.join(camtag_dir, f"{arch}.json")) as f:
             info = json.load(f)
-        ref = (info["params"], sum(layer["running_stats"] for layer in info["summary"]["layers"]))
+        ref = (info["params"], sum(layer["runningStats"] for layer in info["summary"]["layers"]))
         source = f"{camtag_dir}/{arch}.json"
     else:
         ref, source = CAMTAG_1000[arch], "built-in table"

@@ -19,6 +19,10 @@ use crate::topk::{Prediction, top_k};
 /// would not survive the copies a load makes.
 pub const PAGE_MAX_VALUES: u64 = 100_000_000;
 
+/// The input sides in pixels any network here takes (`--size`, the page's picker, the
+/// classroom's comparison): below 32 px MobileNetV2's five halvings leave nothing to pool.
+pub const INPUT_SIZES: std::ops::RangeInclusive<u32> = 32..=1024;
+
 /// Refuses, before anything is allocated, a network too large for a page, saying why.
 pub fn fits_a_page(manifest: &Manifest) -> Result<()> {
     let values = manifest.architecture.stored_values();
@@ -102,7 +106,7 @@ impl Classifier {
     /// keeping the 256 : 224 ratio, the model's own normalization. Global average pooling lets
     /// every network here take it; what changes is how much detail reaches the network.
     pub fn preprocessing_at(&self, size: u32) -> Result<Preprocessing> {
-        if !(32..=1024).contains(&size) {
+        if !INPUT_SIZES.contains(&size) {
             return Err(CamtagError::Image(format!("input size {size} is outside 32..=1024 pixels")));
         }
         self.manifest.architecture.accepts(size as usize)?;

@@ -37,6 +37,8 @@ pub mod import;
 pub mod svg;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod train;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod trial;
 
 #[cfg(target_arch = "wasm32")]
 mod wasm;

@@ -79,18 +79,37 @@ fn bad_pictures_are_named_and_the_rest_still_run() {
     std::fs::write(&broken, &png[..png.len() / 3]).unwrap();
     let empty = dir.join("empty.jpg");
     std::fs::write(&empty, b"").unwrap();
+    // A JPEG cut after its first 5,000 bytes: its header whole, most of its scan missing.
+    let cut = dir.join("cut.jpg");
+    let mut jpeg = std::io::Cursor::new(Vec::new());
+    image::open(fixture("photos/chelsea.png")).unwrap().write_to(&mut jpeg, image::ImageFormat::Jpeg).unwrap();
+    std::fs::write(&cut, &jpeg.get_ref()[..5000]).unwrap();
     let good = fixture("photos/chelsea.png");
     let out = camtag(&[
-        "classify", "missing.jpg", text.to_str().unwrap(), broken.to_str().unwrap(), empty.to_str().unwrap(),
+        "classify", "missing.jpg", text.to_str().unwrap(), broken.to_str().unwrap(), empty.to_str().unwrap(), cut.to_str().unwrap(),
         good.to_str().unwrap(), "--model", model().to_str().unwrap(), "--device", "cpu",
     ]);
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
     assert!(!err.contains("panicked"), "{err}");
-    for (file, problem) in [("missing.jpg", "cannot open"), ("notes.txt", "not a picture"), ("broken.png", "not a valid picture"), ("empty.jpg", "the file is empty")] {
+    for (file, problem) in [
+        ("missing.jpg", "cannot open"),
+        ("notes.txt", "not a picture"),
+        ("broken.png", "truncated"),
+        ("empty.jpg", "the file is empty"),
+        ("cut.jpg", "truncated"),
+    ] {
         assert!(err.lines().any(|l| l.contains(file) && l.contains(problem)), "no '{problem}' for {file} in:\n{err}");
     }
     assert!(String::from_utf8_lossy(&out.stdout).contains("chelsea.png"), "the good picture is still classified");
+
+    // Options out of range are usage errors (status 2), said before any work.
+    for (option, value) in [("--top", "0"), ("--size", "8"), ("--size", "5000")] {
+        let out = camtag(&["classify", good.to_str().unwrap(), "--model", model().to_str().unwrap(), option, value]);
+        assert_eq!(out.status.code(), Some(2), "{option} {value}: {}", stderr(&out));
+        assert!(stderr(&out).contains(option), "{option} {value}: {}", stderr(&out));
+        assert!(out.stdout.is_empty());
+    }
 }
 
 #[test]
@@ -185,8 +204,8 @@ fn any_input_size_works_and_its_own_size_is_the_default() {
         assert!([281, 282, 285].contains(&other[0]), "{size} px: still a cat, got {other:?}");
     }
     let out = camtag(&["classify", photo.to_str().unwrap(), "--model", model().to_str().unwrap(), "--size", "8"]);
-    assert!(!out.status.success());
-    assert!(stderr(&out).contains("outside 32..=1024"), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(2), "a usage error");
+    assert!(stderr(&out).contains("8 is not in 32..=1024"), "{}", stderr(&out));
 }
 
 #[test]
@@ -260,6 +279,19 @@ fn cam_maps_add_up_to_the_logit_and_name_a_missing_tag() {
     }
 }
 
+/// Runs a copy of the binary just written. Another test's child, forked while the copy's file
+/// was still open for writing, holds it open a moment: exec then fails with ETXTBSY ("text file
+/// busy"), so that one error is retried.
+fn output_of_copy(command: &mut Command) -> Output {
+    for _ in 0..100 {
+        match command.output() {
+            Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy => std::thread::sleep(std::time::Duration::from_millis(20)),
+            other => return other.unwrap(),
+        }
+    }
+    panic!("the copied binary stayed busy for 2 s");
+}
+
 /// One set of conventions: `--format jsonl` streams a line per picture (a bad one is an error on
 /// stderr, the others still print), `--json` is `--format json`, a wrong value lists the right
 /// ones, `eval` writes no file unasked, `import` keeps stdout for data, and the default model is
@@ -297,6 +329,14 @@ fn cli_conventions_formats_files_and_the_default_model() {
     left.sort();
     assert_eq!(left, ["data"], "no confusion.svg unasked");
 
+    // One JSON key style, the page's camelCase, in everything the commands print.
+    let printed = |o: &Output| serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap();
+    let info = camtag(&["info", "--model", model, "--json"]);
+    let cam = camtag(&["cam", chelsea, "--model", model, "--json"]);
+    for (command, value) in [("classify", printed(&json)), ("eval", printed(&eval)), ("info", printed(&info)), ("cam", printed(&cam))] {
+        common::assert_camel_case_keys(&value, command);
+    }
+
     // import: the summary on stderr, nothing on stdout.
     let pth = fixture("weights/mobilenet_v2-b0353104.pth");
     let import = camtag(&["import", "--pth", pth.to_str().unwrap(), "--out", scratch().join("i.camtag").to_str().unwrap()]);
@@ -311,15 +351,28 @@ fn cli_conventions_formats_files_and_the_default_model() {
     std::fs::copy(model, install.join("www/models/mobilenet_v2.camtag")).unwrap();
     let elsewhere = scratch().join("elsewhere");
     std::fs::create_dir_all(&elsewhere).unwrap();
-    let found = Command::new(install.join("bin/camtag")).args(["classify", chelsea, "--format", "json"]).current_dir(&elsewhere).env_remove("CAMTAG_MODEL").output().unwrap();
+    let found = output_of_copy(Command::new(install.join("bin/camtag")).args(["classify", chelsea, "--format", "json"]).current_dir(&elsewhere).env_remove("CAMTAG_MODEL"));
     assert!(found.status.success(), "{}", stderr(&found));
     // (A copy with no www/ above it: the test binary itself may sit in the checkout's target/.)
     let lonely = std::env::temp_dir().join(format!("camtag-lonely-{}", std::process::id()));
     std::fs::create_dir_all(&lonely).unwrap();
     std::fs::copy(env!("CARGO_BIN_EXE_camtag"), lonely.join("camtag")).unwrap();
-    let none = Command::new(lonely.join("camtag")).args(["classify", chelsea]).current_dir(&elsewhere).env_remove("CAMTAG_MODEL").output().unwrap();
+    let none = output_of_copy(Command::new(lonely.join("camtag")).args(["classify", chelsea]).current_dir(&elsewhere).env_remove("CAMTAG_MODEL"));
     std::fs::remove_dir_all(&lonely).unwrap();
     assert!(!none.status.success() && stderr(&none).contains("./build.sh") && stderr(&none).contains("--model"), "{}", stderr(&none));
+
+    // Completions: each shell's script names the subcommands; bash, zsh and fish also the closed
+    // sets' values (clap_complete gives PowerShell and elvish the options only).
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let script = camtag(&["completions", shell]);
+        let text = String::from_utf8_lossy(&script.stdout);
+        assert!(script.status.success(), "{shell}: {}", stderr(&script));
+        let values: &[&str] = if matches!(shell, "bash" | "zsh" | "fish") { &["wgpu", "jsonl"] } else { &[] };
+        for word in ["classify", "train", "completions", "device"].iter().chain(values) {
+            assert!(text.contains(word), "{shell}'s completions lack {word}");
+        }
+    }
+    assert!(!camtag(&["completions", "tcsh"]).status.success(), "an unknown shell is a usage error");
 }
 
 /// VGG as published: torchvision's parameter counts in `camtag info`, a size its fully connected

@@ -148,7 +148,8 @@ fn scratch_resnet_learns_the_tags() {
     assert!(run.status.success(), "{}", stderr(&run));
     let report: Value = serde_json::from_slice(&run.stdout).unwrap();
     assert_eq!(report["tags"], serde_json::json!(["咖啡", "宇航员", "猫"]), "sorted folder names");
-    assert_eq!((report["train_pictures"].as_u64(), report["valid_pictures"].as_u64()), (Some(48), Some(12)));
+    assert_eq!((report["trainPictures"].as_u64(), report["validPictures"].as_u64()), (Some(48), Some(12)));
+    assert_camel_case_keys(&report, "train");
 
     // The loss falls, ending far below chance's (ln 3 = 1.10 for three tags), and validation beats
     // chance (33%) by a wide margin. (How much it falls after the first epoch varies with the
@@ -325,6 +326,40 @@ fn resume_after_kill_continues_from_the_checkpoint() {
     assert!(!again.status.success(), "nothing left to resume");
 }
 
+/// Ctrl-C (SIGINT here; the `ctrlc` crate maps Windows' console Ctrl-C to the same handler):
+/// the first stops training after the current step, with the way to resume said and no bundle
+/// written; the run then resumes after its last finished epoch.
+#[cfg(unix)]
+#[test]
+fn ctrl_c_stops_after_the_step_and_the_run_resumes() {
+    let dir = scratch("ctrl-c");
+    let out = dir.join("c.camtag");
+    let workdir = dir.join("c.training");
+    let data = dataset(20);
+    let args = ["train", "--data", s(&data), "--arch", "vgg", "--size", "32", "--epochs", "12", "--patience", "12", "--out", s(&out)];
+    let child = Command::new(env!("CARGO_BIN_EXE_camtag")).args(args).stderr(Stdio::piped()).spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(300);
+    while history(&workdir).epochs.is_empty() {
+        assert!(Instant::now() < deadline, "no epoch finished in 5 minutes");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // SAFETY: sends SIGINT to the child this test spawned (and has not waited for yet).
+    assert_eq!(unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) }, 0);
+    let stopped = child.wait_with_output().unwrap();
+    let log = String::from_utf8_lossy(&stopped.stderr);
+    assert!(!stopped.status.success(), "a stopped run is not a success:\n{log}");
+    assert!(log.contains("stopping after this step") && log.contains("--resume"), "{log}");
+    assert!(!log.contains("epoch 12/12"), "it stopped well before the end:\n{log}");
+    assert!(!out.exists(), "no bundle from a stopped run");
+    let logged = history(&workdir).epochs.len();
+    assert!(logged >= 1, "{logged}");
+
+    let resumed = camtag(&[&args[..], &["--resume"]].concat());
+    assert!(resumed.status.success(), "{}", stderr(&resumed));
+    assert!(stderr(&resumed).contains("resuming after epoch "), "{}", stderr(&resumed));
+    assert!(out.exists());
+}
+
 #[test]
 fn a_full_disk_stops_training_cleanly_and_keeps_the_previous_bundle() {
     let dir = scratch("full-disk");
@@ -394,7 +429,7 @@ fn bad_datasets_get_clear_errors() {
     assert!(skipped.iter().any(|s| s.contains("tiny.png") && s.contains("too small")), "{skipped:?}");
     assert!(skipped.iter().any(|s| s.contains("broken.jpg")), "{skipped:?}");
     assert!(stderr(&run).contains("ignored 1 file(s) directly in"), "{}", stderr(&run));
-    assert_eq!(report["pictures_per_tag"], serde_json::json!([4, 4]));
+    assert_eq!(report["picturesPerTag"], serde_json::json!([4, 4]));
 }
 
 #[test]
@@ -423,9 +458,9 @@ fn eval_numbers_equal_a_hand_count() {
         r["confusion"]["counts"],
         serde_json::json!([[1, 0, 0, 0, 0, 0], [0, 0, 1, 0, 0, 0], [0, 0, 1, 0, 0, 0], [0, 0, 0, 1, 0, 0], [1, 0, 0, 0, 0, 0]])
     );
-    let egyptian = &r["per_tag"][0];
+    let egyptian = &r["perTag"][0];
     assert_eq!((egyptian["precision"].as_f64(), egyptian["recall"].as_f64()), (Some(50.0), Some(100.0)));
-    assert_eq!(r["per_tag"][1]["precision"], Value::Null, "never predicted cup");
+    assert_eq!(r["perTag"][1]["precision"], Value::Null, "never predicted cup");
     let wrong: Vec<&str> = r["misclassified"].as_array().unwrap().iter().map(|m| m["file"].as_str().unwrap()).collect();
     assert_eq!(wrong, vec!["cup/coffee.png", "虎斑猫/chelsea.png"]);
     assert!(std::fs::read_to_string(&confusion).unwrap().contains("虎斑猫"));
@@ -472,7 +507,7 @@ fn the_pages_zip_trains_as_its_folder_does() {
     let (from_zip, zip_bundle) = train(&zipped, &dir.join("z.camtag"));
     let (from_folder, folder_bundle) = train(&dataset(20), &dir.join("f.camtag"));
     assert_eq!(from_zip["tags"], from_folder["tags"]);
-    assert_eq!(from_zip["pictures_per_tag"], serde_json::json!([20, 20, 20]));
+    assert_eq!(from_zip["picturesPerTag"], serde_json::json!([20, 20, 20]));
     // The same pictures, split and seed: the same run, weight for weight.
     assert_eq!(from_zip["kept"], from_folder["kept"]);
     let head = |bundle: Bundle| {

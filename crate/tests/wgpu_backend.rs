@@ -34,3 +34,20 @@ fn wgpu_logits_equal_cpu_logits() {
         BackendKind::Wgpu => assert_eq!(auto.fallback_reason, None),
     }
 }
+
+/// `auto`'s trial where a GPU is found: both devices timed on a picture after a warm-up one, the
+/// faster kept. lavapipe (a GPU emulated on the CPU) stands in for a GPU here: it must lose to
+/// the CPU, and the model comes back on the CPU with the times as the reason.
+#[test]
+fn auto_trial_keeps_the_faster_device() {
+    let gpu = pollster::block_on(Backend::acquire(BackendChoice::Gpu)).expect("a wgpu adapter (lavapipe)");
+    let bytes = std::fs::read(model_file()).unwrap();
+    let (classifier, backend, trial) = camtag::trial::choose(&bytes, gpu).unwrap();
+    assert!(trial.gpu_ms > 0.0 && trial.cpu_ms > 0.0, "{trial:?}");
+    assert!(trial.cpu_ms < trial.gpu_ms, "lavapipe beat camtag's CPU kernels: {trial:?}");
+    assert_eq!(backend.kind, BackendKind::Cpu);
+    assert!(backend.fallback_reason.as_deref().is_some_and(|r| r.contains("ms a picture")), "{:?}", backend.fallback_reason);
+    let (rgb, w, h) = photo_rgb("chelsea");
+    let top = pollster::block_on(classifier.classify(&ImageView::rgb(&rgb, w, h).unwrap(), 1)).unwrap();
+    assert_eq!(top[0].index, 285, "the kept classifier works");
+}

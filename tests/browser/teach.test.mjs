@@ -201,7 +201,7 @@ test('the exported zip, trained natively with the same seed, reaches the page\'s
   const report = JSON.parse(await run(CAMTAG_BIN, ['train', '--data', zip, '--arch', 'mobilenet-v2-transfer', '--views', '1', '--seed', '42',
     '--backbone', join(WWW, 'models/mobilenet_v2_int8.camtag'), '--out', join(dir, 'native.camtag'), '--json']));
   assert.deepEqual([...report.tags].sort(), [...TAGS].sort(), 'the zip holds the page\'s tags');
-  const counts = Object.fromEntries(report.tags.map((tag, i) => [tag, report.pictures_per_tag[i]]));
+  const counts = Object.fromEntries(report.tags.map((tag, i) => [tag, report.picturesPerTag[i]]));
   for (const tag of TAGS) assert.equal(counts[tag], await count(tag), `${tag}: every sample in the zip`);
   const nativeTop1 = report.kept.valid.top1;
   assert.ok(Math.abs(nativeTop1 - pageTop1) <= 5, `page ${pageTop1}% vs native ${nativeTop1}%`);

@@ -24,37 +24,48 @@ pub struct Source {
 
 /// Published accuracy of the weights, for the classroom's comparison table.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Accuracy {
     /// Top-1 accuracy in percent.
     pub top1: f64,
     /// Top-5 accuracy in percent.
     pub top5: f64,
     /// On what, and who measured it.
+    #[serde(alias = "measured_on")]
     pub measured_on: String,
 }
 
 /// How `camtag train` made a bundle: the recipe, the input size and the validation metrics of the
-/// epoch it kept.
+/// epoch it kept. camelCase keys; snake_case ones (bundles written before) still read.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct TrainingSummary {
     /// The `--arch` it was trained with (e.g. `mobilenet-v2-transfer`, `resnet`).
     pub recipe: String,
     /// Input side in pixels.
+    #[serde(alias = "input_size")]
     pub input_size: usize,
     /// Epochs run (early stopping may end before the number asked for).
     pub epochs: usize,
     /// The epoch whose weights these are (lowest validation loss).
+    #[serde(alias = "best_epoch")]
     pub best_epoch: usize,
+    #[serde(alias = "train_pictures")]
     pub train_pictures: usize,
+    #[serde(alias = "valid_pictures")]
     pub valid_pictures: usize,
+    #[serde(alias = "valid_loss")]
     pub valid_loss: f64,
     /// Validation top-1 accuracy, percent.
+    #[serde(alias = "valid_top1")]
     pub valid_top1: f64,
     /// Validation top-k accuracy, percent, k = [`TrainingSummary::k`].
+    #[serde(alias = "valid_topk")]
     pub valid_topk: f64,
     /// min(5, number of tags).
     pub k: usize,
     /// Fingerprint of the pictures (paths, tags and sizes).
+    #[serde(alias = "dataset_sha256")]
     pub dataset_sha256: String,
 }
 
@@ -116,8 +127,10 @@ impl WeightsInfo {
     }
 }
 
-/// What a bundle holds besides its weights.
+/// What a bundle holds besides its weights. Its keys are camelCase, as all of camtag's JSON;
+/// the snake_case ones of bundles written before are read too.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Manifest {
     /// Short display name, e.g. "MobileNetV2".
     pub name: String,
@@ -133,6 +146,7 @@ pub struct Manifest {
     pub training: Option<TrainingSummary>,
     pub weights: WeightsInfo,
     /// The camtag version that wrote the bundle.
+    #[serde(alias = "written_by")]
     pub written_by: String,
 }
 

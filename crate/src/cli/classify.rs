@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use camtag::preprocess::ImageView;
-use camtag::{Backend, BackendChoice, Classifier, Prediction};
+use camtag::Prediction;
 use clap::Args;
 use serde::Serialize;
 
@@ -19,8 +19,8 @@ pub struct ClassifyArgs {
     /// Model bundle [default: $CAMTAG_MODEL, else www/models/mobilenet_v2.camtag].
     #[arg(long)]
     model: Option<PathBuf>,
-    /// How many classes to print per picture.
-    #[arg(long, default_value_t = 5)]
+    /// How many classes to print per picture (1 or more).
+    #[arg(long, default_value_t = 5, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     top: usize,
     /// Output: text, json (one array at the end, an object per picture) or jsonl (one line per
     /// picture, as soon as it is done: for folders of thousands).
@@ -33,8 +33,8 @@ pub struct ClassifyArgs {
     #[arg(long, value_enum, default_value_t = super::DeviceArg::Auto)]
     device: super::DeviceArg,
     /// Input side in pixels [default: the model's own, e.g. 224]; any size works thanks to
-    /// global average pooling.
-    #[arg(long)]
+    /// global average pooling (32 to 1024).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(*camtag::classifier::INPUT_SIZES.start() as i64..=*camtag::classifier::INPUT_SIZES.end() as i64))]
     size: Option<u32>,
 }
 
@@ -47,6 +47,7 @@ enum Format {
 }
 
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 struct Report {
     file: String,
     width: u32,
@@ -55,25 +56,14 @@ struct Report {
     /// From the decoded picture to the tags.
     ms: f64,
     /// Of which the preprocessing (resize, crop, normalization, upload to the device)...
-    #[serde(rename = "preprocessMs")]
     preprocess_ms: f64,
     /// ... and the network: forward pass, readback, top-k.
-    #[serde(rename = "inferenceMs")]
     inference_ms: f64,
     predictions: Vec<Prediction>,
 }
 
 pub fn run(args: ClassifyArgs) -> Result<ExitCode> {
-    let choice: BackendChoice = args.device.into();
-    let backend = pollster::block_on(Backend::acquire(choice))?;
-    if let Some(reason) = &backend.fallback_reason {
-        eprintln!("camtag: running on the CPU ({reason})");
-    }
-    let model = args.model.unwrap_or_else(super::default_model);
-    let bytes = std::fs::read(&model).with_context(|| {
-        format!("{}: cannot read the model bundle (build it with ./build.sh, or pass --model)", model.display())
-    })?;
-    let classifier = Classifier::from_bytes(&bytes, &backend.device).with_context(|| model.display().to_string())?;
+    let (backend, classifier) = super::model::open(args.device, args.model)?;
 
     let format = if args.json { Format::Json } else { args.format };
     let mut reports = Vec::new();

@@ -4,10 +4,9 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use camtag::evaluate::confusion::{display_width, pad};
 use camtag::evaluate::{self, ConfusionMatrix, TagScore};
-use camtag::{Backend, Classifier};
 use clap::Args;
 use serde::Serialize;
 
@@ -39,6 +38,7 @@ struct Mistake {
 }
 
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 struct Report {
     model: String,
     pictures: usize,
@@ -51,10 +51,8 @@ struct Report {
 }
 
 pub fn run(args: EvalArgs) -> Result<ExitCode> {
-    let backend = pollster::block_on(Backend::acquire(args.device.into()))?;
     let model = args.model.unwrap_or_else(super::default_model);
-    let bytes = std::fs::read(&model).with_context(|| format!("{}: cannot read the model bundle", model.display()))?;
-    let classifier = Classifier::from_bytes(&bytes, &backend.device).with_context(|| model.display().to_string())?;
+    let (_, classifier) = super::model::open(args.device, Some(model.clone()))?;
     let evaluation = evaluate::evaluate(&classifier, &args.data, |done, total| {
         if done % 10 == 0 || done == total {
             eprint!("\rclassifying {done}/{total}");

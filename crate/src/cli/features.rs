@@ -6,7 +6,6 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use camtag::preprocess::ImageView;
-use camtag::{Backend, Classifier};
 use clap::Args;
 
 #[derive(Args)]
@@ -28,10 +27,7 @@ pub struct FeaturesArgs {
 }
 
 pub fn run(args: FeaturesArgs) -> Result<ExitCode> {
-    let backend = pollster::block_on(Backend::acquire(args.device.into()))?;
-    let model = args.model.unwrap_or_else(super::default_model);
-    let bytes = std::fs::read(&model).with_context(|| format!("{}: cannot read the model bundle", model.display()))?;
-    let classifier = Classifier::from_bytes(&bytes, &backend.device).with_context(|| model.display().to_string())?;
+    let (_, classifier) = super::model::open(args.device, args.model)?;
     let points = classifier.probe_points();
     let Some(point) = args.point else {
         for (i, name) in points.iter().enumerate() {

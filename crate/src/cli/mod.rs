@@ -6,12 +6,13 @@ mod eval;
 mod features;
 mod import;
 mod info;
+mod model;
 mod train;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 /// camtag (看图识物): tag pictures with a convolutional network, in Chinese and English.
 #[derive(Parser)]
@@ -37,6 +38,11 @@ enum Command {
     Features(features::FeaturesArgs),
     /// Where it looks: the class activation map of a picture's top tag (or --tag), as numbers or a PNG.
     Cam(cam::CamArgs),
+    /// Print a shell's completion script, e.g. `camtag completions bash > ~/.local/share/bash-completion/completions/camtag`.
+    Completions {
+        /// bash, zsh, fish, powershell or elvish.
+        shell: clap_complete::Shell,
+    },
 }
 
 /// Where the network runs (`--device`), as clap lists it in `--help` and in the error for a wrong
@@ -44,7 +50,8 @@ enum Command {
 /// to `auto`; `train` defaults to the CPU, the dependable choice for training these networks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum DeviceArg {
-    /// A hardware GPU when there is one (never a software one such as lavapipe), else the CPU.
+    /// A hardware GPU when there is one and it runs the model faster than the CPU on a first
+    /// picture (never a software one such as lavapipe), else the CPU.
     Auto,
     /// camtag's CPU kernels and burn's CPU backend.
     Cpu,
@@ -93,6 +100,10 @@ pub fn run() -> ExitCode {
         Command::Eval(args) => eval::run(args),
         Command::Features(args) => features::run(args),
         Command::Cam(args) => cam::run(args),
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "camtag", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
     };
     match result {
         Ok(code) => code,

@@ -31,6 +31,7 @@ pub enum LayerKind {
 
 /// One row of the table.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct LayerSummary {
     /// Module path, e.g. `blocks.3.depthwise`.
     pub name: String,

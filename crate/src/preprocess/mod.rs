@@ -19,10 +19,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{CamtagError, Result};
 
-/// How a model wants its input: stored in every bundle's manifest.
+/// How a model wants its input: stored in every bundle's manifest (camelCase keys, as all of
+/// camtag's JSON; bundles written before that used snake_case, still read).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Preprocessing {
     /// The shorter side is resized to this many pixels (bilinear, aspect ratio kept).
+    #[serde(alias = "resize_shorter")]
     pub resize_shorter: u32,
     /// Then a centred square of this side is cut out.
     pub crop: u32,

@@ -1,59 +1,49 @@
 //! Ctrl-C during training: the first one asks burn's [`Interrupter`] to stop after the current
 //! step (finished epochs are already checkpointed, so `--resume` continues from them); a second
-//! one ends the process at once.
+//! one, or one while no training runs, ends the process at once (exit status 130, as a shell
+//! reports SIGINT). The `ctrlc` crate catches it on every OS (SIGINT on Unix, the console's
+//! Ctrl-C and Ctrl-Break on Windows); its handler runs on a thread of its own, so it may lock
+//! and print.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::sync::{Mutex, Once};
 
 use burn::train::Interrupter;
 
-static REQUESTED: AtomicBool = AtomicBool::new(false);
+/// The training being watched, and whether it was already asked to stop.
+static WATCHED: Mutex<Option<(Interrupter, bool)>> = Mutex::new(None);
+static INSTALL: Once = Once::new();
 
-#[cfg(unix)]
-extern "C" fn on_sigint(_: libc::c_int) {
-    // Only async-signal-safe work here: set a flag, and let a second Ctrl-C kill the process.
-    REQUESTED.store(true, Ordering::SeqCst);
-    // SAFETY: restoring the default disposition is async-signal-safe.
-    unsafe {
-        libc::signal(libc::SIGINT, libc::SIG_DFL);
+fn on_ctrl_c() {
+    let mut watched = WATCHED.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    match watched.as_mut() {
+        Some((interrupter, asked)) if !*asked => {
+            *asked = true;
+            eprintln!("\ncamtag: stopping after this step (Ctrl-C again to quit at once)");
+            interrupter.stop(Some("Ctrl-C"));
+        }
+        _ => std::process::exit(130),
     }
 }
 
 /// Watches for Ctrl-C until the returned guard is dropped.
-pub struct CtrlC {
-    done: std::sync::Arc<AtomicBool>,
-}
+pub struct CtrlC(());
 
 impl CtrlC {
     pub fn watch(interrupter: Interrupter) -> Self {
-        REQUESTED.store(false, Ordering::SeqCst);
-        #[cfg(unix)]
-        // SAFETY: installs a handler that only touches an atomic and resets the disposition.
-        unsafe {
-            libc::signal(libc::SIGINT, on_sigint as *const () as libc::sighandler_t);
-        }
-        let done = std::sync::Arc::new(AtomicBool::new(false));
-        let watching = done.clone();
-        std::thread::spawn(move || {
-            while !watching.load(Ordering::SeqCst) {
-                if REQUESTED.swap(false, Ordering::SeqCst) {
-                    eprintln!("\ncamtag: stopping after this step (Ctrl-C again to quit at once)");
-                    interrupter.stop(Some("Ctrl-C"));
-                }
-                std::thread::sleep(Duration::from_millis(100));
+        // One handler per process (the crate allows no second): it reads `WATCHED`. Where it
+        // cannot be installed, Ctrl-C keeps its default (the process ends; `--resume` still works).
+        INSTALL.call_once(|| {
+            if let Err(e) = ctrlc::set_handler(on_ctrl_c) {
+                eprintln!("camtag: Ctrl-C will end training at once ({e})");
             }
         });
-        Self { done }
+        *WATCHED.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some((interrupter, false));
+        Self(())
     }
 }
 
 impl Drop for CtrlC {
     fn drop(&mut self) {
-        self.done.store(true, Ordering::SeqCst);
-        #[cfg(unix)]
-        // SAFETY: back to the default disposition once training is over.
-        unsafe {
-            libc::signal(libc::SIGINT, libc::SIG_DFL);
-        }
+        *WATCHED.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = None;
     }
 }

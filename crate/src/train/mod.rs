@@ -168,6 +168,7 @@ impl TrainJob {
 
 /// What a finished run reports.
 #[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct TrainReport {
     pub bundle: PathBuf,
     pub curves: PathBuf,

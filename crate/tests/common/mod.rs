@@ -121,3 +121,20 @@ pub fn lite0_file() -> PathBuf {
     })
     .clone()
 }
+
+/// Every key in `value` (at any depth) is camelCase, as the page's JSON is: `what` names the
+/// command that printed it.
+#[allow(dead_code)] // not every test binary prints JSON
+pub fn assert_camel_case_keys(value: &serde_json::Value, what: &str) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, inner) in map {
+                let camel = key.chars().next().is_some_and(|c| c.is_ascii_lowercase()) && key.chars().all(|c| c.is_ascii_alphanumeric());
+                assert!(camel, "{what} prints the key {key:?}, not camelCase");
+                assert_camel_case_keys(inner, what);
+            }
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|i| assert_camel_case_keys(i, what)),
+        _ => {}
+    }
+}
