@@ -31,6 +31,9 @@ fi
 
 echo "==> Rust tests" >&2
 cargo test --release --locked -p camtag
+# Which instruction sets the kernel tests just compared (all this CPU runs; CAMTAG_REQUIRE_ISA=avx512
+# makes a machine without it fail instead of skipping it quietly).
+cargo test --release --locked -p camtag --lib kernels::isa::tests -- --nocapture --quiet >&2
 
 echo "==> browser tests" >&2
 cd "$ROOT/tests"

@@ -341,6 +341,18 @@ async fn yield_to_event_loop() {
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
 
+/// The kernels' differential check against burn on `cases` random shapes from `seed`
+/// (crate::kernels::check), on the CPU, with the loops this package was built with (SIMD128 or
+/// scalar): the tests run it under Node in each package. At most 5,000 cases a call.
+#[wasm_bindgen(js_name = kernelCheck)]
+pub fn kernel_check(seed: u32, cases: u32) -> Result<JsValue, JsError> {
+    if cases > 5000 {
+        return Err(JsError::new(&format!("{cases} cases: at most 5,000 a call")));
+    }
+    let report = crate::kernels::check::run(u64::from(seed), cases as usize, &burn::prelude::Device::flex()).map_err(js_error)?;
+    report.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(js_error)
+}
+
 /// Teaches the base model (`base`, a MobileNetV2 or EfficientNet-Lite0 bundle) new tags from
 /// described pictures: `features` holds `labels.length` rows of its `featureWidth` numbers (from
 /// `describe`), `labels[i]` the tag of row `i`, `tags` `[{zh, en?}]`. After each epoch

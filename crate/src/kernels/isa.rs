@@ -82,3 +82,31 @@ macro_rules! dispatch {
 }
 
 pub(crate) use dispatch;
+
+#[cfg(test)]
+mod tests {
+    use super::Isa;
+
+    /// The kernels' tests compare every instruction set in [`Isa::available`]: this one says
+    /// which those are on this machine (`tests/run.sh` shows its output), and fails where
+    /// `CAMTAG_REQUIRE_ISA` (e.g. `avx512`, or `avx2,avx512`) names one this CPU lacks, so a
+    /// machine meant to cover AVX-512 cannot skip it silently.
+    #[test]
+    fn the_instruction_sets_the_kernel_tests_compare() {
+        let names: Vec<&str> = Isa::available()
+            .iter()
+            .map(|isa| match isa {
+                Isa::Portable => "portable",
+                #[cfg(target_arch = "x86_64")]
+                Isa::Avx2Fma => "avx2",
+                #[cfg(target_arch = "x86_64")]
+                Isa::Avx512 => "avx512",
+            })
+            .collect();
+        println!("kernel tests ran on: {} (the widest this CPU runs: {:?})", names.join(", "), Isa::detect());
+        let required = std::env::var("CAMTAG_REQUIRE_ISA").unwrap_or_default();
+        for wanted in required.split(',').map(str::trim).filter(|w| !w.is_empty()) {
+            assert!(names.contains(&wanted), "CAMTAG_REQUIRE_ISA wants {wanted}, but this CPU runs only {names:?}");
+        }
+    }
+}

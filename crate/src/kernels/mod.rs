@@ -12,6 +12,7 @@
 //! [`crate::parallel`]. Measurements behind the constants: BENCHMARKS.md.
 
 pub(crate) mod activation;
+pub mod check;
 pub mod depthwise;
 pub mod direct_conv;
 pub mod flex;
