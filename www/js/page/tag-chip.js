@@ -19,13 +19,15 @@ export function createChip({ element, tagElement, probElement }) {
     /** Shows `text` (from `chipText`), or hides the chip (null). */
     show(text) {
       if (!text) {
-        element.hidden = true;
+        if (!element.hidden) element.hidden = true;
         return;
       }
       write(tagElement, text.tag);
       write(probElement, text.prob);
-      element.dataset.state = text.sure ? 'sure' : 'unsure';
-      element.hidden = false;
+      // Attributes too only when they change: a write of the same value still restyles.
+      const state = text.sure ? 'sure' : 'unsure';
+      if (element.dataset.state !== state) element.dataset.state = state;
+      if (element.hidden) element.hidden = false;
     },
   };
 }
