@@ -13,9 +13,11 @@
 // SIZE=160 (or 128, 192) runs the page at that input size; BACKENDS=cpu runs one path only
 // (auto, webgpu, cpu, no-webgpu).
 
+import { execFileSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
+import { cpus } from 'node:os';
 
-import { launch, serveWww, y4mOf } from '../tests/browser/harness.mjs';
+import { DEFAULT_MODEL, ROOT, launch, serveWww, y4mOf } from '../tests/browser/harness.mjs';
 
 const frames = Number(process.argv[2] ?? 20);
 const server = await serveWww();
@@ -63,4 +65,16 @@ for (const path of (process.env.BACKENDS ?? 'auto,webgpu,cpu,no-webgpu').split('
 }
 await server.close();
 console.table(rows);
-if (process.env.OUT) await writeFile(process.env.OUT, `${JSON.stringify(rows, null, 2)}\n`);
+// The raw file says what made it: the commit (and whether the tree differed from it), the
+// model, the machine, the browser and the command.
+const git = (...args) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim();
+const results = {
+  commit: git('rev-parse', '--short', 'HEAD'),
+  dirty: git('status', '--porcelain', '--untracked-files=no', '--', 'www', 'crate') !== '',
+  date: new Date().toISOString().slice(0, 10),
+  model: DEFAULT_MODEL,
+  machine: `${cpus().length} x ${cpus()[0].model.trim()}`,
+  command: `node bench/first-tag.mjs ${frames}${process.env.SIZE ? ` (SIZE=${process.env.SIZE})` : ''}`,
+  rows,
+};
+if (process.env.OUT) await writeFile(process.env.OUT, `${JSON.stringify(results, null, 2)}\n`);

@@ -34,3 +34,4 @@ echo "==> the page, cold: time and bytes to the first tag" >&2
 OUT=$RESULTS/first-tag.json node "$ROOT/bench/first-tag.mjs"
 
 node "$ROOT/bench/report.mjs" "$RESULTS/ort-browser.json" "$RESULTS/ort-native.json" "$RESULTS/first-tag.json" "$ROOT/BENCHMARKS.md"
+node "$ROOT/bench/readme.mjs" # the README quotes the same results
