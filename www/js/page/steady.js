@@ -68,8 +68,9 @@ export function createVerdict({ input, output, verdict, onChange = () => {} }) {
     /** The threshold as a probability. */
     threshold: () => percent() / 100,
     /**
-     * Shows the verdict on `top` (the first prediction shown), or clears it (null); returns
-     * `{sure, name, prob, index}` (the name in the page's language or both), or null.
+     * Shows the verdict on `top` (the first prediction shown), or clears it (null); returns what
+     * it shows, `{sure, text, prob, index}` (`text`: the name in the page's language or both, or
+     * "not sure"), or null.
      */
     show(top) {
       if (!top) {
@@ -82,8 +83,9 @@ export function createVerdict({ input, output, verdict, onChange = () => {} }) {
       verdict.dataset.index = sure ? String(top.index) : '';
       const language = currentLanguage();
       const name = language === 'zh' ? top.zh : language === 'en' ? top.en : `${top.zh} ${top.en}`;
-      verdict.textContent = sure ? name : t('notSure');
-      return { sure, name, prob: top.prob, index: top.index };
+      const text = sure ? name : t('notSure');
+      verdict.textContent = text;
+      return { sure, text, prob: top.prob, index: top.index };
     },
   };
 }

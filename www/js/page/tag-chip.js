@@ -4,12 +4,10 @@
 // polite live region (page/announcer.js), not the chip, speaks to screen readers. The same chip is
 // drawn onto a saved snapshot.
 
-import { t } from './i18n.js';
-
-/** What the chip says for `verdict` ({sure, name, prob} from page/steady.js), or null for none. */
+/** What the chip says for `verdict` (what page/steady.js's verdict shows), or null for none. */
 export function chipText(verdict) {
   if (!verdict) return null;
-  return { tag: verdict.sure ? verdict.name : t('notSure'), prob: verdict.sure ? `${Math.round(verdict.prob * 100)}%` : '', sure: verdict.sure };
+  return { tag: verdict.text, prob: verdict.sure ? `${Math.round(verdict.prob * 100)}%` : '', sure: verdict.sure };
 }
 
 /** The chip in the page: `element` holding `tagElement` and `probElement`. */

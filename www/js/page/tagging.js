@@ -33,11 +33,11 @@ export function createTagging({ engine, ui, messages, shown, whereItLooks }) {
   const show = (result) => {
     lastShown = result;
     renderResults(ui.results, result);
-    showChip(verdict.show(result.predictions[0]));
-    const unsure = ui.verdict.dataset.state === 'unsure';
-    ui.results.classList.toggle('unsure', unsure);
+    const said = verdict.show(result.predictions[0]);
+    showChip(said);
+    ui.results.classList.toggle('unsure', !said.sure);
     // The key: the top tag (or not sure) in the language shown; another frame of the same says nothing.
-    announcer.say(`${document.documentElement.dataset.language}:${unsure ? 'unsure' : ui.verdict.dataset.index}`, ui.verdict.textContent);
+    announcer.say(`${document.documentElement.dataset.language}:${said.sure ? said.index : 'unsure'}`, said.text);
   };
   const verdict = createVerdict({
     input: ui.threshold, output: ui.thresholdValue, verdict: ui.verdict, onChange: () => lastShown && show(lastShown),
