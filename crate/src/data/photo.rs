@@ -33,17 +33,15 @@ pub fn decode_bytes(bytes: &[u8]) -> Result<Decoded> {
     }
     let reader = || image::ImageReader::new(Cursor::new(bytes)).with_guessed_format().context("cannot read");
     let probe = reader()?;
-    if probe.format().is_none() {
+    let Some(format) = probe.format() else {
         bail!("not a picture camtag can read (PNG, JPEG, WebP, BMP, GIF)");
-    }
+    };
     // The header's dimensions first: a small file can declare billions of pixels.
     let (width, height) = probe.into_dimensions().context("not a valid picture")?;
     if u64::from(width) * u64::from(height) > MAX_PIXELS {
         bail!("the picture is too large ({width}x{height}; at most {MAX_PIXELS} pixels)");
     }
-    if let Some(format) = reader()?.format() {
-        complete(bytes, format)?;
-    }
+    complete(bytes, format)?;
     let mut decoder = reader()?.into_decoder().context("not a valid picture")?;
     // An unreadable EXIF block leaves the picture as stored, as browsers do.
     let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);

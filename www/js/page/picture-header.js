@@ -50,22 +50,19 @@ function webp(b) {
   return null;
 }
 
-/** The picture's `{width, height}` from its header, or null when the format is not one of these. */
-export async function headerSize(blob) {
-  // JPEG's frame header follows the EXIF and other segments, each at most 64 KiB.
-  const bytes = new Uint8Array(await blob.slice(0, 512 * 1024).arrayBuffer());
+/** The picture's `{width, height}` from its header (`bytes`, the file's), or null when the format is not one of these. */
+export function headerSize(bytes) {
   return png(bytes) ?? jpeg(bytes) ?? gif(bytes) ?? webp(bytes);
 }
 
 /**
- * Whether a picture file is whole, by the rules camtag's decoder applies
+ * Whether a picture file (`b`, its bytes) is whole, by the rules camtag's decoder applies
  * (crate/src/data/photo.rs `complete`): a browser decodes a file cut short without a word, grey
  * where the data stops, and the page would tag it as if whole. A JPEG needs its end-of-image
  * marker after its first scan begins, a PNG its IEND chunk, a GIF its trailer, a WebP all the
  * bytes its RIFF header counts, a BMP all the bytes its header says. Other formats: true.
  */
-export async function isWhole(blob) {
-  const b = new Uint8Array(await blob.arrayBuffer());
+export function isWhole(b) {
   const u32le = (i) => (b[i] | (b[i + 1] << 8) | (b[i + 2] << 16) | (b[i + 3] << 24)) >>> 0;
   if (b[0] === 0xff && b[1] === 0xd8) return jpegScanEnds(b);
   if (b.length >= 8 && b[0] === 0x89 && ascii(b, 1, 3) === 'PNG') {

@@ -13,11 +13,13 @@ const MAX_PIXELS = 50_000_000;
 /** Decodes an image File/Blob into ImageData, drawing it on `canvas`. Throws a Problem. */
 export async function decodePicture(blob, canvas) {
   if (blob.size === 0) throw new Problem('emptyFile', { name: blob.name || 'image' });
-  const declared = await headerSize(blob);
+  // Read once: the header's size and whether the file is whole come from the same bytes.
+  const bytes = new Uint8Array(await blob.arrayBuffer());
+  const declared = headerSize(bytes);
   if (declared && declared.width * declared.height > MAX_PIXELS) {
     throw new Problem('tooLarge', { size: `${declared.width}x${declared.height}`, max: MAX_PIXELS / 1e6 });
   }
-  if (!(await isWhole(blob))) throw new Problem('truncatedPicture', { name: blob.name || 'image', bytes: blob.size.toLocaleString('en') });
+  if (!isWhole(bytes)) throw new Problem('truncatedPicture', { name: blob.name || 'image', bytes: blob.size.toLocaleString('en') });
   let bitmap;
   try {
     bitmap = await createImageBitmap(blob);
