@@ -259,14 +259,21 @@ fn transfer_head_on_a_small_set() {
     }
 }
 
+/// A small VGG run on the three-tag dataset, `epochs` long with no early stop, in the scratch
+/// folder `name`: its arguments, its bundle and its training folder. The interruption tests'.
+fn small_vgg_run(name: &str, epochs: usize) -> (Vec<String>, PathBuf, PathBuf) {
+    let dir = scratch(name);
+    let (out, workdir) = (dir.join(format!("{name}.camtag")), dir.join(format!("{name}.training")));
+    let (data, epochs) = (dataset(20), epochs.to_string());
+    let args = ["train", "--data", s(&data), "--arch", "vgg", "--size", "32", "--epochs", epochs.as_str(), "--patience", epochs.as_str(), "--out", s(&out)];
+    (args.map(String::from).to_vec(), out, workdir)
+}
+
 #[test]
 fn resume_after_kill_continues_from_the_checkpoint() {
-    let dir = scratch("resume");
-    let out = dir.join("r.camtag");
-    let workdir = dir.join("r.training");
-    let data = dataset(20);
-    let args = ["train", "--data", s(&data), "--arch", "vgg", "--size", "32", "--epochs", "6", "--patience", "10", "--out", s(&out)];
-    let mut child = Command::new(env!("CARGO_BIN_EXE_camtag")).args(args).stderr(Stdio::null()).spawn().unwrap();
+    let (args, out, workdir) = small_vgg_run("resume", 6);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_camtag")).args(&args).stderr(Stdio::null()).spawn().unwrap();
     // An epoch is finished once its model, optimizer and scheduler checkpoints all read back.
     let checkpoint = |kind: &str, epoch: usize| workdir.join("checkpoint").join(format!("{kind}-{epoch}.bpk"));
     let finished = |epoch: usize| {
@@ -332,12 +339,9 @@ fn resume_after_kill_continues_from_the_checkpoint() {
 #[cfg(unix)]
 #[test]
 fn ctrl_c_stops_after_the_step_and_the_run_resumes() {
-    let dir = scratch("ctrl-c");
-    let out = dir.join("c.camtag");
-    let workdir = dir.join("c.training");
-    let data = dataset(20);
-    let args = ["train", "--data", s(&data), "--arch", "vgg", "--size", "32", "--epochs", "12", "--patience", "12", "--out", s(&out)];
-    let child = Command::new(env!("CARGO_BIN_EXE_camtag")).args(args).stderr(Stdio::piped()).spawn().unwrap();
+    let (args, out, workdir) = small_vgg_run("ctrl-c", 12);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let child = Command::new(env!("CARGO_BIN_EXE_camtag")).args(&args).stderr(Stdio::piped()).spawn().unwrap();
     let deadline = Instant::now() + Duration::from_secs(300);
     while history(&workdir).epochs.is_empty() {
         assert!(Instant::now() < deadline, "no epoch finished in 5 minutes");
