@@ -1,8 +1,8 @@
 // The viewfinder, phone first: on a phone (upright and on its side), a tablet and a desktop, each
 // with the fake camera, the top tag's chip is on the video inside the first screenful, readable
-// over any picture, steady while the scene is; the bar's controls work by touch; the settings
-// open as a sheet on narrow screens; projector mode fills the screen and Esc leaves it; a saved
-// snapshot carries the chip.
+// over any picture, steady while the scene is; the bar's controls sit beside the picture and work
+// by touch; the settings open as a sheet on narrow screens; projector mode fills the screen and
+// Esc leaves it; a saved snapshot carries the chip.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -151,6 +151,18 @@ for (const [name, device] of Object.entries(DEVICES)) {
         assert.ok(c.width >= 44 && c.height >= 44, `${c.id}: ${c.width} x ${c.height}`);
         assert.ok(c.name.length > 0, `${c.id} has no name`);
       }
+    });
+
+    // Only the chip covers the picture: the controls stand in a strip beside it, inside the first
+    // screenful, as a phone camera's do. (Layers over a playing video cost CPU time each frame where
+    // the browser composites on the CPU: BENCHMARKS.md, "The viewfinder".)
+    test('the bar is in the first screenful, beside the picture, not over it', async () => {
+      const at = await layout(page);
+      const bar = await page.$eval('.viewfinder-bar', (el) => { const r = el.getBoundingClientRect(); return { x: r.x, y: r.y, width: r.width, height: r.height }; });
+      assert.ok(inside(bar, { x: 0, y: 0, ...at.viewport }), `bar ${JSON.stringify(bar)} outside the viewport ${JSON.stringify(at.viewport)}`);
+      const overlap = (a, b) => Math.max(0, Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x))
+        * Math.max(0, Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y));
+      assert.ok(overlap(bar, at.picture) < 1, `bar ${JSON.stringify(bar)} over the picture ${JSON.stringify(at.picture)}`);
     });
 
     if (device.hasTouch) {
