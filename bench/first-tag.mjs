@@ -1,6 +1,6 @@
 // Browser timings (a benchmark, not a test): time from navigation start to the first tag, the bytes
-// the page fetched before it (as served: no compression on this server), and the median ms per
-// frame over a run of frames, in headless Chromium with the fake camera: `auto` (the page's
+// the page fetched before it (as served: no compression on this server), the median ms per frame
+// over a run of frames and the browser's GPU process's share of a core meanwhile, in headless Chromium with the fake camera: `auto` (the page's
 // default: the CPU first, then WebGPU tried beside it, js/worker/gpu-trial.js; its frames are timed after
 // the trial), WebGPU and the CPU asked for, in a browser with WebGPU (SwiftShader, which then also
 // composites the page), and `auto` in a browser that offers no WebGPU adapter (the CPU path most
@@ -14,12 +14,34 @@
 // (auto, webgpu, cpu, no-webgpu).
 
 import { execFileSync } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 
 import { DEFAULT_MODEL, ROOT, launch, serveWww, y4mOf } from '../tests/browser/harness.mjs';
 
 const frames = Number(process.argv[2] ?? 20);
+
+/**
+ * CPU time (clock ticks, /proc: Linux only, else null) of Chromium's GPU process so far: where
+ * SwiftShader draws, it composites the page there on the CPU, beside the model's worker. Its share
+ * of a core over the timed frames says what the page's layers cost (BENCHMARKS.md, "The viewfinder").
+ */
+function gpuProcessTicks() {
+  let ticks = null;
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('--type=gpu-process')) continue;
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks = (ticks ?? 0) + Number(fields[11]) + Number(fields[12]); // utime + stime
+    } catch {
+      // a process that ended between the listing and the read, or no /proc
+    }
+  }
+  return ticks;
+}
+const TICKS_PER_SECOND = 100; // USER_HZ on Linux
 const server = await serveWww();
 const video = await y4mOf('chelsea.png');
 const rows = [];
@@ -48,6 +70,7 @@ for (const path of (process.env.BACKENDS ?? 'auto,webgpu,cpu,no-webgpu').split('
   await page.waitForFunction(() => !window.camtag.gpuTrial?.pending, null, { timeout: 300_000 });
   const trial = await page.evaluate(() => window.camtag.gpuTrial);
   const times = [];
+  const [ticksBefore, timedFrom] = [gpuProcessTicks(), Date.now()];
   let seen = await page.evaluate(() => window.camtag.frames);
   while (times.length < frames) {
     await page.waitForFunction((n) => window.camtag.frames > n, seen, { timeout: 300_000, polling: 10 });
@@ -55,12 +78,15 @@ for (const path of (process.env.BACKENDS ?? 'auto,webgpu,cpu,no-webgpu').split('
     seen = count;
     times.push(ms);
   }
+  const ticksAfter = gpuProcessTicks();
+  const gpuProcessCpuPercent = ticksBefore === null || ticksAfter === null ? null
+    : Math.round((100 * (ticksAfter - ticksBefore)) / TICKS_PER_SECOND / ((Date.now() - timedFrom) / 1000));
   times.sort((a, b) => a - b);
   const median = times[Math.floor(times.length / 2)];
   const shown = await page.textContent('#backend');
   const verdict = trial?.problem ? `the GPU failed: ${trial.problem.detail}` : `GPU ${trial?.gpuMs} ms, CPU ${trial?.cpuMs} ms`;
   const backend = trial ? `auto: ${firstBackend}, then ${shown} (trial: ${verdict})` : shown;
-  rows.push({ browser: kind, backend, firstTagMs: firstTag, mbBeforeFirstTag: Math.round(bytes / 1e5) / 10, medianMsPerFrame: Math.round(median), minMs: Math.round(times[0]), frames });
+  rows.push({ browser: kind, backend, firstTagMs: firstTag, mbBeforeFirstTag: Math.round(bytes / 1e5) / 10, medianMsPerFrame: Math.round(median), minMs: Math.round(times[0]), frames, gpuProcessCpuPercent });
   await browser.close();
 }
 await server.close();
