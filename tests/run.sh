@@ -34,6 +34,8 @@ cargo test --release --locked -p camtag
 # Which instruction sets the kernel tests just compared (all this CPU runs; CAMTAG_REQUIRE_ISA=avx512
 # makes a machine without it fail instead of skipping it quietly).
 cargo test --release --locked -p camtag --lib kernels::isa::tests -- --nocapture --quiet >&2
+# The kernels' thread pool on its own: a million-job stress test and loom's model of its protocol.
+"$ROOT/crate/tests/sanitize.sh"
 
 echo "==> browser tests" >&2
 cd "$ROOT/tests"

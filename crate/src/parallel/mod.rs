@@ -8,6 +8,23 @@ mod scratch;
 
 pub(crate) use scratch::with_buffers;
 
+/// The kernels' pool, started on first use with one worker fewer than [`threads`] (the caller
+/// is one); none with one thread.
+#[cfg(not(target_arch = "wasm32"))]
+fn kernel_pool() -> Option<&'static pool::Pool> {
+    use std::sync::{Arc, OnceLock};
+    static POOL: OnceLock<Option<Arc<pool::Pool>>> = OnceLock::new();
+    POOL.get_or_init(|| (threads() > 1).then(|| pool::Pool::start(threads() - 1))).as_deref()
+}
+
+/// Gets the kernels' sleeping threads up ahead of a forward pass ([`pool::Pool::wake`]).
+#[cfg(not(target_arch = "wasm32"))]
+fn wake_kernel_threads() {
+    if let Some(pool) = kernel_pool() {
+        pool.wake();
+    }
+}
+
 /// Runs `f` on one of rayon's worker threads natively (in wasm, which has one thread, here): for
 /// a forward pass that keeps some of burn's parallel operations, which hand every split to rayon's
 /// pool and sleep until it is done when called from outside it (two thread wake-ups per
@@ -16,7 +33,7 @@ pub(crate) use scratch::with_buffers;
 pub fn on_rayon<R: Send>(f: impl FnOnce() -> R + Send) -> R {
     #[cfg(not(target_arch = "wasm32"))]
     {
-        pool::wake();
+        wake_kernel_threads();
         rayon::scope(|_| f())
     }
     #[cfg(target_arch = "wasm32")]
@@ -28,7 +45,7 @@ pub fn on_rayon<R: Send>(f: impl FnOnce() -> R + Send) -> R {
 /// for (two thread wake-ups per picture for nothing; BENCHMARKS.md, `cpu::on_kernels`).
 pub fn on_this_thread<R>(f: impl FnOnce() -> R) -> R {
     #[cfg(not(target_arch = "wasm32"))]
-    pool::wake();
+    wake_kernel_threads();
     f()
 }
 
@@ -45,7 +62,10 @@ pub fn threads() -> usize {
 /// order in wasm.
 pub fn for_each<T: Sync>(items: &[T], f: impl Fn(&T) + Sync + Send) {
     #[cfg(not(target_arch = "wasm32"))]
-    pool::run(items.len(), &|i| f(&items[i]));
+    match kernel_pool() {
+        Some(pool) => pool.run(items.len(), &|i| f(&items[i])),
+        None => pool::in_order(items.len(), &|i| f(&items[i])),
+    }
     #[cfg(target_arch = "wasm32")]
     items.iter().for_each(f);
 }
