@@ -6,15 +6,18 @@
 //! Each case draws a kernel and a shape the kernel takes (odd and prime sizes, 1x1 up to 61 px,
 //! channel counts that fill no tile exactly): 1x1 convolutions with and without bias, depthwise
 //! 3x3 and 5x5 at strides 1 and 2 with symmetric or TensorFlow "SAME" padding, the dense stem
-//! convolution, the classifier's linear layer, global average pooling and the activations; then
-//! compares with burn to a tolerance that grows with the number of products summed.
+//! convolution, the classifier's linear layer, global average pooling, the activations, and the
+//! fused inverted-residual block (expand → depthwise → project → + input) cut into random strips
+//! and bands, its small-block path too; then compares with burn to a tolerance that grows with the
+//! number of products summed.
 
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::{Linear, LinearConfig, PaddingConfig2d};
 use burn::prelude::*;
 use burn::tensor::activation::{relu, relu6};
 
-use super::Activation;
+use super::fused::{Tuning, fused};
+use super::{Activation, Block, Isa, Layer};
 
 /// What a run covered.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -28,7 +31,7 @@ pub struct Report {
 }
 
 /// The kernels a case can draw.
-pub const KINDS: [&str; 6] = ["pointwise", "depthwise", "stem", "linear", "pool", "activation"];
+pub const KINDS: [&str; 7] = ["pointwise", "depthwise", "stem", "linear", "pool", "activation", "block"];
 
 /// xorshift64*: a fixed sequence per seed, the same natively and in wasm.
 struct Rng(u64);
@@ -81,6 +84,28 @@ fn conv(rng: &mut Rng, [inputs, outputs]: [usize; 2], kernel: usize, stride: usi
     conv
 }
 
+/// The convolution's own padding and the extra zeros around its input: symmetric (torchvision:
+/// `(kernel - 1) / 2` each side) or TensorFlow's SAME (the convolution pads nothing; extra zeros
+/// below and right as many as stride and size leave); `None` where the padded picture is smaller
+/// than the kernel (no output to compare).
+fn padding(same: bool, kernel: usize, stride: usize, [h, w]: [usize; 2]) -> Option<(usize, [usize; 4])> {
+    let own = if same { 0 } else { (kernel - 1) / 2 };
+    let extra = if same {
+        let total = |n: usize| (n.div_ceil(stride) - 1) * stride + kernel;
+        let [ph, pw] = [total(h).saturating_sub(h), total(w).saturating_sub(w)];
+        [ph / 2, pw / 2, ph - ph / 2, pw - pw / 2]
+    } else {
+        [0; 4]
+    };
+    let [top, left, bottom, right] = extra;
+    (h + 2 * own + top + bottom >= kernel && w + 2 * own + left + right >= kernel).then_some((own, extra))
+}
+
+/// `x` with `[top, left, bottom, right]` zeros around it.
+fn pad(x: Tensor<4>, [top, left, bottom, right]: [usize; 4]) -> Tensor<4> {
+    if [top, left, bottom, right] == [0; 4] { x } else { x.pad([(top, bottom), (left, right)], burn::tensor::ops::PadMode::Constant(0.0)) }
+}
+
 /// How far `got` is from `expected`, as a fraction of `tolerance` (NaN where shapes differ).
 fn distance<const D: usize>(got: Tensor<D>, expected: Tensor<D>, tolerance: f32) -> f32 {
     if got.dims() != expected.dims() {
@@ -119,29 +144,11 @@ pub fn run(seed: u64, cases: usize, device: &Device) -> Result<Report, String> {
                 } else {
                     (3, rng.pick(1..=40), 1, 3, rng.pick(1..=2)) // the RGB stem: 27 taps
                 };
-                // Symmetric padding (torchvision) or TensorFlow's SAME (the convolution pads
-                // nothing; extra zeros below and right, as many as stride and size leave).
                 let same = rng.pick(0..=1) == 1;
-                let own = if same { 0 } else { (kernel - 1) / 2 };
-                let extra = if same {
-                    let total = |n: usize| (n.div_ceil(stride) - 1) * stride + kernel;
-                    let [ph, pw] = [total(h).saturating_sub(h), total(w).saturating_sub(w)];
-                    [ph / 2, pw / 2, ph - ph / 2, pw - pw / 2]
-                } else {
-                    [0; 4]
-                };
-                let [top, left, bottom, right] = extra;
-                if h + 2 * own + top + bottom < kernel || w + 2 * own + left + right < kernel {
-                    continue; // a picture smaller than the kernel: no output to compare
-                }
+                let Some((own, extra)) = padding(same, kernel, stride, [h, w]) else { continue };
                 let layer = conv(&mut rng, [channels, outputs], kernel, stride, groups, own, true, device);
                 let x = tensor(&mut rng, [batch, channels, h, w], 1.0, device);
-                let padded = if extra == [0; 4] {
-                    x.clone()
-                } else {
-                    x.clone().pad([(top, bottom), (left, right)], burn::tensor::ops::PadMode::Constant(0.0))
-                };
-                let expected = reference(layer.forward(padded), act);
+                let expected = reference(layer.forward(pad(x.clone(), extra)), act);
                 let tolerance = 1e-4 * ((channels / groups * kernel * kernel) as f32).sqrt() * 4.0;
                 let got = super::conv2d(&layer, x, act, extra).map(|y| distance(y, expected, tolerance)).map_err(|_| ());
                 let name = if kind == 1 { "depthwise" } else { "stem" };
@@ -163,6 +170,52 @@ pub fn run(seed: u64, cases: usize, device: &Device) -> Result<Report, String> {
                 let expected = x.clone().mean_dim(3).mean_dim(2).reshape([batch, channels]);
                 let got = super::global_avg_pool(x).map(|y| distance(y, expected, 1e-5)).map_err(|_| ());
                 (format!("global average pool {channels} channels of {h}x{w}, batch {batch}"), got)
+            }
+            6 => {
+                let (kernel, stride) = ([3, 5][rng.pick(0..=1)], rng.pick(1..=2));
+                let same = rng.pick(0..=1) == 1;
+                let Some((own, extra)) = padding(same, kernel, stride, [h, w]) else { continue };
+                // Two hidden channels or more: a block of one runs layer by layer (`fused::Plan::new`).
+                let expands = rng.pick(0..=3) != 0; // else t = 1: the depthwise convolution first
+                let inputs = rng.pick(if expands { 1 } else { 2 }..=24);
+                let hidden = if expands { rng.pick(2..=96) } else { inputs };
+                let residual = stride == 1 && rng.pick(0..=1) == 1;
+                let outputs = if residual { inputs } else { rng.pick(1..=40) };
+                let expand = expands.then(|| conv(&mut rng, [inputs, hidden], 1, 1, 1, 0, true, device));
+                let depthwise = conv(&mut rng, [hidden, hidden], kernel, stride, hidden, own, true, device);
+                let project = conv(&mut rng, [hidden, outputs], 1, 1, 1, 0, true, device);
+                let x = tensor(&mut rng, [batch, inputs, h, w], 1.0, device);
+                let mut y = x.clone();
+                if let Some(expand) = &expand {
+                    y = reference(expand.forward(y), act);
+                }
+                let mut expected = project.forward(reference(depthwise.forward(pad(y, extra)), act));
+                if residual {
+                    expected = expected.add(x.clone());
+                }
+                // How the block is cut: strips of a few rows to a dozen, one to four bands (threads,
+                // or bands in turn where there is one), or the small-block path of shared channels.
+                let bands = rng.pick(1..=4);
+                let small = bands > 1 && rng.pick(0..=2) == 0;
+                let tuning = Tuning {
+                    min_hidden_bytes: if small { usize::MAX } else { 0 },
+                    strip_bytes: hidden * w * size_of::<f32>() * rng.pick(1..=12),
+                    bands,
+                    isa: Isa::detect(),
+                };
+                let block = Block {
+                    expand: expand.as_ref().map(|conv| Layer { conv, activation: act }),
+                    depthwise: Layer { conv: &depthwise, activation: act },
+                    extra,
+                    project: Layer { conv: &project, activation: Activation::None },
+                    residual,
+                };
+                // Three layers of sums, each over its fan-in, on values of a few units.
+                let scale: f32 = expected.clone().abs().max().into_scalar();
+                let tolerance = 4e-6 * scale.max(1.0) * ((inputs + kernel * kernel + hidden) as f32).sqrt();
+                let got = fused(&block, x, tuning).map(|y| distance(y, expected, tolerance)).map_err(|_| ());
+                let cut = if small { "shared channels".to_string() } else { format!("{} bands, strips of {} B", bands, tuning.strip_bytes) };
+                (format!("block {inputs}→{hidden}→{outputs} (expand {expands}) {kernel}x{kernel}/{stride} over {batch}x{h}x{w}, SAME {same} {extra:?}, residual {residual}, {act:?}, {cut}"), got)
             }
             _ => {
                 let channels = rng.pick(1..=64);
@@ -189,12 +242,16 @@ mod tests {
     use super::*;
 
     /// Natively, the check passes on this CPU's widest instruction set (the per-instruction-set
-    /// comparisons are each kernel's own tests); a few hundred cases, every kind drawn.
+    /// comparisons are each kernel's own tests); a few hundred cases, every kind drawn. The long
+    /// run: `CAMTAG_CHECK_CASES=20000` (and `CAMTAG_CHECK_SEED`), thousands of cases per kernel.
     #[test]
     fn random_shapes_equal_burn() {
-        let report = run(2026, 300, &Device::flex()).unwrap();
+        let number = |name: &str, default: u64| std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default);
+        let cases = number("CAMTAG_CHECK_CASES", 300) as usize;
+        let report = run(number("CAMTAG_CHECK_SEED", 2026), cases, &Device::flex()).unwrap();
+        eprintln!("{report:?}");
         assert!(report.per_kind.iter().all(|(_, n)| *n > 10), "{report:?}");
-        assert!(report.cases >= 250, "{report:?}");
+        assert!(report.cases >= cases * 5 / 6, "{report:?}");
     }
 
     /// The check can fail: a kernel's output one part in a thousand off is caught.

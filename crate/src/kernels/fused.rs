@@ -202,7 +202,10 @@ impl Plan {
             stride: conv.stride[0],
             padding,
         };
+        // One channel is a dense convolution to the depthwise loops (they take two groups or
+        // more); found by the random-shape check (kernels/check.rs).
         let depthwise_ok = conv.groups == hidden
+            && hidden > 1
             && per_group == 1
             && k == kw
             && conv.stride[0] == conv.stride[1]
@@ -249,7 +252,13 @@ impl Plan {
         // Shares of whole 16s of channels (a vector's worth of the depthwise kernel's rows).
         let blocks = hidden.div_ceil(16);
         let count = self.bands.clamp(1, blocks);
-        let bounds: Vec<Range<usize>> = (0..count).map(|i| (i * blocks / count * 16).min(hidden)..((i + 1) * blocks / count * 16).min(hidden)).collect();
+        let mut bounds: Vec<Range<usize>> = (0..count).map(|i| (i * blocks / count * 16).min(hidden)..((i + 1) * blocks / count * 16).min(hidden)).collect();
+        // A last share of one channel (17, 33, … hidden channels) joins the one before: the
+        // depthwise loops take two groups or more (found by kernels/check.rs).
+        if bounds.len() > 1 && bounds[bounds.len() - 1].len() == 1 {
+            let last = bounds.pop().expect("two shares or more");
+            bounds.last_mut().expect("one share left").end = last.end;
+        }
         let sums = parallel::map(bounds, |channels| self.share(isa, layers, x, channels, out_channels));
         let ohw_pad = padded(ohw);
         let len = out_channels * ohw;
