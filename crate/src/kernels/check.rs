@@ -115,123 +115,303 @@ fn distance<const D: usize>(got: Tensor<D>, expected: Tensor<D>, tolerance: f32)
     diff / tolerance
 }
 
+/// One case: a kernel and its shape. Its values come from `values`, a seed of their own, so that
+/// a smaller shape of the same case ([`shrink`]) draws its values the same way.
+#[derive(Clone, Debug, PartialEq)]
+struct Case {
+    kind: usize,
+    batch: usize,
+    h: usize,
+    w: usize,
+    act: Activation,
+    /// Input channels (the depthwise convolution's, the pool's, the activation's channels).
+    inputs: usize,
+    outputs: usize,
+    /// The block's hidden channels.
+    hidden: usize,
+    kernel: usize,
+    stride: usize,
+    /// TensorFlow's SAME padding, else symmetric.
+    same: bool,
+    bias: bool,
+    /// Whether the block expands first (else t = 1: the depthwise convolution first).
+    expands: bool,
+    residual: bool,
+    /// How the block is cut: bands, its small-block path, strips of this many input rows' bytes.
+    bands: usize,
+    small: bool,
+    strip_rows: usize,
+    values: u64,
+}
+
+impl Case {
+    /// A random kernel and shape: odd and prime sizes, 1x1 up to 61 px, channel counts that fill
+    /// no tile exactly.
+    fn draw(rng: &mut Rng) -> Case {
+        let kind = rng.pick(0..=KINDS.len() - 1);
+        let mut c = Case {
+            kind,
+            batch: rng.pick(1..=2),
+            h: rng.pick(1..=61),
+            w: rng.pick(1..=61),
+            act: activation(rng),
+            inputs: 1,
+            outputs: 1,
+            hidden: 2,
+            kernel: 1,
+            stride: 1,
+            same: false,
+            bias: true,
+            expands: false,
+            residual: false,
+            bands: 1,
+            small: false,
+            strip_rows: 1,
+            values: 0,
+        };
+        let coin = |rng: &mut Rng| rng.pick(0..=1) == 1;
+        match kind {
+            0 => {
+                (c.inputs, c.outputs, c.bias) = (rng.pick(1..=70), rng.pick(1..=70), coin(rng));
+            }
+            1 => {
+                c.inputs = rng.pick(1..=40);
+                (c.kernel, c.stride, c.same) = ([3, 5][rng.pick(0..=1)], rng.pick(1..=2), coin(rng));
+            }
+            2 => {
+                // The RGB stem: 27 taps.
+                (c.inputs, c.outputs, c.kernel, c.stride, c.same) = (3, rng.pick(1..=40), 3, rng.pick(1..=2), coin(rng));
+            }
+            3 => (c.inputs, c.outputs) = (rng.pick(1..=1300), rng.pick(1..=1000)),
+            4 => c.inputs = rng.pick(1..=300),
+            5 => c.inputs = rng.pick(1..=64),
+            _ => {
+                (c.kernel, c.stride, c.same) = ([3, 5][rng.pick(0..=1)], rng.pick(1..=2), coin(rng));
+                // Two hidden channels or more: a block of one runs layer by layer (`fused::Plan::new`).
+                c.expands = rng.pick(0..=3) != 0;
+                c.inputs = rng.pick(if c.expands { 1 } else { 2 }..=24);
+                c.hidden = rng.pick(2..=96);
+                c.residual = c.stride == 1 && coin(rng);
+                c.outputs = rng.pick(1..=40);
+                // Strips of a few rows to a dozen, one to four bands (threads, or bands in turn
+                // where there is one), or the small-block path of shared channels.
+                c.bands = rng.pick(1..=4);
+                c.small = c.bands > 1 && rng.pick(0..=2) == 0;
+                c.strip_rows = rng.pick(1..=12);
+            }
+        }
+        c.values = rng.next();
+        c.tied();
+        c
+    }
+
+    /// The sizes that follow from others: a depthwise convolution's outputs are its inputs, an
+    /// unexpanded block's hidden channels too, a residual block's outputs its inputs.
+    fn tied(&mut self) {
+        match self.kind {
+            1 => self.outputs = self.inputs,
+            6 => {
+                if !self.expands {
+                    self.hidden = self.inputs;
+                }
+                if self.residual {
+                    self.outputs = self.inputs;
+                }
+                self.small &= self.bands > 1;
+            }
+            _ => {}
+        }
+    }
+
+    /// Whether the case is one [`Case::draw`] could give (within its ranges, ties kept).
+    fn valid(&self) -> bool {
+        let mut tied = self.clone();
+        tied.tied();
+        tied == *self
+            && [self.batch, self.h, self.w, self.inputs, self.outputs, self.bands, self.strip_rows].iter().all(|&n| n >= 1)
+            && (self.kind != 2 || self.inputs == 3)
+            && (self.kind != 6 || (self.hidden >= 2 && (!self.residual || self.stride == 1)))
+    }
+
+    /// What it is, for a message.
+    fn describe(&self) -> String {
+        let Case { batch, h, w, act, inputs, outputs, hidden, kernel, stride, same, bias, expands, residual, bands, small, strip_rows, .. } = self;
+        match self.kind {
+            0 => format!("1x1 {inputs}→{outputs} over {batch}x{h}x{w}, bias {bias}, {act:?}"),
+            1 | 2 => {
+                let name = if self.kind == 1 { "depthwise" } else { "stem" };
+                format!("{name} {kernel}x{kernel}/{stride} {inputs}→{outputs} over {batch}x{h}x{w}, SAME {same}, {act:?}")
+            }
+            3 => format!("linear {inputs}→{outputs}, batch {batch}"),
+            4 => format!("global average pool {inputs} channels of {h}x{w}, batch {batch}"),
+            5 => format!("activation {act:?} over {batch}x{inputs}x{h}x{w}"),
+            _ => {
+                let cut = if *small { "shared channels".to_string() } else { format!("{bands} bands, strips of {strip_rows} rows' bytes") };
+                format!("block {inputs}→{hidden}→{outputs} (expand {expands}) {kernel}x{kernel}/{stride} over {batch}x{h}x{w}, SAME {same}, residual {residual}, {act:?}, {cut}")
+            }
+        }
+    }
+
+    /// Cases one step smaller: each size halved, lowered by one or set to its least, each option
+    /// set to its simplest; only valid ones.
+    fn smaller(&self) -> Vec<Case> {
+        type Field = fn(&mut Case) -> &mut usize;
+        let sizes: [(Field, usize); 8] = [
+            (|c| &mut c.batch, 1),
+            (|c| &mut c.h, 1),
+            (|c| &mut c.w, 1),
+            (|c| &mut c.inputs, 1),
+            (|c| &mut c.outputs, 1),
+            (|c| &mut c.hidden, 2),
+            (|c| &mut c.bands, 1),
+            (|c| &mut c.strip_rows, 1),
+        ];
+        let mut out = Vec::new();
+        let mut offer = |change: &dyn Fn(&mut Case)| {
+            let mut c = self.clone();
+            change(&mut c);
+            c.tied();
+            if c.valid() && c != *self && !out.contains(&c) {
+                out.push(c);
+            }
+        };
+        for (field, least) in sizes {
+            offer(&|c| *field(c) = least);
+            offer(&|c| *field(c) = (*field(c) / 2).max(least));
+            offer(&|c| *field(c) = field(c).saturating_sub(1).max(least));
+        }
+        offer(&|c| c.act = Activation::None);
+        offer(&|c| c.bias = false);
+        offer(&|c| c.same = false);
+        offer(&|c| c.stride = 1);
+        offer(&|c| c.kernel = c.kernel.min(3));
+        offer(&|c| c.residual = false);
+        offer(&|c| c.small = false);
+        offer(&|c| c.expands = false);
+        out
+    }
+}
+
+/// The smallest case [`Case::smaller`] reaches from `case` that still `fails`, in at most a few
+/// hundred tries: what a failure is reported with, beside the case drawn.
+fn shrink(mut case: Case, fails: impl Fn(&Case) -> bool) -> Case {
+    let mut tries = 0;
+    'smaller: while tries < 500 {
+        for candidate in case.smaller() {
+            tries += 1;
+            if fails(&candidate) {
+                case = candidate;
+                continue 'smaller;
+            }
+        }
+        break;
+    }
+    case
+}
+
+/// How `case` compares with burn: `None` where its padded picture is smaller than its kernel (no
+/// output to compare), else the distance as a fraction of its tolerance (below 1 passes), or
+/// `Err` where no kernel took it.
+fn evaluate(case: &Case, device: &Device) -> Option<Result<f32, ()>> {
+    let Case { batch, h, w, act, inputs, outputs, hidden, kernel, stride, same, bias, .. } = *case;
+    let rng = &mut Rng(case.values | 1);
+    Some(match case.kind {
+        0 => {
+            let layer = conv(rng, [inputs, outputs], 1, 1, 1, 0, bias, device);
+            let x = tensor(rng, [batch, inputs, h, w], 1.0, device);
+            let expected = reference(layer.forward(x.clone()), act);
+            let tolerance = 1e-4 * (inputs as f32).sqrt().max(1.0) * 4.0;
+            super::conv2d(&layer, x, act, [0; 4]).map(|y| distance(y, expected, tolerance)).map_err(|_| ())
+        }
+        1 | 2 => {
+            let (own, extra) = padding(same, kernel, stride, [h, w])?;
+            let groups = if case.kind == 1 { inputs } else { 1 };
+            let layer = conv(rng, [inputs, outputs], kernel, stride, groups, own, true, device);
+            let x = tensor(rng, [batch, inputs, h, w], 1.0, device);
+            let expected = reference(layer.forward(pad(x.clone(), extra)), act);
+            let tolerance = 1e-4 * ((inputs / groups * kernel * kernel) as f32).sqrt() * 4.0;
+            super::conv2d(&layer, x, act, extra).map(|y| distance(y, expected, tolerance)).map_err(|_| ())
+        }
+        3 => {
+            let mut layer: Linear = LinearConfig::new(inputs, outputs).init(device);
+            layer.weight = burn::module::Param::from_tensor(tensor(rng, [inputs, outputs], 1.0 / (inputs as f32).sqrt(), device));
+            let x = tensor(rng, [batch, inputs], 1.0, device);
+            let expected = layer.forward(x.clone());
+            let tolerance = 1e-5 * (inputs as f32).sqrt() * 4.0;
+            super::linear(&layer, x).map(|y| distance(y, expected, tolerance)).map_err(|_| ())
+        }
+        4 => {
+            let x = tensor(rng, [batch, inputs, h, w], 1.0, device);
+            let expected = x.clone().mean_dim(3).mean_dim(2).reshape([batch, inputs]);
+            super::global_avg_pool(x).map(|y| distance(y, expected, 1e-5)).map_err(|_| ())
+        }
+        5 => {
+            let x = tensor(rng, [batch, inputs, h, w], 8.0, device);
+            let expected = reference(x.clone(), act);
+            // In place: the kernel needs the only handle on the tensor's memory.
+            super::activate(x.clone().add_scalar(0.0), act).map(|y| distance(y, expected, 1e-6)).map_err(|_| ())
+        }
+        _ => {
+            let (own, extra) = padding(same, kernel, stride, [h, w])?;
+            let expand = case.expands.then(|| conv(rng, [inputs, hidden], 1, 1, 1, 0, true, device));
+            let depthwise = conv(rng, [hidden, hidden], kernel, stride, hidden, own, true, device);
+            let project = conv(rng, [hidden, outputs], 1, 1, 1, 0, true, device);
+            let x = tensor(rng, [batch, inputs, h, w], 1.0, device);
+            let mut y = x.clone();
+            if let Some(expand) = &expand {
+                y = reference(expand.forward(y), act);
+            }
+            let mut expected = project.forward(reference(depthwise.forward(pad(y, extra)), act));
+            if case.residual {
+                expected = expected.add(x.clone());
+            }
+            let tuning = Tuning {
+                min_hidden_bytes: if case.small { usize::MAX } else { 0 },
+                strip_bytes: hidden * w * size_of::<f32>() * case.strip_rows,
+                bands: case.bands,
+                isa: Isa::detect(),
+            };
+            let block = Block {
+                expand: expand.as_ref().map(|conv| Layer { conv, activation: act }),
+                depthwise: Layer { conv: &depthwise, activation: act },
+                extra,
+                project: Layer { conv: &project, activation: Activation::None },
+                residual: case.residual,
+            };
+            // Three layers of sums, each over its fan-in, on values of a few units.
+            let scale: f32 = expected.clone().abs().max().into_scalar();
+            let tolerance = 4e-6 * scale.max(1.0) * ((inputs + kernel * kernel + hidden) as f32).sqrt();
+            fused(&block, x, tuning).map(|y| distance(y, expected, tolerance)).map_err(|_| ())
+        }
+    })
+}
+
 /// Runs `cases` random cases from `seed` on `device` (burn's `flex` CPU device); an error names
-/// the first case that differs from burn (or that no kernel took) with its shape.
+/// the first case that differs from burn (or that no kernel took), and the smallest shape of it
+/// that still does.
 pub fn run(seed: u64, cases: usize, device: &Device) -> Result<Report, String> {
     let mut rng = Rng(seed.max(1).wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
     let mut per_kind = vec![0usize; KINDS.len()];
     let mut worst = 0f32;
-    for case in 0..cases {
-        let kind = rng.pick(0..=KINDS.len() - 1);
-        let batch = rng.pick(1..=2);
-        let [h, w] = [rng.pick(1..=61), rng.pick(1..=61)];
-        let act = activation(&mut rng);
-        let (what, got): (String, Result<f32, ()>) = match kind {
-            0 => {
-                let [inputs, outputs] = [rng.pick(1..=70), rng.pick(1..=70)];
-                let bias = rng.pick(0..=1) == 1;
-                let layer = conv(&mut rng, [inputs, outputs], 1, 1, 1, 0, bias, device);
-                let x = tensor(&mut rng, [batch, inputs, h, w], 1.0, device);
-                let expected = reference(layer.forward(x.clone()), act);
-                let tolerance = 1e-4 * (inputs as f32).sqrt().max(1.0) * 4.0;
-                let got = super::conv2d(&layer, x, act, [0; 4]).map(|y| distance(y, expected, tolerance)).map_err(|_| ());
-                (format!("1x1 {inputs}→{outputs} over {batch}x{h}x{w}, bias {bias}, {act:?}"), got)
-            }
-            1 | 2 => {
-                let (channels, outputs, groups, kernel, stride) = if kind == 1 {
-                    let c = rng.pick(1..=40);
-                    (c, c, c, [3, 5][rng.pick(0..=1)], rng.pick(1..=2))
-                } else {
-                    (3, rng.pick(1..=40), 1, 3, rng.pick(1..=2)) // the RGB stem: 27 taps
-                };
-                let same = rng.pick(0..=1) == 1;
-                let Some((own, extra)) = padding(same, kernel, stride, [h, w]) else { continue };
-                let layer = conv(&mut rng, [channels, outputs], kernel, stride, groups, own, true, device);
-                let x = tensor(&mut rng, [batch, channels, h, w], 1.0, device);
-                let expected = reference(layer.forward(pad(x.clone(), extra)), act);
-                let tolerance = 1e-4 * ((channels / groups * kernel * kernel) as f32).sqrt() * 4.0;
-                let got = super::conv2d(&layer, x, act, extra).map(|y| distance(y, expected, tolerance)).map_err(|_| ());
-                let name = if kind == 1 { "depthwise" } else { "stem" };
-                (format!("{name} {kernel}x{kernel}/{stride} {channels}→{outputs} over {batch}x{h}x{w}, SAME {same} {extra:?}, {act:?}"), got)
-            }
-            3 => {
-                let [inputs, outputs] = [rng.pick(1..=1300), rng.pick(1..=1000)];
-                let mut layer: Linear = LinearConfig::new(inputs, outputs).init(device);
-                layer.weight = burn::module::Param::from_tensor(tensor(&mut rng, [inputs, outputs], 1.0 / (inputs as f32).sqrt(), device));
-                let x = tensor(&mut rng, [batch, inputs], 1.0, device);
-                let expected = layer.forward(x.clone());
-                let tolerance = 1e-5 * (inputs as f32).sqrt() * 4.0;
-                let got = super::linear(&layer, x).map(|y| distance(y, expected, tolerance)).map_err(|_| ());
-                (format!("linear {inputs}→{outputs}, batch {batch}"), got)
-            }
-            4 => {
-                let channels = rng.pick(1..=300);
-                let x = tensor(&mut rng, [batch, channels, h, w], 1.0, device);
-                let expected = x.clone().mean_dim(3).mean_dim(2).reshape([batch, channels]);
-                let got = super::global_avg_pool(x).map(|y| distance(y, expected, 1e-5)).map_err(|_| ());
-                (format!("global average pool {channels} channels of {h}x{w}, batch {batch}"), got)
-            }
-            6 => {
-                let (kernel, stride) = ([3, 5][rng.pick(0..=1)], rng.pick(1..=2));
-                let same = rng.pick(0..=1) == 1;
-                let Some((own, extra)) = padding(same, kernel, stride, [h, w]) else { continue };
-                // Two hidden channels or more: a block of one runs layer by layer (`fused::Plan::new`).
-                let expands = rng.pick(0..=3) != 0; // else t = 1: the depthwise convolution first
-                let inputs = rng.pick(if expands { 1 } else { 2 }..=24);
-                let hidden = if expands { rng.pick(2..=96) } else { inputs };
-                let residual = stride == 1 && rng.pick(0..=1) == 1;
-                let outputs = if residual { inputs } else { rng.pick(1..=40) };
-                let expand = expands.then(|| conv(&mut rng, [inputs, hidden], 1, 1, 1, 0, true, device));
-                let depthwise = conv(&mut rng, [hidden, hidden], kernel, stride, hidden, own, true, device);
-                let project = conv(&mut rng, [hidden, outputs], 1, 1, 1, 0, true, device);
-                let x = tensor(&mut rng, [batch, inputs, h, w], 1.0, device);
-                let mut y = x.clone();
-                if let Some(expand) = &expand {
-                    y = reference(expand.forward(y), act);
-                }
-                let mut expected = project.forward(reference(depthwise.forward(pad(y, extra)), act));
-                if residual {
-                    expected = expected.add(x.clone());
-                }
-                // How the block is cut: strips of a few rows to a dozen, one to four bands (threads,
-                // or bands in turn where there is one), or the small-block path of shared channels.
-                let bands = rng.pick(1..=4);
-                let small = bands > 1 && rng.pick(0..=2) == 0;
-                let tuning = Tuning {
-                    min_hidden_bytes: if small { usize::MAX } else { 0 },
-                    strip_bytes: hidden * w * size_of::<f32>() * rng.pick(1..=12),
-                    bands,
-                    isa: Isa::detect(),
-                };
-                let block = Block {
-                    expand: expand.as_ref().map(|conv| Layer { conv, activation: act }),
-                    depthwise: Layer { conv: &depthwise, activation: act },
-                    extra,
-                    project: Layer { conv: &project, activation: Activation::None },
-                    residual,
-                };
-                // Three layers of sums, each over its fan-in, on values of a few units.
-                let scale: f32 = expected.clone().abs().max().into_scalar();
-                let tolerance = 4e-6 * scale.max(1.0) * ((inputs + kernel * kernel + hidden) as f32).sqrt();
-                let got = fused(&block, x, tuning).map(|y| distance(y, expected, tolerance)).map_err(|_| ());
-                let cut = if small { "shared channels".to_string() } else { format!("{} bands, strips of {} B", bands, tuning.strip_bytes) };
-                (format!("block {inputs}→{hidden}→{outputs} (expand {expands}) {kernel}x{kernel}/{stride} over {batch}x{h}x{w}, SAME {same} {extra:?}, residual {residual}, {act:?}, {cut}"), got)
-            }
-            _ => {
-                let channels = rng.pick(1..=64);
-                let x = tensor(&mut rng, [batch, channels, h, w], 8.0, device);
-                let expected = reference(x.clone(), act);
-                // In place: the kernel needs the only handle on the tensor's memory.
-                let got = super::activate(x.clone().add_scalar(0.0), act).map(|y| distance(y, expected, 1e-6)).map_err(|_| ());
-                (format!("activation {act:?} over {batch}x{channels}x{h}x{w}"), got)
+    let fails = |case: &Case| match evaluate(case, device) {
+        None => false,
+        Some(Err(())) => true,
+        Some(Ok(d)) => !(d < 1.0),
+    };
+    for index in 0..cases {
+        let case = Case::draw(&mut rng);
+        let problem = match evaluate(&case, device) {
+            None => continue,
+            Some(Err(())) => "no kernel took it".to_string(),
+            Some(Ok(d)) if !(d < 1.0) => format!("differs from burn's by {d:.2} of its tolerance"),
+            Some(Ok(d)) => {
+                worst = worst.max(d);
+                per_kind[case.kind] += 1;
+                continue;
             }
         };
-        match got {
-            Err(()) => return Err(format!("case {case} (seed {seed}): no kernel took {what}")),
-            Ok(d) if !(d < 1.0) => return Err(format!("case {case} (seed {seed}): {what} differs from burn's by {d:.2} of its tolerance")),
-            Ok(d) => worst = worst.max(d),
-        }
-        per_kind[kind] += 1;
+        let least = shrink(case.clone(), fails);
+        return Err(format!("case {index} (seed {seed}): {}: {problem}; the smallest shape that still fails: {}", case.describe(), least.describe()));
     }
     let per_kind = KINDS.iter().zip(per_kind).map(|(k, n)| (k.to_string(), n)).collect::<Vec<_>>();
     Ok(Report { cases: per_kind.iter().map(|(_, n)| n).sum(), per_kind, worst })
@@ -252,6 +432,19 @@ mod tests {
         eprintln!("{report:?}");
         assert!(report.per_kind.iter().all(|(_, n)| *n > 10), "{report:?}");
         assert!(report.cases >= cases * 5 / 6, "{report:?}");
+    }
+
+    /// A failing case is reported at the smallest shape that still fails: here a made-up fault
+    /// of blocks 5 px tall or more with 3 input channels or more.
+    #[test]
+    fn a_failure_shrinks_to_its_smallest_shape() {
+        let mut rng = Rng(7);
+        let case = std::iter::repeat_with(|| Case::draw(&mut rng)).find(|c| c.kind == 6 && c.h >= 20 && c.inputs >= 10 && c.expands).unwrap();
+        let least = shrink(case.clone(), |c| c.kind == 6 && c.h >= 5 && c.inputs >= 3);
+        // Unexpanded, the block's hidden channels are its inputs.
+        assert_eq!((least.h, least.inputs, least.w, least.batch, least.outputs, least.hidden), (5, 3, 1, 1, 1, 3), "{case:?} → {least:?}");
+        assert_eq!((least.act, least.same, least.stride, least.kernel, least.expands, least.bands), (Activation::None, false, 1, 3, false, 1));
+        assert!(least.valid());
     }
 
     /// The check can fail: a kernel's output one part in a thousand off is caught.
