@@ -22,21 +22,25 @@ fn counters(n: usize) -> Vec<AtomicUsize> {
     (0..n).map(|_| AtomicUsize::new(0)).collect()
 }
 
+/// Runs a job of `count` tasks on `pool` and checks that each ran once.
+fn each_task_once(pool: &Pool, count: usize) {
+    let runs = counters(count);
+    pool.run(count, &|i| {
+        runs[i].fetch_add(1, Ordering::Relaxed);
+    });
+    for (i, r) in runs.iter().enumerate() {
+        assert_eq!(r.load(Ordering::Relaxed), 1, "task {i} of {count}");
+    }
+}
+
 /// Two jobs in a row on one worker: the second must not be claimed against the first's count
 /// (the closed generation), and every task of each runs once.
 #[test]
 fn two_jobs_one_worker_every_task_once() {
     explore(2, || {
         let pool = Pool::start(1);
-        for count in [2, 3] {
-            let runs = counters(count);
-            pool.run(count, &|i| {
-                runs[i].fetch_add(1, Ordering::Relaxed);
-            });
-            for (i, r) in runs.iter().enumerate() {
-                assert_eq!(r.load(Ordering::Relaxed), 1, "task {i} of {count}");
-            }
-        }
+        each_task_once(&pool, 2);
+        each_task_once(&pool, 3);
         pool.stop();
     });
 }
@@ -46,11 +50,7 @@ fn two_jobs_one_worker_every_task_once() {
 fn one_job_two_workers_every_task_once() {
     explore(2, || {
         let pool = Pool::start(2);
-        let runs = counters(3);
-        pool.run(3, &|i| {
-            runs[i].fetch_add(1, Ordering::Relaxed);
-        });
-        assert!(runs.iter().all(|r| r.load(Ordering::Relaxed) == 1));
+        each_task_once(&pool, 3);
         pool.stop();
     });
 }
@@ -72,11 +72,7 @@ fn a_panic_comes_back_after_the_job() {
         }));
         assert_eq!(outcome.expect_err("the panic comes back").downcast_ref::<usize>(), Some(&7));
         assert!(runs.iter().all(|r| r.load(Ordering::Relaxed) == 1), "every task ran before");
-        let again = counters(2);
-        pool.run(2, &|i| {
-            again[i].fetch_add(1, Ordering::Relaxed);
-        });
-        assert!(again.iter().all(|r| r.load(Ordering::Relaxed) == 1));
+        each_task_once(&pool, 2);
         pool.stop();
     });
 }
@@ -89,11 +85,7 @@ fn wake_then_a_job_then_stop() {
     explore(2, || {
         let pool = Pool::start(1);
         pool.wake();
-        let runs = counters(2);
-        pool.run(2, &|i| {
-            runs[i].fetch_add(1, Ordering::Relaxed);
-        });
-        assert!(runs.iter().all(|r| r.load(Ordering::Relaxed) == 1));
+        each_task_once(&pool, 2);
         pool.stop();
     });
 }
