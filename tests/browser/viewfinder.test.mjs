@@ -105,6 +105,14 @@ for (const [name, device] of Object.entries(DEVICES)) {
       assert.match(said.tag, /猫|cat/i);
     });
 
+    // The page's colours and the strip's size are custom properties of one :root; a clash of
+    // names left the bars unfilled once.
+    test('the top-5 bars keep their fill colours', async () => {
+      const fills = await page.$$eval('#results .bar span', (els) => els.map((el) => getComputedStyle(el).backgroundColor));
+      assert.ok(fills.length >= 2, `bars: ${fills}`);
+      for (const fill of fills) assert.notEqual(fill, 'rgba(0, 0, 0, 0)', `a bar without its fill: ${fills}`);
+    });
+
     test('the chip reads at 4.5:1 or more over any picture (its backdrop over white and over black)', async () => {
       const colours = await page.evaluate(() => {
         const style = (sel, prop) => getComputedStyle(document.querySelector(sel))[prop];
