@@ -28,18 +28,34 @@ const frames = Number(process.argv[2] ?? 20);
  * of a core over the timed frames says what the page's layers cost (BENCHMARKS.md, "The viewfinder").
  */
 function gpuProcessTicks() {
-  let ticks = null;
-  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
-    try {
-      if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('--type=gpu-process')) continue;
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks = (ticks ?? 0) + Number(fields[11]) + Number(fields[12]); // utime + stime
-    } catch {
-      // a process that ended between the listing and the read, or no /proc
+  try {
+    const stats = new Map(); // pid → [parent pid, utime + stime]
+    for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        stats.set(pid, [fields[1], Number(fields[11]) + Number(fields[12])]);
+      } catch {
+        // a process that ended between the listing and the read
+      }
     }
+    // Only the GPU process of the browser this script started (not another Chrome's).
+    const ours = (pid) => {
+      for (let p = stats.get(pid)?.[0]; p && p !== '0'; p = stats.get(p)?.[0]) if (p === String(process.pid)) return true;
+      return false;
+    };
+    let ticks = null;
+    for (const [pid, [, used]] of stats) {
+      try {
+        if (ours(pid) && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('--type=gpu-process')) ticks = (ticks ?? 0) + used;
+      } catch {
+        // ended meanwhile
+      }
+    }
+    return ticks;
+  } catch {
+    return null; // no /proc
   }
-  return ticks;
 }
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux
 const server = await serveWww();
@@ -79,7 +95,8 @@ for (const path of (process.env.BACKENDS ?? 'auto,webgpu,cpu,no-webgpu').split('
     times.push(ms);
   }
   const ticksAfter = gpuProcessTicks();
-  const gpuProcessCpuPercent = ticksBefore === null || ticksAfter === null ? null
+  // null where unknown, or where the GPU process restarted between the two readings.
+  const gpuProcessCpuPercent = ticksBefore === null || ticksAfter === null || ticksAfter < ticksBefore ? null
     : Math.round((100 * (ticksAfter - ticksBefore)) / TICKS_PER_SECOND / ((Date.now() - timedFrom) / 1000));
   times.sort((a, b) => a - b);
   const median = times[Math.floor(times.length / 2)];
