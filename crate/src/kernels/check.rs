@@ -393,10 +393,11 @@ pub fn run(seed: u64, cases: usize, device: &Device) -> Result<Report, String> {
     let mut rng = Rng(seed.max(1).wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
     let mut per_kind = vec![0usize; KINDS.len()];
     let mut worst = 0f32;
-    let fails = |case: &Case| match evaluate(case, device) {
-        None => false,
-        Some(Err(())) => true,
-        Some(Ok(d)) => !(d < 1.0),
+    // What is wrong with a case, if anything (`None` too where it has nothing to compare).
+    let fault = |case: &Case| match evaluate(case, device) {
+        Some(Err(())) => Some("no kernel took it".to_string()),
+        Some(Ok(d)) if !(d < 1.0) => Some(format!("differs from burn's by {d:.2} of its tolerance")),
+        _ => None,
     };
     for index in 0..cases {
         let case = Case::draw(&mut rng);
@@ -410,8 +411,9 @@ pub fn run(seed: u64, cases: usize, device: &Device) -> Result<Report, String> {
                 continue;
             }
         };
-        let least = shrink(case.clone(), fails);
-        return Err(format!("case {index} (seed {seed}): {}: {problem}; the smallest shape that still fails: {}", case.describe(), least.describe()));
+        let least = shrink(case.clone(), |c| fault(c).is_some());
+        let (what, least_problem) = (case.describe(), fault(&least).unwrap_or_default());
+        return Err(format!("case {index} (seed {seed}): {what}: {problem}; the smallest shape that still fails: {} ({least_problem})", least.describe()));
     }
     let per_kind = KINDS.iter().zip(per_kind).map(|(k, n)| (k.to_string(), n)).collect::<Vec<_>>();
     Ok(Report { cases: per_kind.iter().map(|(_, n)| n).sum(), per_kind, worst })

@@ -211,8 +211,12 @@ impl Pool {
                 return;
             }
             let (front, back) = ((current >> 16 & 0xFFFF) as usize, (current & 0xFFFF) as usize);
-            // The count was written before `next` published this generation.
-            let count = self.count.load(Ordering::Relaxed);
+            // Acquire: a worker that reads a new job's count while still holding the last
+            // generation's `current` also sees that generation closed (stored before the count,
+            // in `run`), so its claim below fails rather than taking a task of the new job
+            // against the old generation (found in review: loom runs a compare-exchange on the
+            // latest value, so its model cannot show this race).
+            let count = self.count.load(Ordering::Acquire);
             if front + back >= count {
                 return;
             }
@@ -269,7 +273,7 @@ impl Pool {
         // SAFETY: we hold `busy`; the workers read `job` only for a task of the generation
         // published below, and all of the previous generation's tasks are done.
         unsafe { self.job.set(Some(Job { task: erased })) };
-        self.count.store(count, Ordering::Relaxed);
+        self.count.store(count, Ordering::Release); // after the close: see `take_tasks`
         self.done.store(0, Ordering::Relaxed);
         let generation = (last + 1) & u32::MAX as u64;
         self.next.store(generation << 32, Ordering::Release);

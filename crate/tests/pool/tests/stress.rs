@@ -21,12 +21,26 @@ impl Rng {
     }
 }
 
+/// A caller's task counters and how many runs each should have had so far: never reset, so a
+/// task that ran late, after its job returned, shows at the next check too.
+struct Tally {
+    runs: Vec<AtomicU32>,
+    expected: Vec<u32>,
+}
+
+impl Tally {
+    fn new(n: usize) -> Tally {
+        Tally { runs: (0..n).map(|_| AtomicU32::new(0)).collect(), expected: vec![0; n] }
+    }
+}
+
 /// What one caller checks of one job.
-fn one_job(pool: &Pool, rng: &mut Rng, runs: &[AtomicU32]) -> Result<(), String> {
+fn one_job(pool: &Pool, rng: &mut Rng, tally: &mut Tally) -> Result<(), String> {
+    let runs = &tally.runs;
     // Mostly few tasks, as a layer's bands; now and then many.
     let count = if rng.below(8) == 0 { rng.below(runs.len() + 1) } else { rng.below(40) };
     let panics_at = (count > 0 && rng.below(16) == 0).then(|| rng.below(count));
-    runs[..count].iter().for_each(|r| r.store(0, Ordering::Relaxed));
+    tally.expected[..count].iter_mut().for_each(|e| *e += 1);
     let outcome = catch_unwind(AssertUnwindSafe(|| {
         pool.run(count, &|i| {
             runs[i].fetch_add(1, Ordering::Relaxed);
@@ -35,8 +49,9 @@ fn one_job(pool: &Pool, rng: &mut Rng, runs: &[AtomicU32]) -> Result<(), String>
             }
         })
     }));
-    if let Some(bad) = runs[..count].iter().position(|r| r.load(Ordering::Relaxed) != 1) {
-        return Err(format!("{count} tasks: task {bad} ran {} times", runs[bad].load(Ordering::Relaxed)));
+    if let Some(bad) = (0..runs.len()).find(|&i| runs[i].load(Ordering::Relaxed) != tally.expected[i]) {
+        let (ran, expected) = (runs[bad].load(Ordering::Relaxed), tally.expected[bad]);
+        return Err(format!("{count} tasks: task {bad} has run {ran} times in all, not {expected}"));
     }
     match (outcome, panics_at) {
         (Ok(()), None) => Ok(()),
@@ -50,8 +65,14 @@ fn one_job(pool: &Pool, rng: &mut Rng, runs: &[AtomicU32]) -> Result<(), String>
 #[test]
 fn every_task_runs_once_and_every_panic_comes_back() {
     let jobs: usize = std::env::var("POOL_JOBS").ok().and_then(|n| n.parse().ok()).unwrap_or(1_000_000);
-    // The tasks' panics are expected: keep the default hook from printing each.
-    std::panic::set_hook(Box::new(|_| {}));
+    // The tasks' panics (a task's index as payload) are expected: the default hook prints only
+    // the others, this test's own failures among them.
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if info.payload().downcast_ref::<usize>().is_none() {
+            default(info);
+        }
+    }));
     for workers in 1..=7 {
         let pool = Pool::start(workers);
         let stop = AtomicBool::new(false);
@@ -59,10 +80,10 @@ fn every_task_runs_once_and_every_panic_comes_back() {
             // A second caller, from time to time: it finds the pool busy and runs its job alone,
             // or takes the pool while the first finds it busy.
             let other = scope.spawn(|| {
-                let (mut rng, runs) = (Rng(0x9E37_79B9 + workers as u64), counters(300));
+                let (mut rng, mut tally) = (Rng(0x9E37_79B9 + workers as u64), Tally::new(300));
                 let mut done = 0usize;
                 while !stop.load(Ordering::Relaxed) {
-                    one_job(&pool, &mut rng, &runs)?;
+                    one_job(&pool, &mut rng, &mut tally)?;
                     done += 1;
                     if done % 64 == 0 {
                         std::thread::yield_now();
@@ -70,9 +91,9 @@ fn every_task_runs_once_and_every_panic_comes_back() {
                 }
                 Ok::<usize, String>(done)
             });
-            let (mut rng, runs) = (Rng(0x5DEE_CE66 + workers as u64), counters(300));
+            let (mut rng, mut tally) = (Rng(0x5DEE_CE66 + workers as u64), Tally::new(300));
             for job in 0..jobs / 7 {
-                if let Err(problem) = one_job(&pool, &mut rng, &runs) {
+                if let Err(problem) = one_job(&pool, &mut rng, &mut tally) {
                     stop.store(true, Ordering::Relaxed);
                     panic!("{} threads, job {job}: {problem}", workers + 1);
                 }
@@ -84,8 +105,4 @@ fn every_task_runs_once_and_every_panic_comes_back() {
         pool.stop();
     }
     let _ = std::panic::take_hook();
-}
-
-fn counters(n: usize) -> Vec<AtomicU32> {
-    (0..n).map(|_| AtomicU32::new(0)).collect()
 }
