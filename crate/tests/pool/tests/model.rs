@@ -18,6 +18,15 @@ fn explore(preemptions: usize, f: impl Fn() + Sync + Send + 'static) {
     model.check(f);
 }
 
+/// Explores `body` on a pool of `workers` started for each run, and stopped after it.
+fn on_pool(workers: usize, body: impl Fn(&Pool) + Sync + Send + 'static) {
+    explore(2, move || {
+        let pool = Pool::start(workers);
+        body(&pool);
+        pool.stop();
+    });
+}
+
 fn counters(n: usize) -> Vec<AtomicUsize> {
     (0..n).map(|_| AtomicUsize::new(0)).collect()
 }
@@ -37,21 +46,17 @@ fn each_task_once(pool: &Pool, count: usize) {
 /// (the closed generation), and every task of each runs once.
 #[test]
 fn two_jobs_one_worker_every_task_once() {
-    explore(2, || {
-        let pool = Pool::start(1);
-        each_task_once(&pool, 2);
-        each_task_once(&pool, 3);
-        pool.stop();
+    on_pool(1, |pool| {
+        each_task_once(pool, 2);
+        each_task_once(pool, 3);
     });
 }
 
 /// Two workers race each other and the caller for the tasks of one job.
 #[test]
 fn one_job_two_workers_every_task_once() {
-    explore(2, || {
-        let pool = Pool::start(2);
-        each_task_once(&pool, 3);
-        pool.stop();
+    on_pool(2, |pool| {
+        each_task_once(pool, 3);
     });
 }
 
@@ -59,8 +64,7 @@ fn one_job_two_workers_every_task_once() {
 /// and the pool runs the next job.
 #[test]
 fn a_panic_comes_back_after_the_job() {
-    explore(2, || {
-        let pool = Pool::start(1);
+    on_pool(1, |pool| {
         let runs = counters(2);
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             pool.run(2, &|i| {
@@ -72,8 +76,7 @@ fn a_panic_comes_back_after_the_job() {
         }));
         assert_eq!(outcome.expect_err("the panic comes back").downcast_ref::<usize>(), Some(&7));
         assert!(runs.iter().all(|r| r.load(Ordering::Relaxed) == 1), "every task ran before");
-        each_task_once(&pool, 2);
-        pool.stop();
+        each_task_once(pool, 2);
     });
 }
 
@@ -82,10 +85,8 @@ fn a_panic_comes_back_after_the_job() {
 /// would not end).
 #[test]
 fn wake_then_a_job_then_stop() {
-    explore(2, || {
-        let pool = Pool::start(1);
+    on_pool(1, |pool| {
         pool.wake();
-        each_task_once(&pool, 2);
-        pool.stop();
+        each_task_once(pool, 2);
     });
 }
