@@ -128,12 +128,14 @@ for (const [name, device] of Object.entries(DEVICES)) {
       }
     });
 
-    test('the chip is written only when what it says changes (no flicker on a still scene)', async () => {
+    test('the chip and the verdict are written only when what they say changes (no flicker on a still scene)', async () => {
       const watched = await page.evaluate(async () => {
         const tag = document.querySelector('#chip-tag');
         const prob = document.querySelector('#chip-prob');
-        const seen = { tag: 0, probs: [prob.textContent], records: [] };
+        const seen = { tag: 0, verdict: 0, probs: [prob.textContent], records: [] };
         new MutationObserver((records) => { seen.tag += records.length; }).observe(tag, { childList: true, characterData: true, subtree: true });
+        new MutationObserver((records) => { seen.verdict += records.length; })
+          .observe(document.querySelector('#verdict'), { childList: true, characterData: true, subtree: true, attributes: true });
         new MutationObserver((records) => { seen.records.push(records.length); seen.probs.push(prob.textContent); })
           .observe(prob, { childList: true, characterData: true, subtree: true });
         const start = window.camtag.frames;
@@ -142,6 +144,7 @@ for (const [name, device] of Object.entries(DEVICES)) {
       });
       assert.ok(watched.frames >= 10);
       assert.equal(watched.tag, 0, 'the tag was rewritten on a still scene');
+      assert.equal(watched.verdict, 0, 'the verdict above the list was rewritten on a still scene');
       // The confidence (a whole percent) may move as the smoothing settles, but each write changes it.
       assert.ok(watched.records.every((n) => n === 1), `writes batched: ${watched.records}`);
       for (let i = 1; i < watched.probs.length; i++) assert.notEqual(watched.probs[i], watched.probs[i - 1], `rewritten with the same text: ${watched.probs}`);

@@ -2,6 +2,20 @@
 
 export const byId = (id) => document.getElementById(id);
 
+/**
+ * Writes `text` into `el`, or `value` into its `dataset[key]` (undefined: removes it), only where
+ * it differs: the per-frame readouts stay put on a still scene, since a write of the same value
+ * still replaces the text or restyles the element, and the page is redrawn for it.
+ */
+export function setText(el, text) {
+  if (el.textContent !== text) el.textContent = text;
+}
+export function setData(el, key, value) {
+  if (value === undefined) {
+    if (key in el.dataset) delete el.dataset[key];
+  } else if (el.dataset[key] !== value) el.dataset[key] = value;
+}
+
 /** The elements the page's own modules use (the classroom and collect panels find theirs). */
 export function pageElements() {
   const ids = {

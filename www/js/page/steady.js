@@ -3,6 +3,7 @@
 // confidence threshold (a slider, remembered in localStorage) under which the page says
 // 不确定 / not sure instead of a tag. Pictures are not smoothed; both have the threshold.
 
+import { setData, setText } from './elements.js';
 import { currentLanguage, t } from './i18n.js';
 
 const KEY = 'camtag.threshold';
@@ -73,18 +74,19 @@ export function createVerdict({ input, output, verdict, onChange = () => {} }) {
      * "not sure"), or null.
      */
     show(top) {
+      // Each frame: written only where it changed (page/elements.js).
       if (!top) {
-        verdict.textContent = '';
-        delete verdict.dataset.state;
+        setText(verdict, '');
+        setData(verdict, 'state', undefined);
         return null;
       }
       const sure = top.prob >= percent() / 100;
-      verdict.dataset.state = sure ? 'sure' : 'unsure';
-      verdict.dataset.index = sure ? String(top.index) : '';
+      setData(verdict, 'state', sure ? 'sure' : 'unsure');
+      setData(verdict, 'index', sure ? String(top.index) : '');
       const language = currentLanguage();
       const name = language === 'zh' ? top.zh : language === 'en' ? top.en : `${top.zh} ${top.en}`;
       const text = sure ? name : t('notSure');
-      verdict.textContent = text;
+      setText(verdict, text);
       return { sure, text, prob: top.prob, index: top.index };
     },
   };

@@ -4,6 +4,8 @@
 // polite live region (page/announcer.js), not the chip, speaks to screen readers. The same chip is
 // drawn onto a saved snapshot.
 
+import { setData, setText } from './elements.js';
+
 /** What the chip says for `verdict` (what page/steady.js's verdict shows), or null for none. */
 export function chipText(verdict) {
   if (!verdict) return null;
@@ -12,7 +14,6 @@ export function chipText(verdict) {
 
 /** The chip in the page: `element` holding `tagElement` and `probElement`. */
 export function createChip({ element, tagElement, probElement }) {
-  const write = (el, text) => { if (el.textContent !== text) el.textContent = text; };
   return {
     /** Shows `text` (from `chipText`), or hides the chip (null). */
     show(text) {
@@ -20,11 +21,9 @@ export function createChip({ element, tagElement, probElement }) {
         if (!element.hidden) element.hidden = true;
         return;
       }
-      write(tagElement, text.tag);
-      write(probElement, text.prob);
-      // Attributes too only when they change: a write of the same value still restyles.
-      const state = text.sure ? 'sure' : 'unsure';
-      if (element.dataset.state !== state) element.dataset.state = state;
+      setText(tagElement, text.tag);
+      setText(probElement, text.prob);
+      setData(element, 'state', text.sure ? 'sure' : 'unsure');
       if (element.hidden) element.hidden = false;
     },
   };

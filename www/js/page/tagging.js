@@ -10,6 +10,7 @@
 // which a saved snapshot carries (`shown.lastChip`).
 
 import { createAnnouncer } from './announcer.js';
+import { setText } from './elements.js';
 import { copyOfFrame } from './engine.js';
 import { explain } from './i18n.js';
 import { renderResults, rollingMedian } from './results.js';
@@ -76,7 +77,7 @@ export function createTagging({ engine, ui, messages, shown, whereItLooks }) {
     whereItLooks.show(result, frame); // the frame's own map, never smoothed
     ui.results.dataset.model = String(result.model);
     ui.snapshot.disabled = false;
-    ui.ms.textContent = `${median(result.totalMs).toFixed(0)} ms`;
+    setText(ui.ms, `${median(result.totalMs).toFixed(0)} ms`);
     return true;
   }
 
